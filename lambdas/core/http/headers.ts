@@ -1,0 +1,61 @@
+/** Case-insensitive, multi-valued HTTP headers. */
+export class HttpHeaders {
+  private readonly map = new Map<string, string[]>();
+
+  static from(
+    single?: Readonly<Record<string, string | undefined>> | null,
+    multi?: Readonly<Record<string, readonly string[] | undefined>> | null,
+  ): HttpHeaders {
+    const headers = new HttpHeaders();
+    for (const [name, values] of Object.entries(multi ?? {})) {
+      for (const v of values ?? []) headers.append(name, v);
+    }
+    for (const [name, value] of Object.entries(single ?? {})) {
+      if (value !== undefined && !headers.has(name)) headers.append(name, value);
+    }
+    return headers;
+  }
+
+  append(name: string, value: string): this {
+    const key = name.toLowerCase();
+    const list = this.map.get(key);
+    if (list) list.push(value);
+    else this.map.set(key, [value]);
+    return this;
+  }
+
+  has(name: string): boolean {
+    return this.map.has(name.toLowerCase());
+  }
+
+  /** The first value, or undefined. */
+  get(name: string): string | undefined {
+    return this.map.get(name.toLowerCase())?.[0];
+  }
+
+  all(name: string): readonly string[] {
+    return this.map.get(name.toLowerCase()) ?? [];
+  }
+
+  /**
+   * The header's single value: `missing` when absent, `ambiguous` when sent several times with
+   * different values (a signature header must be unambiguous).
+   */
+  single(name: string): string | 'missing' | 'ambiguous' {
+    const list = this.map.get(name.toLowerCase());
+    if (!list || list.length === 0) return 'missing';
+    const first = list[0]!;
+    return list.every((v) => v === first) ? first : 'ambiguous';
+  }
+
+  names(): string[] {
+    return [...this.map.keys()];
+  }
+
+  /** Lower-cased names; repeated headers joined with `, ` (what CEL's `headers` sees). */
+  toRecord(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, values] of this.map) out[name] = values.join(', ');
+    return out;
+  }
+}

@@ -1,0 +1,102 @@
+import { activeSecretValues } from '../config/secret';
+import { DEFAULT_SECRET, type SecretRefName } from '../config/verifier';
+import { sha256Hex } from './crypto';
+import type { RejectReason, RejectedRequest, VerifiedRequest, VerifyContext } from './types';
+
+export function reject(scheme: string, reason: RejectReason, detail: string): RejectedRequest {
+  return { ok: false, scheme, reason, detail };
+}
+
+export function verified(scheme: string, fields: Omit<VerifiedRequest, 'ok' | 'scheme'>): VerifiedRequest {
+  return { ok: true, scheme, ...fields };
+}
+
+/** The header's single value, or the rejection for a missing or ambiguous one. */
+export function requireHeader(ctx: VerifyContext, scheme: string, name: string): string | RejectedRequest {
+  const value = ctx.request.headers.single(name);
+  if (value === 'missing' || value.trim() === '') return reject(scheme, 'missing_header', `${name} is missing`);
+  if (value === 'ambiguous')
+    return reject(scheme, 'ambiguous_header', `${name} was sent several times with different values`);
+  return value;
+}
+
+/** The header's value when present (undefined when absent), or a rejection when ambiguous. */
+export function optionalHeader(ctx: VerifyContext, scheme: string, name: string): string | undefined | RejectedRequest {
+  const value = ctx.request.headers.single(name);
+  if (value === 'missing') return undefined;
+  if (value === 'ambiguous')
+    return reject(scheme, 'ambiguous_header', `${name} was sent several times with different values`);
+  return value;
+}
+
+export function isRejection(value: unknown): value is RejectedRequest {
+  return typeof value === 'object' && value !== null && (value as RejectedRequest).ok === false;
+}
+
+/** The active secret values of `ref`, or `secret_not_set` when there are none. */
+export function activeSecrets(
+  ctx: VerifyContext,
+  scheme: string,
+  ref: SecretRefName = DEFAULT_SECRET,
+): string[] | RejectedRequest {
+  const values = activeSecretValues(ctx.secrets(ref), ctx.now);
+  return values.length > 0 ? values : reject(scheme, 'secret_not_set', `secret "${ref}" has no active value`);
+}
+
+/** The configured public key of `ref`, or `secret_not_set`. */
+export function publicKeyOf(
+  ctx: VerifyContext,
+  scheme: string,
+  ref: SecretRefName = DEFAULT_SECRET,
+): string | RejectedRequest {
+  const key = ctx.secrets(ref).publicKey;
+  return key !== undefined && key.trim() !== ''
+    ? key
+    : reject(scheme, 'secret_not_set', `secret "${ref}" has no public key`);
+}
+
+const DIGITS = /^\d{1,16}$/;
+
+/** Parses a Unix timestamp in whole seconds (or milliseconds with `unit: 'ms'`). */
+export function parseUnixTimestamp(text: string, unit: 's' | 'ms' = 's'): Date | undefined {
+  const trimmed = text.trim();
+  if (!DIGITS.test(trimmed)) return undefined;
+  const n = Number(trimmed);
+  return new Date(unit === 's' ? n * 1000 : n);
+}
+
+/** Bounds a signed timestamp in both directions. */
+export function checkTimestamp(
+  scheme: string,
+  timestamp: Date,
+  now: Date,
+  toleranceSeconds: number,
+): RejectedRequest | undefined {
+  const skewMs = now.getTime() - timestamp.getTime();
+  if (skewMs > toleranceSeconds * 1000) {
+    return reject(
+      scheme,
+      'timestamp_too_old',
+      `timestamp is ${Math.round(skewMs / 1000)} s old, tolerance ${toleranceSeconds} s`,
+    );
+  }
+  if (-skewMs > toleranceSeconds * 1000) {
+    return reject(
+      scheme,
+      'timestamp_in_future',
+      `timestamp is ${Math.round(-skewMs / 1000)} s ahead, tolerance ${toleranceSeconds} s`,
+    );
+  }
+  return undefined;
+}
+
+/** For providers that send no delivery id: SHA-256 of the signature header and the raw body. */
+export function fallbackDeliveryId(signature: string, body: Uint8Array): string {
+  return sha256Hex(signature, '\n', body);
+}
+
+/** A string field of a JSON object body, if present. */
+export function bodyString(ctx: VerifyContext, field: string): string | undefined {
+  const value = ctx.request.jsonObject()?.[field];
+  return typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined;
+}

@@ -1,0 +1,10 @@
+import type { PresetVerifierConfig } from '../../config/verifier';
+import type { Scheme } from '../types';
+
+// Placeholder until this preset lands; the registry needs the export to compile.
+export const sendgrid: Scheme<PresetVerifierConfig> = {
+  verify() {
+    throw new Error('preset sendgrid is not implemented yet');
+  },
+  sensitiveHeaders: () => [],
+};

@@ -1,0 +1,10 @@
+import type { PresetVerifierConfig } from '../../config/verifier';
+import type { Scheme } from '../types';
+
+// Placeholder until this preset lands; the registry needs the export to compile.
+export const slack: Scheme<PresetVerifierConfig> = {
+  verify() {
+    throw new Error('preset slack is not implemented yet');
+  },
+  sensitiveHeaders: () => [],
+};

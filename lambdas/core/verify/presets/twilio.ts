@@ -1,0 +1,10 @@
+import type { PresetVerifierConfig } from '../../config/verifier';
+import type { Scheme } from '../types';
+
+// Placeholder until this preset lands; the registry needs the export to compile.
+export const twilio: Scheme<PresetVerifierConfig> = {
+  verify() {
+    throw new Error('preset twilio is not implemented yet');
+  },
+  sensitiveHeaders: () => [],
+};
