@@ -1,0 +1,37 @@
+/** Environment variables the constructs set on the functions and the handlers read. */
+export const ENV = {
+  configTable: 'CONFIG_TABLE_NAME',
+  historyTable: 'HISTORY_TABLE_NAME',
+  queueUrl: 'QUEUE_URL',
+  payloadBucket: 'PAYLOAD_BUCKET_NAME',
+  /** Days a history item (and so its dedup record) lives. */
+  historyRetentionDays: 'HISTORY_RETENTION_DAYS',
+  /** Seconds a webhook config is cached in memory. */
+  configCacheSeconds: 'CONFIG_CACHE_SECONDS',
+  /** Largest raw body kept inline in a history item, in bytes; larger bodies are kept in the bucket. */
+  historyBodyLimit: 'HISTORY_BODY_LIMIT_BYTES',
+  /** Value of the `Gateway` metric dimension. */
+  gatewayId: 'GATEWAY_ID',
+  waiterTable: 'WAITER_TABLE_NAME',
+} as const;
+
+/** CloudWatch namespace and metric names, emitted by the handlers and graphed by the constructs. */
+export const METRICS = {
+  namespace: 'WebhookGateway',
+  dimensions: { gateway: 'Gateway', reason: 'Reason' },
+  received: 'Received',
+  verified: 'Verified',
+  /** Dimensions Gateway + Reason, and Gateway alone. */
+  rejected: 'Rejected',
+  duplicate: 'Duplicate',
+  filtered: 'Filtered',
+  unrouted: 'Unrouted',
+  transformFailed: 'TransformFailed',
+  routed: 'Routed',
+  enqueued: 'Enqueued',
+  dependencyFailed: 'DependencyFailed',
+  rateWindowExceeded: 'RateWindowExceeded',
+  executionsStarted: 'ExecutionsStarted',
+  executionsFailed: 'ExecutionsFailed',
+  waitersResumed: 'WaitersResumed',
+} as const;
