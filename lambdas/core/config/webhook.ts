@@ -23,6 +23,8 @@ export interface WebhookConfig {
   readonly rateWindows?: readonly RateWindow[];
   /** True when at least one waitForWebhook state listens to this webhook. */
   readonly hasWaiters?: boolean;
+  /** Deployed only: the value of the webhook's usage-plan API key, returned by the authorizer. */
+  readonly usageIdentifierKey?: string;
 }
 
 export interface WebhookExpressions {
