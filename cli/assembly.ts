@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** A CloudFormation template as synthesized (only what the local tools read). */
+export interface Template {
+  readonly Resources?: Record<string, TemplateResource>;
+  readonly Outputs?: Record<string, { Value: unknown; Description?: string }>;
+}
+
+export interface TemplateResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly Metadata?: Record<string, unknown>;
+}
+
+/** One stack of the assembly with its nested stacks' templates, keyed by the nested stack's logical id. */
+export interface AssemblyStack {
+  readonly stackName: string;
+  readonly template: Template;
+  readonly nested: Readonly<Record<string, Template>>;
+}
+
+export class SynthError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SynthError';
+  }
+}
+
+/** The app command from cdk.json in `cwd`, as the cdk CLI reads it. */
+export function appFromCdkJson(cwd: string): string {
+  const file = join(cwd, 'cdk.json');
+  if (!existsSync(file))
+    throw new SynthError(`no cdk.json in ${cwd}: pass --app '<command>' (as the cdk CLI takes it)`);
+  const app = (JSON.parse(readFileSync(file, 'utf8')) as { app?: unknown }).app;
+  if (typeof app !== 'string' || app.trim() === '') throw new SynthError(`cdk.json in ${cwd} has no "app" command`);
+  return app;
+}
+
+function contextFromCdkJson(cwd: string): Record<string, unknown> {
+  const read = (name: string) => {
+    const file = join(cwd, name);
+    if (!existsSync(file)) return {};
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { context?: Record<string, unknown> };
+    return name === 'cdk.json' ? (json.context ?? {}) : (json as Record<string, unknown>);
+  };
+  return { ...read('cdk.json'), ...read('cdk.context.json') };
+}
+
+/**
+ * Synthesizes `app` — a command (as in cdk.json) or an existing cloud assembly directory — the way
+ * the cdk CLI does, without Lambda bundling (the local gateway runs the handler sources directly).
+ */
+export async function synthesize(options: { app?: string; cwd?: string } = {}): Promise<AssemblyStack[]> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const app = options.app ?? appFromCdkJson(cwd);
+  const asDir = resolve(cwd, app);
+  if (existsSync(join(asDir, 'manifest.json'))) return readAssembly(asDir);
+
+  const outdir = mkdtempSync(join(tmpdir(), 'webhook-gateway-synth-'));
+  const context = { ...contextFromCdkJson(cwd), 'aws:cdk:bundling-stacks': [] };
+  await new Promise<void>((done, fail) => {
+    const child = spawn(app, {
+      cwd,
+      shell: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', (cause) => fail(new SynthError(`could not run the app "${app}": ${cause.message}`, { cause })));
+    child.on('exit', (code) =>
+      code === 0
+        ? done()
+        : fail(new SynthError(`the app "${app}" failed to synthesize (exit ${code}):\n${stderr.trim()}`)),
+    );
+  });
+  return readAssembly(outdir);
+}
+
+interface Manifest {
+  artifacts?: Record<string, { type: string; properties?: { templateFile?: string; stackName?: string } }>;
+}
+
+/** Reads the stacks of a cloud assembly directory. */
+export function readAssembly(dir: string): AssemblyStack[] {
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  const stacks: AssemblyStack[] = [];
+  for (const [id, artifact] of Object.entries(manifest.artifacts ?? {})) {
+    if (artifact.type !== 'aws:cloudformation:stack' || !artifact.properties?.templateFile) continue;
+    const template = readJson<Template>(join(dir, artifact.properties.templateFile));
+    stacks.push({ stackName: artifact.properties.stackName ?? id, template, nested: readNested(dir, template) });
+  }
+  if (stacks.length === 0) throw new SynthError(`the cloud assembly in ${dir} has no stacks`);
+  return stacks;
+}
+
+function readNested(dir: string, template: Template): Record<string, Template> {
+  const nested: Record<string, Template> = {};
+  for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+    if (resource.Type !== 'AWS::CloudFormation::Stack') continue;
+    const assetPath = resource.Metadata?.['aws:asset:path'];
+    if (typeof assetPath !== 'string') continue;
+    const child = readJson<Template>(join(dir, assetPath));
+    nested[logicalId] = child;
+    for (const [grandId, grand] of Object.entries(readNested(dir, child))) nested[`${logicalId}/${grandId}`] = grand;
+  }
+  return nested;
+}
+
+function readJson<T>(file: string): T {
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
