@@ -90,9 +90,13 @@ export function checkTimestamp(
   return undefined;
 }
 
-/** For providers that send no delivery id: SHA-256 of the signature header and the raw body. */
-export function fallbackDeliveryId(signature: string, body: Uint8Array): string {
-  return sha256Hex(signature, '\n', body);
+/**
+ * For providers that send no delivery id: SHA-256 of what the provider authenticated besides the
+ * body (its signed timestamp, the signed URL …) and the raw body. Never the signature itself: a
+ * re-encoded or malleated signature of the same bytes must give the same id, so a replay is a duplicate.
+ */
+export function fallbackDeliveryId(signedContext: string, body: Uint8Array): string {
+  return sha256Hex(signedContext, '\n', body);
 }
 
 /** A string field of a JSON object body, if present. */

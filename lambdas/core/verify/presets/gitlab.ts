@@ -1,10 +1,46 @@
 import type { PresetVerifierConfig } from '../../config/verifier';
+import { stringsEqual } from '../crypto';
+import { activeSecrets, fallbackDeliveryId, isRejection, optionalHeader, reject, verified } from '../common';
 import type { Scheme } from '../types';
 
-// Placeholder until this preset lands; the registry needs the export to compile.
+const SCHEME = 'gitlab';
+const TOKEN_HEADER = 'x-gitlab-token';
+
+/**
+ * GitLab: the webhook's secret token is sent as is in `X-Gitlab-Token` and compared in constant time
+ * with every active value (GitLab strips line breaks from the token before sending, so do we).
+ * `X-Gitlab-Event` is required. Delivery id: `Idempotency-Key`, which GitLab (17.4+) keeps across
+ * retries of one delivery; `X-Gitlab-Event-UUID` is not used, as every hook triggered by the same
+ * originating request shares it. Without `Idempotency-Key` the id is a hash of the event and body.
+ */
 export const gitlab: Scheme<PresetVerifierConfig> = {
-  verify() {
-    throw new Error('preset gitlab is not implemented yet');
+  verify(config, ctx) {
+    const token = optionalHeader(ctx, SCHEME, TOKEN_HEADER);
+    if (isRejection(token)) return token;
+    if (token === undefined || token === '') return reject(SCHEME, 'missing_credentials', 'X-Gitlab-Token is missing');
+    const event = optionalHeader(ctx, SCHEME, 'x-gitlab-event');
+    if (isRejection(event)) return event;
+    if (event === undefined || event.trim() === '')
+      return reject(SCHEME, 'missing_header', 'X-Gitlab-Event is missing');
+    const idempotencyKey = optionalHeader(ctx, SCHEME, 'idempotency-key');
+    if (isRejection(idempotencyKey)) return idempotencyKey;
+    const secrets = activeSecrets(ctx, SCHEME, config.secret);
+    if (isRejection(secrets)) return secrets;
+
+    let matched = false;
+    for (const secret of secrets) {
+      // No early exit: the work does not depend on which value matched.
+      if (stringsEqual(secret.replace(/[\r\n]/g, ''), token)) matched = true;
+    }
+    if (!matched) return reject(SCHEME, 'credentials_mismatch', 'X-Gitlab-Token matches no active secret');
+
+    const eventType = event.trim();
+    return verified(SCHEME, {
+      ...(idempotencyKey !== undefined && idempotencyKey.trim() !== ''
+        ? { deliveryId: idempotencyKey.trim(), deliveryIdSource: 'provider' as const }
+        : { deliveryId: fallbackDeliveryId(eventType, ctx.request.body), deliveryIdSource: 'fallback' as const }),
+      eventType,
+    });
   },
-  sensitiveHeaders: () => [],
+  sensitiveHeaders: () => [TOKEN_HEADER],
 };

@@ -1,10 +1,7 @@
-import type { PresetVerifierConfig } from '../../config/verifier';
-import type { Scheme } from '../types';
+import { standardWebhooksScheme } from './standard-webhooks';
 
-// Placeholder until this preset lands; the registry needs the export to compile.
-export const svix: Scheme<PresetVerifierConfig> = {
-  verify() {
-    throw new Error('preset svix is not implemented yet');
-  },
-  sensitiveHeaders: () => [],
-};
+/**
+ * Svix: the Standard Webhooks scheme under `svix-id`, `svix-timestamp`, `svix-signature`; like the
+ * svix library, each falls back to its `webhook-` name (Svix's unbranded headers).
+ */
+export const svix = standardWebhooksScheme('svix', ['svix-', 'webhook-']);

@@ -1,10 +1,86 @@
 import type { PresetVerifierConfig } from '../../config/verifier';
-import type { Scheme } from '../types';
+import { anyHmacMatches, decodeSignature, hmac } from '../crypto';
+import {
+  activeSecrets,
+  bodyString,
+  checkTimestamp,
+  fallbackDeliveryId,
+  isRejection,
+  parseUnixTimestamp,
+  reject,
+  requireHeader,
+  verified,
+} from '../common';
+import type { Scheme, VerifyContext } from '../types';
 
-// Placeholder until this preset lands; the registry needs the export to compile.
+const SCHEME = 'zoom';
+const SIGNATURE_HEADER = 'x-zm-signature';
+const TIMESTAMP_HEADER = 'x-zm-request-timestamp';
+const SIGNATURE = /^v0=([0-9a-fA-F]{64})$/;
+/** Zoom sets no window; five minutes both ways, as its sample apps use. */
+const DEFAULT_TOLERANCE_SECONDS = 300;
+const URL_VALIDATION = 'endpoint.url_validation';
+/** Zoom's plainTokens are short random tokens; anything else is not signed, so the endpoint is no oracle. */
+const PLAIN_TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Zoom: `x-zm-signature: v0=<hex HMAC-SHA256(secret token, "v0:{timestamp}:{body}")>`. No delivery
+ * id is sent: it is a hash of the signed bytes, so a replay with a re-spelt signature is still a
+ * duplicate. A verified `endpoint.url_validation` request is answered with the plainToken and its
+ * HMAC under the current secret token; one whose plainToken is not a short token is refused as
+ * `malformed_body`.
+ */
 export const zoom: Scheme<PresetVerifierConfig> = {
-  verify() {
-    throw new Error('preset zoom is not implemented yet');
+  verify(config, ctx) {
+    const { body } = ctx.request;
+    const header = requireHeader(ctx, SCHEME, SIGNATURE_HEADER);
+    if (isRejection(header)) return header;
+    const tsHeader = requireHeader(ctx, SCHEME, TIMESTAMP_HEADER);
+    if (isRejection(tsHeader)) return tsHeader;
+
+    const hex = SIGNATURE.exec(header.trim())?.[1];
+    if (hex === undefined) return reject(SCHEME, 'malformed_header', `${SIGNATURE_HEADER} is not v0=<64 hex>`);
+    const timestamp = parseUnixTimestamp(tsHeader);
+    if (timestamp === undefined) return reject(SCHEME, 'malformed_header', `${TIMESTAMP_HEADER} is not Unix seconds`);
+    const secrets = activeSecrets(ctx, SCHEME, config.secret);
+    if (isRejection(secrets)) return secrets;
+
+    const signed = Buffer.concat([Buffer.from(`v0:${tsHeader}:`, 'utf8'), body]);
+    if (!anyHmacMatches('sha256', secrets, signed, [decodeSignature(hex, 'hex')!])) {
+      return reject(SCHEME, 'signature_mismatch', `no active secret matches ${SIGNATURE_HEADER}`);
+    }
+    const stale = checkTimestamp(SCHEME, timestamp, ctx.now, config.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS);
+    if (stale) return stale;
+
+    const event = bodyString(ctx, 'event');
+    if (event === URL_VALIDATION && plainToken(ctx) === undefined) {
+      return reject(SCHEME, 'malformed_body', `${URL_VALIDATION} without a plainToken of 1-64 [A-Za-z0-9_-]`);
+    }
+    return verified(SCHEME, {
+      deliveryId: fallbackDeliveryId(tsHeader, body),
+      deliveryIdSource: 'fallback',
+      ...(event !== undefined ? { eventType: event } : {}),
+      timestamp,
+    });
   },
-  sensitiveHeaders: () => [],
+  handshake(config, ctx) {
+    if (bodyString(ctx, 'event') !== URL_VALIDATION) return undefined;
+    const token = plainToken(ctx);
+    const secrets = activeSecrets(ctx, SCHEME, config.secret);
+    if (token === undefined || isRejection(secrets)) return undefined;
+    const encryptedToken = hmac('sha256', secrets[0]!, token).toString('hex');
+    return {
+      statusCode: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({ plainToken: token, encryptedToken }),
+    };
+  },
+  sensitiveHeaders: () => [SIGNATURE_HEADER],
 };
+
+function plainToken(ctx: VerifyContext): string | undefined {
+  const payload = ctx.request.jsonObject()?.payload;
+  const token =
+    typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>).plainToken : undefined;
+  return typeof token === 'string' && PLAIN_TOKEN.test(token) ? token : undefined;
+}
