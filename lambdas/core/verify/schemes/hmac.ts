@@ -1,10 +1,198 @@
 import type { HmacVerifierConfig } from '../../config/verifier';
-import type { Scheme } from '../types';
+import {
+  activeSecrets,
+  checkTimestamp,
+  fallbackDeliveryId,
+  isRejection,
+  parseUnixTimestamp,
+  reject,
+  requireHeader,
+  verified,
+} from '../common';
+import { anyHmacMatches, decodeSignature, digestLength } from '../crypto';
+import type { Scheme, VerifyContext } from '../types';
+import { assertValid, headerNameProblem } from './config-error';
 
-// Placeholder until this scheme lands; the registry needs the export to compile.
+const SCHEME = 'hmac';
+const DEFAULT_TOLERANCE_SECONDS = 300;
+const MAX_SIGNATURES = 10;
+// A number ≥ 10^11 as seconds would be after the year 5138; as milliseconds it is after 1973: read it as ms.
+const MILLISECONDS_FROM = 1e14;
+const ALGORITHMS = ['sha1', 'sha256', 'sha512'];
+const ENCODINGS = ['hex', 'base64', 'base64url'];
+const PLACEHOLDERS = ['body', 'timestamp', 'id', 'url', 'method'] as const;
+type Placeholder = (typeof PLACEHOLDERS)[number];
+const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** The template split into literal text and placeholders. */
+type Part = { readonly text: string } | { readonly field: Placeholder };
+
+function parseTemplate(template: string): { parts: Part[]; unknown: string[] } {
+  const parts: Part[] = [];
+  const unknown: string[] = [];
+  let last = 0;
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    const name = m[1]!;
+    if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
+      unknown.push(m[0]);
+      continue;
+    }
+    if (m.index > last) parts.push({ text: template.slice(last, m.index) });
+    parts.push({ field: name as Placeholder });
+    last = m.index + m[0].length;
+  }
+  if (last < template.length) parts.push({ text: template.slice(last) });
+  return { parts, unknown };
+}
+
+/** Human-readable problems with an hmac config (empty when it is usable); the constructs report them at synth. */
+export function validateHmacConfig(config: HmacVerifierConfig): string[] {
+  const problems: string[] = [];
+  const check = (problem: string | undefined) => problem !== undefined && problems.push(problem);
+  check(headerNameProblem('header', config.header));
+  if (config.timestampHeader !== undefined) check(headerNameProblem('timestampHeader', config.timestampHeader));
+  if (config.idHeader !== undefined) check(headerNameProblem('idHeader', config.idHeader));
+  if (!ALGORITHMS.includes(config.algorithm)) {
+    problems.push(`algorithm ${JSON.stringify(config.algorithm)} is not one of ${ALGORITHMS.join(', ')}`);
+  }
+  if (!ENCODINGS.includes(config.encoding)) {
+    problems.push(`encoding ${JSON.stringify(config.encoding)} is not one of ${ENCODINGS.join(', ')}`);
+  }
+  if (typeof config.signedContent !== 'string') return [...problems, 'signedContent must be a string'];
+
+  const { parts, unknown } = parseTemplate(config.signedContent);
+  const uses = (field: Placeholder) => parts.some((p) => 'field' in p && p.field === field);
+  const template = JSON.stringify(config.signedContent);
+  for (const u of unknown) {
+    problems.push(`signedContent ${template} uses unknown placeholder ${u}; use {${PLACEHOLDERS.join('}, {')}}`);
+  }
+  if (!uses('body')) problems.push(`signedContent ${template} must include {body}, or the body is not authenticated`);
+  if (uses('timestamp') && config.timestampHeader === undefined) {
+    problems.push(`signedContent ${template} uses {timestamp}: set timestampHeader to the header that carries it`);
+  }
+  if (uses('id') && config.idHeader === undefined) {
+    problems.push(`signedContent ${template} uses {id}: set idHeader to the header that carries it`);
+  }
+  if (config.timestampHeader !== undefined && !uses('timestamp')) {
+    problems.push(
+      `timestampHeader "${config.timestampHeader}" is set but signedContent ${template} does not include {timestamp}: an unsigned timestamp does not stop replays`,
+    );
+  }
+  if (config.toleranceSeconds !== undefined) {
+    if (!Number.isFinite(config.toleranceSeconds) || config.toleranceSeconds <= 0) {
+      problems.push(`tolerance ${config.toleranceSeconds} s must be a positive number of seconds`);
+    } else if (config.timestampHeader === undefined) {
+      problems.push('tolerance is set but timestampHeader is not: there is no timestamp to bound');
+    }
+  }
+  return problems;
+}
+
+const compiled = new WeakMap<HmacVerifierConfig, readonly Part[]>();
+
+function compile(config: HmacVerifierConfig): readonly Part[] {
+  let parts = compiled.get(config);
+  if (!parts) {
+    assertValid(SCHEME, validateHmacConfig(config));
+    parts = parseTemplate(config.signedContent).parts;
+    compiled.set(config, parts);
+  }
+  return parts;
+}
+
+/**
+ * The signatures in the header. Several may be sent (Standard Webhooks separates them by spaces,
+ * Stripe by commas) so that the sender can rotate; whitespace and commas separate them unless the
+ * prefix itself contains one (`v1,`, `HMAC `). Items without the prefix are ignored, as other
+ * versions are; items with it must decode to a digest of the right length.
+ */
+function parseSignatures(config: HmacVerifierConfig, value: string): Buffer[] | string {
+  const prefix = config.prefix ?? '';
+  const separators = `${/\s/.test(prefix) ? '' : '\\s'}${prefix.includes(',') ? '' : ','}`;
+  const items = (separators === '' ? [value] : value.split(new RegExp(`[${separators}]+`)))
+    .map((item) => item.trim())
+    .filter((item) => item !== '' && item.startsWith(prefix));
+  if (items.length === 0) return `no signature starting with "${prefix}"`;
+  if (items.length > MAX_SIGNATURES) return `${items.length} signatures, at most ${MAX_SIGNATURES} are accepted`;
+  const signatures: Buffer[] = [];
+  for (const item of items) {
+    const bytes = decodeSignature(item.slice(prefix.length), config.encoding);
+    if (bytes?.length !== digestLength(config.algorithm)) {
+      return `a signature is not ${digestLength(config.algorithm)} bytes of ${config.encoding}`;
+    }
+    signatures.push(bytes);
+  }
+  return signatures;
+}
+
+/** Unix seconds, or milliseconds when the number can only be milliseconds. */
+function parseTimestamp(text: string): Date | undefined {
+  const seconds = parseUnixTimestamp(text);
+  return seconds !== undefined && seconds.getTime() >= MILLISECONDS_FROM ? parseUnixTimestamp(text, 'ms') : seconds;
+}
+
+/** The signed bytes: literal text and header values as UTF-8, the body exactly as received. */
+function render(parts: readonly Part[], ctx: VerifyContext, values: { timestamp?: string; id?: string }): Buffer {
+  const { request } = ctx;
+  const chunks = parts.map((part) => {
+    if ('text' in part) return Buffer.from(part.text, 'utf8');
+    switch (part.field) {
+      case 'body':
+        return request.body;
+      case 'url':
+        return Buffer.from(request.url, 'utf8');
+      case 'method':
+        return Buffer.from(request.method, 'utf8');
+      default:
+        return Buffer.from(values[part.field]!, 'utf8');
+    }
+  });
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Generic HMAC: `<header>: <prefix><signature>` over the `signedContent` template, with an optional
+ * signed timestamp bounded both ways and an optional delivery-id header. Any active secret may
+ * match, and any of the signatures sent.
+ */
 export const hmac: Scheme<HmacVerifierConfig> = {
-  verify() {
-    throw new Error('scheme hmac is not implemented yet');
+  verify(config, ctx) {
+    const parts = compile(config);
+    const header = requireHeader(ctx, SCHEME, config.header);
+    if (isRejection(header)) return header;
+    const signatures = parseSignatures(config, header.trim());
+    if (typeof signatures === 'string') return reject(SCHEME, 'malformed_header', `${config.header}: ${signatures}`);
+
+    const values: { timestamp?: string; id?: string } = {};
+    let timestamp: Date | undefined;
+    if (config.timestampHeader !== undefined) {
+      const text = requireHeader(ctx, SCHEME, config.timestampHeader);
+      if (isRejection(text)) return text;
+      values.timestamp = text.trim();
+      timestamp = parseTimestamp(values.timestamp);
+      if (!timestamp) return reject(SCHEME, 'malformed_header', `${config.timestampHeader} is not a Unix timestamp`);
+    }
+    if (config.idHeader !== undefined) {
+      const id = requireHeader(ctx, SCHEME, config.idHeader);
+      if (isRejection(id)) return id;
+      values.id = id.trim();
+    }
+    const secrets = activeSecrets(ctx, SCHEME, config.secret);
+    if (isRejection(secrets)) return secrets;
+
+    if (!anyHmacMatches(config.algorithm, secrets, render(parts, ctx, values), signatures)) {
+      return reject(SCHEME, 'signature_mismatch', `no active secret matches ${config.header}`);
+    }
+    // Checked after the signature, so that a timestamp rejection in the log means a genuine but stale request.
+    if (timestamp) {
+      const stale = checkTimestamp(SCHEME, timestamp, ctx.now, config.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS);
+      if (stale) return stale;
+    }
+    return verified(SCHEME, {
+      deliveryId: values.id ?? fallbackDeliveryId(values.timestamp ?? '', ctx.request.body),
+      deliveryIdSource: values.id !== undefined ? 'provider' : 'fallback',
+      ...(timestamp ? { timestamp } : {}),
+    });
   },
-  sensitiveHeaders: () => [],
+  sensitiveHeaders: (config) => [config.header.toLowerCase()],
 };
