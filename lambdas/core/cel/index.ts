@@ -1,0 +1,3 @@
+export * from './compile';
+export { celEnvironment, VARIABLES, type CelEnvironmentName } from './environment';
+export { patternError } from './regex';

@@ -1,0 +1,5 @@
+export * from './evaluate';
+export * from './expressions';
+export * from './routing';
+export * from './transform';
+export * from './validate';
