@@ -1,4 +1,13 @@
-// Placeholder entry point so the constructs can synthesize; the runtime lands in its own change.
-export const handler = async (): Promise<never> => {
-  throw new Error('handler not implemented yet');
-};
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbConfigStore } from '../adapters/dynamodb-config';
+import { readSettings } from '../adapters/settings';
+import { powertoolsLog } from '../adapters/telemetry';
+import { createAuthorizerHandler } from './handler';
+
+const settings = readSettings(process.env, ['configTable']);
+const store = new DynamoDbConfigStore(new DynamoDBClient({}), settings.configTable, settings.configCacheSeconds);
+
+export const handler = createAuthorizerHandler({
+  webhook: (name) => store.webhook(name),
+  log: powertoolsLog('webhook-gateway-authorizer'),
+});

@@ -1,4 +1,5 @@
-// Placeholder entry point so the constructs can synthesize; the runtime lands in its own change.
-export const handler = async (): Promise<never> => {
-  throw new Error('handler not implemented yet');
-};
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createConfigWriter } from './handler';
+
+/** `onEvent` of the Provider framework behind Custom::WebhookGatewayConfig. */
+export const handler = createConfigWriter(new DynamoDBClient({}));

@@ -1,4 +1,13 @@
-// Placeholder entry point so the constructs can synthesize; the runtime lands in its own change.
-export const handler = async (): Promise<never> => {
-  throw new Error('handler not implemented yet');
-};
+import { awsIngestDeps } from '../adapters/runtime';
+import { readSettings } from '../adapters/settings';
+import { powertoolsTelemetry } from '../adapters/telemetry';
+import { createIngestHandler } from './handler';
+
+const settings = readSettings(process.env, ['configTable', 'historyTable', 'queueUrl', 'payloadBucket']);
+
+export const handler = createIngestHandler(
+  awsIngestDeps(
+    settings,
+    powertoolsTelemetry({ serviceName: 'webhook-gateway-ingest', gatewayId: settings.gatewayId }),
+  ),
+);

@@ -10,7 +10,10 @@ export const CONFIG_ITEMS = {
   /** One per webhook: `config` (S, JSON WebhookConfig), `version` (S), `verifiedAt` (S, set at run time). */
   webhook: (name: string) => ({ pk: `webhook#${name}`, sk: 'config' }),
   webhookPrefix: 'webhook#',
-  /** One per route: `route` (S, JSON RouteConfig). Queried together under pk `routes`. */
+  /**
+   * One per route: `route` (S, JSON RouteConfig), `position` (N, its place in the configuration).
+   * Queried together under pk `routes`.
+   */
   routesPartition: 'routes',
   route: (id: string) => ({ pk: 'routes', sk: id }),
   /** Rate-window counters: `count` (N), TTL after the window ends. */

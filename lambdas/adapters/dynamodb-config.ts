@@ -1,0 +1,131 @@
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { CONFIG_ITEMS, TABLE_KEYS } from '../core/config/tables';
+import type { RouteConfig, WebhookConfig } from '../core/config/webhook';
+import { TtlCache } from './cache';
+import type { Clock, ConfigStore, LoadedWebhook } from './ports';
+import { systemClock } from './ports';
+
+export class InvalidConfigItemError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InvalidConfigItemError';
+  }
+}
+
+interface WebhookItem {
+  readonly config: WebhookConfig;
+  readonly verifiedAt?: string;
+}
+
+/**
+ * Webhook and route items of the config table, cached in memory for `ttlSeconds`: one GetItem and
+ * one Query (in parallel) when the cache is cold, none when warm. Unknown webhooks are cached too.
+ */
+export class DynamoDbConfigStore implements ConfigStore {
+  private readonly webhooks: TtlCache<WebhookItem | undefined>;
+  private readonly routes: TtlCache<readonly RouteConfig[]>;
+  /** Per routes array and webhook, the same filtered array each time, so compiled filters stay cached. */
+  private readonly routesOf = new WeakMap<readonly RouteConfig[], Map<string, readonly RouteConfig[]>>();
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    ttlSeconds = 30,
+    clock: Clock = systemClock,
+  ) {
+    this.webhooks = new TtlCache(ttlSeconds * 1000, clock);
+    this.routes = new TtlCache(ttlSeconds * 1000, clock);
+  }
+
+  async load(name: string): Promise<LoadedWebhook | undefined> {
+    const [webhook, routes] = await Promise.all([this.webhook(name), this.allRoutes()]);
+    if (!webhook) return undefined;
+    let byWebhook = this.routesOf.get(routes);
+    if (!byWebhook) this.routesOf.set(routes, (byWebhook = new Map()));
+    let own = byWebhook.get(name);
+    if (!own) byWebhook.set(name, (own = routes.filter((r) => r.webhook === undefined || r.webhook === name)));
+    return {
+      config: webhook.config,
+      routes: own,
+      ...(webhook.verifiedAt !== undefined ? { verifiedAt: webhook.verifiedAt } : {}),
+    };
+  }
+
+  /** The webhook item alone (what the authorizer needs). */
+  webhook(name: string): Promise<WebhookItem | undefined> {
+    return this.webhooks.get(name, async () => {
+      const result = await this.client.send(
+        new GetItemCommand({ TableName: this.tableName, Key: marshall(CONFIG_ITEMS.webhook(name)) }),
+      );
+      return result.Item ? parseWebhookItem(name, result.Item) : undefined;
+    });
+  }
+
+  async markVerified(name: string, at: Date): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(CONFIG_ITEMS.webhook(name)),
+          UpdateExpression: 'SET #verifiedAt = if_not_exists(#verifiedAt, :at)',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#verifiedAt': 'verifiedAt', '#pk': TABLE_KEYS.partitionKey },
+          ExpressionAttributeValues: { ':at': { S: at.toISOString() } },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    this.webhooks.update(name, (item) =>
+      item && item.verifiedAt === undefined ? { ...item, verifiedAt: at.toISOString() } : item,
+    );
+  }
+
+  private allRoutes(): Promise<readonly RouteConfig[]> {
+    return this.routes.get(CONFIG_ITEMS.routesPartition, async () => {
+      const routes: { route: RouteConfig; position: number }[] = [];
+      let startKey: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: '#pk = :routes',
+            ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey },
+            ExpressionAttributeValues: { ':routes': { S: CONFIG_ITEMS.routesPartition } },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const route = parseJson<RouteConfig>(item.route?.S, `route ${item.sk?.S}`);
+          routes.push({ route, position: Number(item.position?.N ?? Number.MAX_SAFE_INTEGER) });
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+      // In configuration order (the config writer stores each route's position), as routing promises.
+      return routes.sort((a, b) => a.position - b.position).map((r) => r.route);
+    });
+  }
+}
+
+function parseWebhookItem(name: string, item: Record<string, AttributeValue>): WebhookItem {
+  const config = parseJson<WebhookConfig>(item.config?.S, `webhook ${name}`);
+  const verifiedAt = item.verifiedAt?.S;
+  return verifiedAt !== undefined ? { config, verifiedAt } : { config };
+}
+
+function parseJson<T>(text: string | undefined, what: string): T {
+  if (text === undefined) throw new InvalidConfigItemError(`${what}: the config item has no JSON attribute`);
+  try {
+    return JSON.parse(text) as T;
+  } catch (cause) {
+    throw new InvalidConfigItemError(`${what}: the stored JSON does not parse`, { cause });
+  }
+}

@@ -1,0 +1,112 @@
+import type { DeliveryRecord, HistoryKey, PayloadRef, QueueMessage } from '../core/config/messages';
+import type { SecretMaterial } from '../core/config/secret';
+import type { RateWindow, RouteConfig, SecretLocation, WebhookConfig, WorkflowTarget } from '../core/config/webhook';
+import type { METRICS } from '../core/config/environment';
+
+/**
+ * The I/O the handlers need, as small ports: AWS adapters in this folder implement them with the
+ * SDK; the local gateway and the tests swap in others.
+ */
+
+export interface LoadedWebhook {
+  readonly config: WebhookConfig;
+  /** Routes that can match this webhook's events (no `webhook` filter, or this webhook). */
+  readonly routes: readonly RouteConfig[];
+  /** When the first authentic request arrived, if one did. */
+  readonly verifiedAt?: string;
+}
+
+export interface ConfigStore {
+  /** The webhook and its routes, or undefined for an unknown webhook. Cached briefly. */
+  load(name: string): Promise<LoadedWebhook | undefined>;
+  /** Records the first authentic request (`verifiedAt`); later calls keep the first time. */
+  markVerified(name: string, at: Date): Promise<void>;
+}
+
+export interface SecretStore {
+  /** The secret's material; empty material when the secret has no value yet. */
+  get(location: SecretLocation, owner: { readonly webhook: string; readonly ref: string }): Promise<SecretMaterial>;
+}
+
+export type PutDeliveryResult =
+  | { readonly written: true }
+  /** A live record that is not `pending` or `failed` exists: this request is a duplicate. */
+  | { readonly written: false; readonly existing?: Partial<DeliveryRecord> };
+
+export interface HistoryStore {
+  /** The dedup write: creates the record unless a live, settled one exists. */
+  putDelivery(record: DeliveryRecord): Promise<PutDeliveryResult>;
+  /** A record whose enqueue or payload write failed becomes `failed` (retryable); an `enqueued` one is kept. */
+  markFailed(key: HistoryKey, reason: string): Promise<void>;
+  countDuplicate(key: HistoryKey): Promise<void>;
+  /** A sampled rejection (sort key `r#…`). */
+  putRejection(record: DeliveryRecord): Promise<void>;
+  /** The dispatcher started (or found) an execution: status `enqueued`, the ARN added. */
+  markEnqueued(key: HistoryKey, executionArn: string): Promise<void>;
+  getDelivery(webhook: string, deliveryId: string): Promise<DeliveryRecord | undefined>;
+  /** Atomically counts one more replay of the delivery and returns the count. */
+  nextReplayNumber(key: HistoryKey): Promise<number>;
+}
+
+export interface QueueEntry {
+  readonly groupId: string;
+  readonly deduplicationId: string;
+  readonly message: QueueMessage;
+}
+
+export interface Queue {
+  /** Sends every entry or throws; batches that are sent run in parallel. */
+  send(entries: readonly QueueEntry[]): Promise<void>;
+}
+
+export interface PayloadStore {
+  /** The bucket every ref of this store names (known before a put finishes). */
+  readonly bucket: string;
+  put(key: string, body: Uint8Array | string, contentType: string): Promise<PayloadRef>;
+  get(ref: PayloadRef): Promise<Buffer>;
+}
+
+export type RateDecision = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
+
+export interface RateWindows {
+  /** Counts one request in every window; refused when a window is full. */
+  hit(webhook: string, windows: readonly RateWindow[], now: Date): Promise<RateDecision>;
+}
+
+export interface StartedExecution {
+  readonly executionArn: string;
+  /** True when an execution of that name already existed (a redelivery). */
+  readonly alreadyStarted: boolean;
+}
+
+export interface WorkflowStarter {
+  start(target: WorkflowTarget, name: string, input: string): Promise<StartedExecution>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export type LogFields = Record<string, unknown>;
+
+export interface Log {
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+export type MetricName = (typeof METRICS)[Exclude<keyof typeof METRICS, 'namespace' | 'dimensions'>];
+
+export interface Counters {
+  /** Adds to a count metric; `reason` adds the Reason dimension as a second dimension set. */
+  count(metric: MetricName, value?: number, reason?: string): void;
+  /** Writes the metrics of this invocation. */
+  flush(): void;
+}
+
+export interface Telemetry {
+  readonly log: Log;
+  readonly metrics: Counters;
+}

@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { parseBody } from '../core/body';
+import { METRICS } from '../core/config/environment';
+import { EMPTY_SECRET, InvalidSecretFormatError, type SecretMaterial } from '../core/config/secret';
+import type { WebhookConfig } from '../core/config/webhook';
+import { InboundRequest } from '../core/http/request';
+import { answerHandshake, verifyRequest, type VerifyContext } from '../core/verify';
+import type { LoadedWebhook } from '../adapters/ports';
+import { readEvent, signedUrl, type HttpExchange } from './event';
+import { DependencyError, describeError, processDelivery, redactHeaders, type IngestDeps } from './pipeline';
+import { accepted, handshakeAnswer, rejection, type RejectionStatus } from './responses';
+
+export type { IngestDeps, IngestSettings } from './pipeline';
+
+const SAMPLE_INTERVAL_MS = 60_000;
+const RETRY_AFTER_UNAVAILABLE = 5;
+
+/**
+ * The ingest Lambda: API Gateway proxy event → config → secrets → verify → handshake → parse →
+ * rate windows → CEL → route → dedup write → queue → 202. Every refusal is logged with its reason
+ * and counted; the sender sees one generic body per status.
+ */
+export function createIngestHandler(deps: IngestDeps) {
+  const { log, metrics } = deps.telemetry;
+  const lastSample = new Map<string, number>();
+  const verifiedHere = new Set<string>();
+
+  /** At most one rejection record per webhook per minute from this instance. */
+  const sampleRejection = async (
+    x: HttpExchange,
+    webhook: WebhookConfig,
+    status: RejectionStatus,
+    reason: string,
+    receivedAt: Date,
+  ) => {
+    const now = receivedAt.getTime();
+    if (now - (lastSample.get(webhook.name) ?? -Infinity) < SAMPLE_INTERVAL_MS) return;
+    lastSample.set(webhook.name, now);
+    try {
+      await deps.history.putRejection({
+        webhook: webhook.name,
+        receivedAt: receivedAt.toISOString(),
+        status: 'rejected',
+        httpStatus: status,
+        reason,
+        ...(x.sourceIp !== undefined && { sourceIp: x.sourceIp }),
+        ...(x.userAgent !== undefined && { userAgent: x.userAgent }),
+        headers: redactHeaders(x.headers, webhook),
+        bodySize: x.body.length,
+        bodySha256: sha256(x.body),
+        expiresAt: Math.floor(now / 1000) + Math.round(deps.settings.historyRetentionDays * 86400),
+      });
+    } catch (error) {
+      log.warn('rejection not recorded', { webhook: webhook.name, error: describeError(error) });
+    }
+  };
+
+  const handle = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const receivedAt = deps.clock.now();
+    const x = readEvent(event);
+    metrics.count(METRICS.received);
+    const context = { webhook: x.webhook, requestId: x.requestId, sourceIp: x.sourceIp, userAgent: x.userAgent };
+
+    const reject = async (
+      status: RejectionStatus,
+      reason: string,
+      detail: string,
+      webhook?: WebhookConfig,
+      retryAfter?: number,
+    ) => {
+      log.warn('rejected', { ...context, status, reason, detail });
+      metrics.count(METRICS.rejected, 1, reason);
+      if (webhook) await sampleRejection(x, webhook, status, `${reason}: ${detail}`, receivedAt);
+      return rejection(status, retryAfter);
+    };
+    const unavailable = (dependency: string, error: unknown) => {
+      log.error('dependency failed', {
+        ...context,
+        status: 503,
+        reason: `${dependency}_unavailable`,
+        error: describeError(error),
+      });
+      metrics.count(METRICS.dependencyFailed, 1, dependency);
+      return rejection(503, RETRY_AFTER_UNAVAILABLE);
+    };
+
+    const size = Math.max(x.body.length, x.declaredLength ?? 0);
+    if (size > deps.settings.maxBodySize) {
+      return reject(413, 'body_too_large', `${size} bytes, the gateway accepts at most ${deps.settings.maxBodySize}`);
+    }
+    if (x.webhook === undefined) return reject(404, 'unknown_webhook', 'the path names no webhook');
+    let loaded: LoadedWebhook | undefined;
+    try {
+      loaded = await deps.config.load(x.webhook);
+    } catch (error) {
+      return unavailable('config', error);
+    }
+    if (!loaded) return reject(404, 'unknown_webhook', `no webhook "${x.webhook}"`);
+    const { config } = loaded;
+    if (x.method !== 'POST') return reject(405, 'method_not_allowed', `${x.method} is not POST`, config);
+    if (size > config.maxBodySize) {
+      return reject(413, 'body_too_large', `${size} bytes, maxBodySize is ${config.maxBodySize}`, config);
+    }
+
+    const request = new InboundRequest({
+      method: x.method,
+      url: signedUrl(x, config.publicUrl),
+      headers: x.headers,
+      body: x.body,
+    });
+    let secrets: Map<string, SecretMaterial>;
+    try {
+      secrets = await loadSecrets(deps, config);
+    } catch (error) {
+      if (error instanceof InvalidSecretFormatError) return reject(401, 'invalid_secret', error.message, config);
+      return unavailable('secrets', error);
+    }
+    const ctx: VerifyContext = { request, now: receivedAt, secrets: (ref) => secrets.get(ref) ?? EMPTY_SECRET };
+    let verdict;
+    try {
+      verdict = await verifyRequest(config.verifier, ctx);
+    } catch (error) {
+      // Verifiers throw only on misuse (a config they cannot use): fail closed.
+      return reject(401, 'verifier_error', describeError(error), config);
+    }
+    if (!verdict.ok) return reject(401, verdict.reason, `${verdict.scheme}: ${verdict.detail}`, config);
+    metrics.count(METRICS.verified);
+
+    let sideWork: Promise<void> | undefined;
+    if (loaded.verifiedAt === undefined && !verifiedHere.has(config.name)) {
+      verifiedHere.add(config.name);
+      sideWork = deps.config.markVerified(config.name, receivedAt).catch((error: unknown) => {
+        verifiedHere.delete(config.name);
+        log.warn('verifiedAt not recorded', { webhook: config.name, error: describeError(error) });
+      });
+    }
+    const afterSideWork = async <T>(result: T) => {
+      await sideWork;
+      return result;
+    };
+
+    const handshake = answerHandshake(config.verifier, config.handshake, ctx);
+    if (handshake) {
+      log.info('handshake answered', { ...context, scheme: verdict.scheme });
+      return afterSideWork(handshakeAnswer(handshake));
+    }
+    const parsed = parseBody(request);
+    if (!parsed.ok) return afterSideWork(await reject(parsed.status, parsed.reason, parsed.detail, config));
+
+    if (config.rateWindows && config.rateWindows.length > 0) {
+      let decision;
+      try {
+        decision = await deps.rateWindows.hit(config.name, config.rateWindows, receivedAt);
+      } catch (error) {
+        return afterSideWork(unavailable('rate_windows', error));
+      }
+      if (!decision.allowed) {
+        metrics.count(METRICS.rateWindowExceeded);
+        const detail = `a rate window is full for ${decision.retryAfterSeconds} s`;
+        return afterSideWork(await reject(429, 'rate_window_exceeded', detail, config, decision.retryAfterSeconds));
+      }
+    }
+
+    try {
+      const outcome = await processDelivery(deps, {
+        webhook: loaded,
+        headers: x.headers,
+        query: request.query,
+        body: x.body,
+        input: parsed.input,
+        deliveryId: verdict.deliveryId,
+        receivedAt,
+        ...(x.sourceIp !== undefined && { sourceIp: x.sourceIp }),
+        ...(x.userAgent !== undefined && { userAgent: x.userAgent }),
+        ...(sideWork && { sideWork }),
+      });
+      return accepted(outcome.deliveryId, outcome.status, config.successResponse);
+    } catch (error) {
+      if (error instanceof DependencyError) return afterSideWork(unavailable(error.dependency, error.cause));
+      throw error;
+    }
+  };
+
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    try {
+      return await handle(event);
+    } finally {
+      metrics.flush();
+    }
+  };
+}
+
+async function loadSecrets(deps: IngestDeps, config: WebhookConfig): Promise<Map<string, SecretMaterial>> {
+  const entries = await Promise.all(
+    Object.entries(config.secrets).map(
+      async ([ref, location]) => [ref, await deps.secrets.get(location, { webhook: config.name, ref })] as const,
+    ),
+  );
+  return new Map(entries);
+}
+
+function sha256(body: Buffer): string {
+  return createHash('sha256').update(body).digest('hex');
+}

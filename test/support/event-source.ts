@@ -1,0 +1,79 @@
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+
+export const QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:events.fifo';
+
+/** An SQS record as Lambda's event source mapping hands it over. */
+export function toRecord(message: Message): SQSRecord {
+  const a = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId!,
+    receiptHandle: message.ReceiptHandle!,
+    body: message.Body!,
+    attributes: {
+      ApproximateReceiveCount: a.ApproximateReceiveCount ?? '1',
+      SentTimestamp: a.SentTimestamp ?? String(Date.now()),
+      SenderId: a.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp: a.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      ...(a.MessageGroupId ? { MessageGroupId: a.MessageGroupId } : {}),
+      ...(a.MessageDeduplicationId ? { MessageDeduplicationId: a.MessageDeduplicationId } : {}),
+      ...(a.SequenceNumber ? { SequenceNumber: a.SequenceNumber } : {}),
+    },
+    messageAttributes: {},
+    md5OfBody: message.MD5OfBody!,
+    eventSource: 'aws:sqs',
+    eventSourceARN: QUEUE_ARN,
+    awsRegion: 'us-east-1',
+  };
+}
+
+/**
+ * One poll of Lambda's SQS event source mapping, with ReportBatchItemFailures: receive up to ten
+ * messages, invoke the handler, delete the successes; the failures come back after the queue's
+ * visibility timeout (local-aws-sqs counts ChangeMessageVisibility as a receive, so it is not used).
+ * Returns the number of messages handed to the handler.
+ */
+export async function pollOnce(
+  sqs: SQSClient,
+  queueUrl: string,
+  handler: (event: SQSEvent) => Promise<SQSBatchResponse>,
+): Promise<number> {
+  const received = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, AttributeNames: ['All'] }),
+  );
+  const messages = received.Messages ?? [];
+  if (messages.length === 0) return 0;
+  let failed: Set<string>;
+  try {
+    const response = await handler({ Records: messages.map(toRecord) });
+    failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  } catch {
+    failed = new Set(messages.map((m) => m.MessageId!));
+  }
+  const done = messages.filter((m) => !failed.has(m.MessageId!));
+  if (done.length > 0) {
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    );
+  }
+  return messages.length;
+}
+
+/** Polls until the queue has nothing visible (bounded). */
+export async function drain(
+  sqs: SQSClient,
+  queueUrl: string,
+  handler: (event: SQSEvent) => Promise<SQSBatchResponse>,
+  maxPolls = 20,
+): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < maxPolls; i++) {
+    const n = await pollOnce(sqs, queueUrl, handler);
+    if (n === 0) return total;
+    total += n;
+  }
+  return total;
+}
