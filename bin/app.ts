@@ -1,7 +1,9 @@
 #!/usr/bin/env -S npx tsx
-import { App, Stack } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
+import { WebhookGatewayExampleStack } from './example-stack';
 
-// The example app grows with the construct library (lib/); for now an empty stack that synthesizes offline.
 const app = new App();
-new Stack(app, 'WebhookGatewayExample', { description: 'Webhook gateway example' });
+new WebhookGatewayExampleStack(app, 'WebhookGatewayExample', {
+  description: 'Webhook gateway example: GitHub, Stripe, Slack and a generic HMAC sender',
+});
 app.synth();

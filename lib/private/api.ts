@@ -1,0 +1,152 @@
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { DEFAULTS } from './defaults';
+
+export interface ApiOptions {
+  readonly apiName: string;
+  readonly stageName: string;
+  readonly gatewayName: string;
+  readonly ingest: lambda.IFunction;
+  readonly authorizer: lambda.IFunction;
+  readonly key: kms.IKey;
+  readonly removalPolicy: RemovalPolicy;
+  readonly logRetention: logs.RetentionDays;
+}
+
+export interface GatewayApi {
+  readonly api: apigw.RestApi;
+  readonly accessLogs: logs.LogGroup;
+  readonly webhookResource: apigw.Resource;
+}
+
+const json = (message: string) => ({ 'application/json': JSON.stringify({ message }) });
+const retryAfter = (seconds: number) => ({ 'Retry-After': `'${seconds}'` });
+
+/** Access log fields; `status` is a number so that metric filters can compare it. */
+function accessLogFormat(gatewayName: string): apigw.AccessLogFormat {
+  const fields = [
+    '"requestId":"$context.requestId"',
+    '"time":"$context.requestTime"',
+    '"ip":"$context.identity.sourceIp"',
+    '"userAgent":"$context.identity.userAgent"',
+    '"method":"$context.httpMethod"',
+    '"path":"$context.path"',
+    '"status":$context.status',
+    '"responseType":"$context.error.responseType"',
+    '"error":"$context.error.message"',
+    '"authorizerError":"$context.authorizer.error"',
+    '"apiKeyId":"$context.identity.apiKeyId"',
+    '"latency":"$context.responseLatency"',
+    '"integrationLatency":"$context.integrationLatency"',
+    '"responseLength":"$context.responseLength"',
+    '"xrayTraceId":"$context.xrayTraceId"',
+    `"gateway":${JSON.stringify(gatewayName)}`,
+  ];
+  return apigw.AccessLogFormat.custom(`{${fields.join(',')}}`);
+}
+
+/**
+ * The REST API: `POST /webhooks/{name}` → ingest (Lambda proxy) behind a REQUEST authorizer keyed
+ * on the path, which returns the webhook's usage-plan key (throttle and quota apply before any
+ * verifier runs). Every body arrives base64 (every media type is binary) so the verifier sees
+ * the exact bytes. Other methods answer 405 from a MOCK integration; API Gateway's own answers are
+ * mapped to the HTTP contract of DESIGN.md.
+ */
+export function createApi(scope: Construct, options: ApiOptions): GatewayApi {
+  const accessLogs = new logs.LogGroup(scope, 'AccessLogs', {
+    encryptionKey: options.key,
+    retention: options.logRetention,
+    removalPolicy: options.removalPolicy,
+  });
+  const api = new apigw.RestApi(scope, 'Api', {
+    restApiName: options.apiName,
+    description: 'Webhook gateway: POST /webhooks/{name}',
+    endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+    binaryMediaTypes: ['*/*'],
+    apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
+    cloudWatchRole: false,
+    deployOptions: {
+      stageName: options.stageName,
+      tracingEnabled: true,
+      metricsEnabled: true,
+      accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+      accessLogFormat: accessLogFormat(options.gatewayName),
+    },
+  });
+
+  const authorizer = new apigw.RequestAuthorizer(scope, 'PathAuthorizer', {
+    handler: options.authorizer,
+    identitySources: [apigw.IdentitySource.context('path')],
+    resultsCacheTtl: DEFAULTS.authorizerCacheTtl,
+  });
+
+  const webhookResource = api.root.addResource('webhooks').addResource('{name}');
+  webhookResource.addMethod(
+    'POST',
+    new apigw.LambdaIntegration(options.ingest, { proxy: true, allowTestInvoke: false }),
+    {
+      authorizer,
+      apiKeyRequired: true,
+      requestParameters: { 'method.request.path.name': true },
+    },
+  );
+  // Any other method: 405 without invoking anything. POST stays specific, so it wins over ANY.
+  webhookResource.addMethod(
+    'ANY',
+    new apigw.MockIntegration({
+      passthroughBehavior: apigw.PassthroughBehavior.WHEN_NO_TEMPLATES,
+      integrationResponses: [
+        {
+          statusCode: '405',
+          responseParameters: { 'method.response.header.Allow': "'POST'" },
+          responseTemplates: json('Method Not Allowed'),
+        },
+      ],
+    }),
+    {
+      authorizationType: apigw.AuthorizationType.NONE,
+      methodResponses: [{ statusCode: '405', responseParameters: { 'method.response.header.Allow': true } }],
+    },
+  );
+
+  const responses: [string, apigw.ResponseType, string, string, Record<string, string>?][] = [
+    // The authorizer denies unknown webhooks; a path outside /webhooks/{name} has no route at all.
+    ['UnknownWebhook', apigw.ResponseType.ACCESS_DENIED, '404', 'Not Found'],
+    ['UnknownPath', apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, '404', 'Not Found'],
+    ['Throttled', apigw.ResponseType.THROTTLED, '429', 'Too Many Requests', retryAfter(DEFAULTS.retryAfterThrottled)],
+    [
+      'QuotaExceeded',
+      apigw.ResponseType.QUOTA_EXCEEDED,
+      '429',
+      'Too Many Requests',
+      retryAfter(DEFAULTS.retryAfterQuota),
+    ],
+    // A known webhook whose key is not in a plan yet (mid-deployment): retryable.
+    [
+      'KeyNotReady',
+      apigw.ResponseType.INVALID_API_KEY,
+      '503',
+      'Service Unavailable',
+      retryAfter(DEFAULTS.retryAfterUnavailable),
+    ],
+    [
+      'Unavailable',
+      apigw.ResponseType.DEFAULT_5XX,
+      '503',
+      'Service Unavailable',
+      retryAfter(DEFAULTS.retryAfterUnavailable),
+    ],
+  ];
+  for (const [id, type, statusCode, message, headers] of responses) {
+    api.addGatewayResponse(id, { type, statusCode, templates: json(message), responseHeaders: headers });
+  }
+  api.addGatewayResponse('ClientError', {
+    type: apigw.ResponseType.DEFAULT_4XX,
+    templates: { 'application/json': '{"message":$context.error.messageString}' },
+  });
+  return { api, accessLogs, webhookResource };
+}

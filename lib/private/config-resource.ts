@@ -1,0 +1,76 @@
+import { CustomResource, Lazy, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import type { GatewayConfig } from '../../lambdas/core/config/webhook';
+import type { Handler } from './functions';
+
+/** The type the local gateway looks for in the synthesized template: keep it stable. */
+export const CONFIG_RESOURCE_TYPE = 'Custom::WebhookGatewayConfig';
+
+/**
+ * CloudFormation invokes the provider asynchronously with the old and the new properties: the
+ * two together must fit Lambda's 1 MB asynchronous payload.
+ */
+export const CONFIG_MAX_BYTES = 400 * 1024;
+
+export interface ConfigResourceOptions {
+  readonly writer: Handler;
+  readonly table: dynamodb.ITable;
+  readonly key: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  /** Called at synth, after every webhook and route was added. */
+  readonly config: () => GatewayConfig;
+}
+
+/**
+ * One custom resource for all webhooks and routes: `ConfigTableName` and `Config` (one JSON string,
+ * so CloudFormation's stringification of property values cannot change types). The config writer
+ * runs behind the Provider framework, which answers CloudFormation even when the writer fails.
+ */
+export class ConfigResource extends Construct {
+  readonly resource: CustomResource;
+  readonly provider: cr.Provider;
+
+  constructor(scope: Construct, id: string, options: ConfigResourceOptions) {
+    super(scope, id);
+    const frameworkLogs = new logs.LogGroup(this, 'ProviderLogs', {
+      encryptionKey: options.key,
+      retention: options.logRetention,
+      removalPolicy: options.removalPolicy,
+    });
+    const frameworkRole = new iam.Role(this, 'ProviderRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Custom resource framework of ${scope.node.path}`,
+    });
+    frameworkLogs.grantWrite(frameworkRole);
+    this.provider = new cr.Provider(this, 'Provider', {
+      onEventHandler: options.writer.function,
+      frameworkOnEventRole: frameworkRole,
+      logGroup: frameworkLogs,
+    });
+    const stack = Stack.of(this);
+    this.resource = new CustomResource(this, 'Resource', {
+      serviceToken: this.provider.serviceToken,
+      resourceType: CONFIG_RESOURCE_TYPE,
+      properties: {
+        ConfigTableName: options.table.tableName,
+        Config: Lazy.string({ produce: () => stack.toJsonString(options.config()) }),
+      },
+    });
+    this.node.addValidation({
+      validate: () => {
+        const bytes = Buffer.byteLength(JSON.stringify(stack.resolve(stack.toJsonString(options.config()))));
+        return bytes > CONFIG_MAX_BYTES
+          ? [
+              `the webhook and route config is ${Math.round(bytes / 1024)} KiB; CloudFormation sends it twice (old and new) to the config writer, which must stay within 1 MB: use fewer or shorter expressions, or split the webhooks over several gateways`,
+            ]
+          : [];
+      },
+    });
+  }
+}

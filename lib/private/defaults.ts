@@ -1,0 +1,66 @@
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+
+/** Every default of the gateway in one place; the README's props table mirrors it. */
+export const DEFAULTS = {
+  stageName: 'v1',
+  historyRetention: Duration.days(30),
+  removalPolicy: RemovalPolicy.RETAIN,
+  /** EventMesh's default: 100 requests per second, burst 200, no quota. */
+  rate: 100,
+  burst: 200,
+  maxBodySize: Size.mebibytes(1),
+  /** A base64 body of this size plus headers still fits Lambda's 6 MB synchronous payload. */
+  maxBodySizeLimit: Size.mebibytes(4),
+  /** Nested stacks holding the per-webhook resources (about 3 each): room for ~1,000 webhooks. */
+  webhookStacks: 8,
+  /** Per nested stack; CloudFormation's hard limit is 500. */
+  resourceBudget: 450,
+  configCacheSeconds: 30,
+  historyBodyLimitBytes: 64 * 1024,
+  maxReceiveCount: 5,
+  logRetention: RetentionDays.THREE_MONTHS,
+  authorizerCacheTtl: Duration.minutes(5),
+  /** SQS now accepts 1 MiB messages; its default is still 256 KiB. */
+  maxMessageSizeBytes: 1024 * 1024,
+  queueRetention: Duration.days(4),
+  deadLetterRetention: Duration.days(14),
+  /** Retry-After (seconds) on API Gateway's own 429 and 503 answers. */
+  retryAfterThrottled: 1,
+  retryAfterQuota: 3600,
+  retryAfterUnavailable: 5,
+  alarms: {
+    serverErrorPercent: 1,
+    rejectedPer5Minutes: 50,
+    throttledPer5Minutes: 25,
+  },
+} as const;
+
+export type HandlerKind = 'ingest' | 'authorizer' | 'dispatcher' | 'configWriter';
+
+/** Memory and timeout per function: the ingest path stays well under API Gateway's 29 s. */
+export function functionDefaults(kind: HandlerKind): { memorySize: number; timeout: Duration; description: string } {
+  switch (kind) {
+    case 'ingest':
+      return {
+        memorySize: 1024,
+        timeout: Duration.seconds(15),
+        description: 'Verifies, transforms and enqueues webhooks',
+      };
+    case 'authorizer':
+      return {
+        memorySize: 256,
+        timeout: Duration.seconds(5),
+        description: 'Maps a webhook path to its usage-plan key',
+      };
+    case 'dispatcher':
+      return { memorySize: 512, timeout: Duration.seconds(30), description: 'Starts the workflows of queued events' };
+    case 'configWriter':
+      return { memorySize: 256, timeout: Duration.minutes(5), description: 'Writes webhook configs at deploy time' };
+  }
+}
+
+/** SQS asks for a visibility timeout of at least six times the consumer's timeout. */
+export function visibilityTimeoutFor(consumerTimeout: Duration): Duration {
+  return Duration.seconds(consumerTimeout.toSeconds() * 6);
+}

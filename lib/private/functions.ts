@@ -1,0 +1,86 @@
+import { fileURLToPath } from 'node:url';
+import type { RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { METRICS } from '../../lambdas/core/config/environment';
+import { functionDefaults, type HandlerKind } from './defaults';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ENTRIES: Record<HandlerKind, string> = {
+  ingest: 'lambdas/ingest/index.ts',
+  authorizer: 'lambdas/authorizer/index.ts',
+  dispatcher: 'lambdas/dispatcher/index.ts',
+  configWriter: 'lambdas/config-writer/index.ts',
+};
+
+/**
+ * ESM output, because @marcbachmann/cel-js ships ESM only; the banner gives bundled CommonJS
+ * dependencies the `require` that ESM lacks. The AWS SDK stays external (the runtime provides it).
+ */
+export const BUNDLING: nodejs.BundlingOptions = {
+  format: nodejs.OutputFormat.ESM,
+  mainFields: ['module', 'main'],
+  banner:
+    "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  forceDockerBundling: false,
+};
+
+export interface HandlerOptions {
+  readonly key: kms.IKey;
+  readonly removalPolicy: RemovalPolicy;
+  readonly logRetention: logs.RetentionDays;
+  readonly environment: Record<string, string>;
+}
+
+/**
+ * A handler of lambdas/, bundled by the local esbuild: arm64, Node.js 24, X-Ray active tracing,
+ * its own KMS-encrypted log group and a role that may write only to that log group.
+ */
+export class Handler extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, kind: HandlerKind, options: HandlerOptions) {
+    super(scope, id);
+    const { memorySize, timeout, description } = functionDefaults(kind);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: options.key,
+      retention: options.logRetention,
+      removalPolicy: options.removalPolicy,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${description} (${scope.node.path})`,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: `${ROOT}${ENTRIES[kind]}`,
+      handler: 'handler',
+      projectRoot: ROOT,
+      depsLockFilePath: `${ROOT}package-lock.json`,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize,
+      timeout,
+      description,
+      tracing: lambda.Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: `webhook-gateway-${kind}`,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
+        ...options.environment,
+      },
+      bundling: BUNDLING,
+    });
+  }
+}

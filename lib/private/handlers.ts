@@ -1,0 +1,74 @@
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ENV } from '../../lambdas/core/config/environment';
+import { DEFAULTS } from './defaults';
+import { Handler } from './functions';
+import * as grants from './permissions';
+
+export interface HandlersOptions {
+  readonly key: kms.IKey;
+  readonly removalPolicy: RemovalPolicy;
+  readonly logRetention: logs.RetentionDays;
+  readonly historyRetention: Duration;
+  readonly gatewayName: string;
+  readonly secretPrefix: string;
+  readonly configTable: dynamodb.ITable;
+  readonly historyTable: dynamodb.ITable;
+  readonly queue: sqs.IQueue;
+  readonly payloadBucket: s3.IBucket;
+}
+
+export interface Handlers {
+  readonly ingest: Handler;
+  readonly authorizer: Handler;
+  readonly dispatcher: Handler;
+  readonly writer: Handler;
+}
+
+/**
+ * The four functions with the environment variables of lambdas/core/config/environment.ts (only
+ * those each reads), their least-privilege grants, and the dispatcher's queue subscription.
+ */
+export function createHandlers(scope: Construct, o: HandlersOptions): Handlers {
+  const common = {
+    [ENV.gatewayId]: o.gatewayName,
+    [ENV.historyRetentionDays]: String(o.historyRetention.toDays({ integral: false })),
+  };
+  const configCache = { [ENV.configCacheSeconds]: String(DEFAULTS.configCacheSeconds) };
+  const handler = (id: string, kind: ConstructorParameters<typeof Handler>[2], environment: Record<string, string>) =>
+    new Handler(scope, id, kind, {
+      key: o.key,
+      removalPolicy: o.removalPolicy,
+      logRetention: o.logRetention,
+      environment: { ...common, ...environment },
+    });
+
+  const handlers: Handlers = {
+    ingest: handler('Ingest', 'ingest', {
+      ...configCache,
+      [ENV.configTable]: o.configTable.tableName,
+      [ENV.historyTable]: o.historyTable.tableName,
+      [ENV.queueUrl]: o.queue.queueUrl,
+      [ENV.payloadBucket]: o.payloadBucket.bucketName,
+      [ENV.historyBodyLimit]: String(DEFAULTS.historyBodyLimitBytes),
+    }),
+    authorizer: handler('Authorizer', 'authorizer', { ...configCache, [ENV.configTable]: o.configTable.tableName }),
+    dispatcher: handler('Dispatcher', 'dispatcher', { [ENV.historyTable]: o.historyTable.tableName }),
+    writer: handler('ConfigWriter', 'configWriter', { [ENV.configTable]: o.configTable.tableName }),
+  };
+  const resources = { ...o, key: o.key };
+  grants.grantIngest(handlers.ingest.function, resources);
+  grants.grantAuthorizer(handlers.authorizer.function, resources);
+  grants.grantDispatcher(handlers.dispatcher.function, resources);
+  grants.grantConfigWriter(handlers.writer.function, resources);
+  handlers.dispatcher.function.addEventSource(
+    new SqsEventSource(o.queue, { batchSize: 10, reportBatchItemFailures: true }),
+  );
+  return handlers;
+}

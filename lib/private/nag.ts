@@ -1,0 +1,117 @@
+import { type CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
+import type { ConfigResource } from './config-resource';
+import type { Handler } from './functions';
+
+/**
+ * cdk-nag (AwsSolutions) findings the gateway accepts by design, each with its reason. Findings
+ * naming a resource are acknowledged exactly (`Rule[Resource::…]`), as cdk-nag 3 requires.
+ */
+export interface NagTargets {
+  readonly handlers: readonly Handler[];
+  readonly ingest: Handler;
+  readonly config: ConfigResource;
+  readonly api: apigw.RestApi;
+  readonly payloadBucket: s3.Bucket;
+  readonly secretPrefix: string;
+  readonly serverAccessLogs: boolean;
+}
+
+const ack = (scope: IConstruct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
+
+/** How cdk-nag writes a pseudo parameter or literal inside a resource string. */
+function nagValue(value: string, pseudo: string): string {
+  return Token.isUnresolved(value) ? `<${pseudo}>` : value;
+}
+
+function nagAttr(element: IConstruct | undefined, attribute: string): string {
+  const cfn = element as CfnElement;
+  return `<${Stack.of(cfn).resolve(cfn.logicalId)}.${attribute}>`;
+}
+
+export function acknowledgeFindings(t: NagTargets): void {
+  const stack = Stack.of(t.api);
+  for (const handler of t.handlers) {
+    ack(
+      handler.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+    );
+  }
+  const secretsArn = [
+    `arn:${nagValue(stack.partition, 'AWS::Partition')}:secretsmanager`,
+    nagValue(stack.region, 'AWS::Region'),
+    nagValue(stack.account, 'AWS::AccountId'),
+    `secret:${t.secretPrefix}/*`,
+  ].join(':');
+  ack(
+    t.ingest.role,
+    `AwsSolutions-IAM5[Resource::${secretsArn}]`,
+    'The ingest function reads the secrets this gateway creates, by their name prefix: there can be hundreds, they live in nested stacks, and Secrets Manager appends a random suffix to every ARN.',
+  );
+  ack(
+    t.ingest.role,
+    payloadObjects(t.payloadBucket),
+    'The ingest function writes claim-check objects under keys chosen per delivery (s3:PutObject only, one bucket).',
+  );
+  ack(
+    t.config.node.findChild('ProviderRole'),
+    `AwsSolutions-IAM5[Resource::${nagAttr(t.config.provider.onEventHandler.node.defaultChild, 'Arn')}:*]`,
+    'The custom resource framework may invoke any version of the config writer function (granted by the Provider construct).',
+  );
+  ack(
+    t.api,
+    'AwsSolutions-APIG2',
+    'Bodies are opaque bytes checked by the verifier (signature over the raw body); an API Gateway model would parse them. The only parameter, {name}, is checked by the authorizer.',
+  );
+  ack(
+    t.api,
+    'AwsSolutions-APIG3',
+    'Senders (GitHub, Stripe, …) call from changing IP ranges; every request is rate-limited per webhook by usage plans and verified by signature. Attach a WAF web ACL to the stage if you need one.',
+  );
+  ack(
+    t.api,
+    'AwsSolutions-APIG6',
+    'Execution logging needs the account-wide API Gateway CloudWatch role, which this construct does not change; access logs, X-Ray tracing and metrics are on.',
+  );
+  ack(
+    t.api,
+    'AwsSolutions-COG4',
+    'Webhook senders cannot use Cognito: POST is authorized by a Lambda authorizer plus the provider signature; other methods only answer 405.',
+  );
+  ack(
+    t.api,
+    'AwsSolutions-APIG4',
+    'Only the MOCK method that answers 405 to methods other than POST has no authorizer; it invokes nothing.',
+  );
+  if (!t.serverAccessLogs) {
+    ack(
+      t.payloadBucket,
+      'AwsSolutions-S1',
+      'Objects are written only by the ingest function and every delivery is recorded in the history table; set serverAccessLogsBucket to turn server access logs on.',
+    );
+  }
+}
+
+const payloadObjects = (bucket: s3.IBucket) =>
+  `AwsSolutions-IAM5[Resource::${nagAttr(bucket.node.defaultChild, 'Arn')}/*]`;
+
+/** `grantReadPayloads`: a workflow reads the objects its events point to, whose keys are per delivery. */
+export function acknowledgePayloadReads(grantee: IConstruct, bucket: s3.IBucket): void {
+  ack(
+    grantee,
+    payloadObjects(bucket),
+    'The workflow reads payloadRef objects of the webhook gateway, whose keys are chosen per delivery (s3:GetObject only, one bucket).',
+  );
+}
+
+/** Webhook secrets are rotated by hand (the provider issues them, or the sender is reconfigured). */
+export function acknowledgeSecretRotation(secret: IConstruct): void {
+  ack(
+    secret,
+    'AwsSolutions-SMG4',
+    'The value is issued by the provider or configured at the sender, so it cannot rotate on a schedule; `webhook-gateway secret rotate` adds a new value and keeps the old one active for a while.',
+  );
+}

@@ -1,0 +1,26 @@
+import { CfnOutput } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { gatewayOutputKey, type GatewayOutputName } from '../outputs';
+
+const DESCRIPTIONS: Record<GatewayOutputName, string> = {
+  apiUrl: 'Base URL of the webhook API',
+  webhookPaths: 'Webhook paths relative to the base URL',
+  configTable: 'Config table',
+  historyTable: 'Delivery history table',
+  payloadBucket: 'Payload bucket (claim checks, large bodies)',
+  queueUrl: 'Event queue',
+  deadLetterQueueUrl: 'Dead-letter queue',
+  gatewayName: 'Gateway dimension of the metrics',
+  secretPrefix: 'Prefix of the created secrets',
+};
+
+/** One output per value (not per webhook: CloudFormation allows 200), under keys the CLI knows. */
+export function addGatewayOutputs(gateway: Construct, values: Record<GatewayOutputName, string>): void {
+  for (const [name, value] of Object.entries(values) as [GatewayOutputName, string][]) {
+    new CfnOutput(gateway, `${name}Output`, {
+      key: gatewayOutputKey(gateway.node.id, name),
+      value,
+      description: DESCRIPTIONS[name],
+    });
+  }
+}

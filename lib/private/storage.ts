@@ -1,0 +1,73 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { HISTORY_BY_DELIVERY_INDEX, HISTORY_BY_TIME_INDEX, TABLE_KEYS } from '../../lambdas/core/config/tables';
+
+export interface StorageOptions {
+  readonly key: kms.IKey;
+  readonly removalPolicy: RemovalPolicy;
+  readonly historyRetention: Duration;
+  readonly serverAccessLogsBucket?: s3.IBucket;
+}
+
+function table(scope: Construct, id: string, options: StorageOptions): dynamodb.Table {
+  const destroy = options.removalPolicy === RemovalPolicy.DESTROY;
+  return new dynamodb.Table(scope, id, {
+    partitionKey: { name: TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
+    sortKey: { name: TABLE_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
+    billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    timeToLiveAttribute: TABLE_KEYS.ttl,
+    encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+    encryptionKey: options.key,
+    deletionProtection: !destroy,
+    removalPolicy: options.removalPolicy,
+  });
+}
+
+/** Webhook configs and routes (written at deploy time), plus rate-window counters (TTL). */
+export function createConfigTable(scope: Construct, options: StorageOptions): dynamodb.Table {
+  return table(scope, 'ConfigTable', options);
+}
+
+/** One item per delivery (also its dedup record), TTL; by webhook and time, and by delivery id. */
+export function createHistoryTable(scope: Construct, options: StorageOptions): dynamodb.Table {
+  const history = table(scope, 'HistoryTable', options);
+  history.addGlobalSecondaryIndex({
+    indexName: HISTORY_BY_TIME_INDEX.name,
+    partitionKey: { name: HISTORY_BY_TIME_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+    sortKey: { name: HISTORY_BY_TIME_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+  });
+  history.addGlobalSecondaryIndex({
+    indexName: HISTORY_BY_DELIVERY_INDEX.name,
+    partitionKey: { name: HISTORY_BY_DELIVERY_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+  });
+  return history;
+}
+
+/** Claim checks (events too large for a workflow input) and large raw bodies kept for replay. */
+export function createPayloadBucket(scope: Construct, options: StorageOptions): s3.Bucket {
+  const destroy = options.removalPolicy === RemovalPolicy.DESTROY;
+  return new s3.Bucket(scope, 'PayloadBucket', {
+    encryption: s3.BucketEncryption.KMS,
+    encryptionKey: options.key,
+    bucketKeyEnabled: true,
+    enforceSSL: true,
+    minimumTLSVersion: 1.2,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    lifecycleRules: [
+      {
+        id: 'HistoryRetention',
+        expiration: Duration.days(Math.max(1, Math.ceil(options.historyRetention.toDays({ integral: false })))),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      },
+    ],
+    serverAccessLogsBucket: options.serverAccessLogsBucket,
+    serverAccessLogsPrefix: options.serverAccessLogsBucket ? 'webhook-gateway-payloads/' : undefined,
+    removalPolicy: options.removalPolicy,
+    autoDeleteObjects: destroy,
+  });
+}

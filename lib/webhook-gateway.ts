@@ -1,0 +1,308 @@
+import { Annotations, Lazy } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { METRICS } from '../lambdas/core/config/environment';
+import { createApi } from './private/api';
+import { ConfigResource } from './private/config-resource';
+import { DEFAULTS, functionDefaults } from './private/defaults';
+import { createEncryptionKey } from './private/encryption';
+import { createHandlers } from './private/handlers';
+import { gatewayMetric, Monitoring } from './private/monitoring';
+import { acknowledgeFindings, acknowledgePayloadReads } from './private/nag';
+import { apiKeyValue, defaultSecretPrefix, gatewayName, shardOf } from './private/naming';
+import { defined } from './private/objects';
+import { addGatewayOutputs } from './private/outputs';
+import { createQueues } from './private/queues';
+import { type RouteEntry, routeEntry } from './private/routes';
+import { createConfigTable, createHistoryTable, createPayloadBucket } from './private/storage';
+import {
+  checkRoute,
+  checkWebhookExpressions,
+  checkWebhookOptions,
+  nameProblem,
+  rateLimitProblems,
+} from './private/validation';
+import { planLimitsId, resolveLimits, WebhookStack } from './private/webhook-stacks';
+import type { RouteOptions, Webhook, WebhookOptions } from './webhook';
+import type { WebhookGatewayProps } from './webhook-gateway-props';
+
+/**
+ * Receives webhooks on `POST /webhooks/{name}`, verifies them as their provider signs them,
+ * turns them into events with CEL, records and deduplicates them, rate-limits each webhook, and
+ * starts the Step Functions workflows routed to each event.
+ */
+export class WebhookGateway extends Construct {
+  readonly api: apigw.RestApi;
+  readonly ingestFunction: nodejs.NodejsFunction;
+  readonly authorizerFunction: nodejs.NodejsFunction;
+  readonly dispatcherFunction: nodejs.NodejsFunction;
+  readonly configWriterFunction: nodejs.NodejsFunction;
+  readonly configTable: dynamodb.Table;
+  readonly historyTable: dynamodb.Table;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly payloadBucket: s3.Bucket;
+  readonly encryptionKey: kms.Key;
+  readonly dashboard: cloudwatch.Dashboard;
+  readonly alarms: readonly cloudwatch.Alarm[];
+  /** The `Gateway` dimension of the gateway's metrics. */
+  readonly gatewayName: string;
+  readonly secretPrefix: string;
+  private readonly props: WebhookGatewayProps;
+  private readonly webhooks = new Map<string, Webhook>();
+  private readonly webhookStacks: WebhookStack[] = [];
+  private readonly routes: RouteEntry[] = [];
+  private readonly errors: string[] = [];
+  private readonly granted = new Set<ISecret>();
+  private readonly config: ConfigResource;
+
+  constructor(scope: Construct, id: string, props: WebhookGatewayProps = {}) {
+    super(scope, id);
+    this.props = props;
+    this.errors.push(
+      ...rateLimitProblems(props.defaultRateLimit).map((e) => `default${e[0]!.toUpperCase()}${e.slice(1)}`),
+    );
+    const removalPolicy = props.removalPolicy ?? DEFAULTS.removalPolicy;
+    const historyRetention = props.historyRetention ?? DEFAULTS.historyRetention;
+    const logRetention = props.logRetention ?? DEFAULTS.logRetention;
+    this.gatewayName = gatewayName(this);
+    this.secretPrefix = props.secretPrefix ?? defaultSecretPrefix(this);
+
+    const key = (this.encryptionKey = createEncryptionKey(this, removalPolicy));
+    const storage = { key, removalPolicy, historyRetention, serverAccessLogsBucket: props.serverAccessLogsBucket };
+    this.configTable = createConfigTable(this, storage);
+    this.historyTable = createHistoryTable(this, storage);
+    this.payloadBucket = createPayloadBucket(this, storage);
+    const queues = createQueues(this, { key, consumerTimeout: functionDefaults('dispatcher').timeout });
+    this.queue = queues.queue;
+    this.deadLetterQueue = queues.deadLetterQueue;
+
+    const handlers = createHandlers(this, {
+      key,
+      removalPolicy,
+      logRetention,
+      historyRetention,
+      gatewayName: this.gatewayName,
+      secretPrefix: this.secretPrefix,
+      configTable: this.configTable,
+      historyTable: this.historyTable,
+      queue: this.queue,
+      payloadBucket: this.payloadBucket,
+    });
+    const { ingest, authorizer, dispatcher, writer } = handlers;
+    this.ingestFunction = ingest.function;
+    this.authorizerFunction = authorizer.function;
+    this.dispatcherFunction = dispatcher.function;
+    this.configWriterFunction = writer.function;
+    if (props.defaultSecret) this.grantSecret(props.defaultSecret);
+
+    const { api, accessLogs } = createApi(this, {
+      apiName: props.apiName ?? this.node.path.replace(/\//g, '-'),
+      stageName: props.stageName ?? DEFAULTS.stageName,
+      gatewayName: this.gatewayName,
+      ingest: this.ingestFunction,
+      authorizer: this.authorizerFunction,
+      key,
+      removalPolicy,
+      logRetention,
+    });
+    this.api = api;
+
+    this.config = new ConfigResource(this, 'Config', {
+      writer,
+      table: this.configTable,
+      key,
+      logRetention,
+      removalPolicy,
+      config: () => ({
+        webhooks: [...this.webhooks.values()].map((w) => w.toConfig()),
+        routes: this.routes.map((r) => r.config),
+      }),
+    });
+
+    const monitoring = new Monitoring(this, 'Monitoring', {
+      gatewayName: this.gatewayName,
+      api,
+      accessLogs,
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      functions: {
+        ingest: this.ingestFunction,
+        authorizer: this.authorizerFunction,
+        dispatcher: this.dispatcherFunction,
+      },
+      ...defined({ alarmTopic: props.alarmTopic, dashboardName: props.dashboardName }),
+    });
+    this.dashboard = monitoring.dashboard;
+    this.alarms = monitoring.alarms;
+
+    addGatewayOutputs(this, {
+      apiUrl: api.url,
+      webhookPaths: Lazy.string({
+        produce: () => [...this.webhooks.keys()].map((n) => `webhooks/${n}`).join(',') || 'none',
+      }),
+      configTable: this.configTable.tableName,
+      historyTable: this.historyTable.tableName,
+      payloadBucket: this.payloadBucket.bucketName,
+      queueUrl: this.queue.queueUrl,
+      deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
+      gatewayName: this.gatewayName,
+      secretPrefix: this.secretPrefix,
+    });
+    acknowledgeFindings({
+      handlers: [ingest, authorizer, dispatcher, writer],
+      ingest,
+      config: this.config,
+      api,
+      payloadBucket: this.payloadBucket,
+      secretPrefix: this.secretPrefix,
+      serverAccessLogs: props.serverAccessLogsBucket !== undefined,
+    });
+    this.node.addValidation({ validate: () => this.validate() });
+  }
+
+  /** Adds a webhook at `POST /webhooks/{name}`. The name must be URL-safe and unique in the gateway. */
+  addWebhook(name: string, options: WebhookOptions): Webhook {
+    const problem = nameProblem(name);
+    if (problem) throw new Error(`${this.node.path}: ${problem}`);
+    if (this.webhooks.has(name)) throw new Error(`${this.node.path}: webhook "${name}" is added twice`);
+
+    const source = options.source.bind();
+    const { limits, windows } = resolveLimits(options.rateLimit, this.props.defaultRateLimit);
+    const maxBodySize = (options.maxBodySize ?? DEFAULTS.maxBodySize).toBytes();
+    const checked = checkWebhookOptions(options, source, maxBodySize, DEFAULTS.maxBodySizeLimit.toBytes());
+    // Invalid limits fail synth below; the plan must still be buildable until then.
+    const planLimits = rateLimitProblems(limits).length === 0 ? limits : resolveLimits(undefined, undefined).limits;
+    const webhookStack = this.webhookStackFor(name);
+    const webhook = webhookStack.addWebhook({
+      name,
+      options: {
+        ...options,
+        rateLimit: { ...limits, ...defined({ windows }) },
+      },
+      source,
+      url: this.api.urlForPath(`/webhooks/${name}`),
+      secretScope: {
+        prefix: this.secretPrefix,
+        key: this.encryptionKey,
+        removalPolicy: this.props.removalPolicy ?? DEFAULTS.removalPolicy,
+        ...defined({ sharedSecret: this.props.defaultSecret }),
+      },
+      usagePlan: webhookStack.planFor(planLimits),
+      apiKeyValue: apiKeyValue(this, name, planLimitsId(planLimits)),
+      maxBodySize,
+    });
+    webhook.existingSecrets.forEach((s) => this.grantSecret(s));
+
+    const expressions = checkWebhookExpressions(webhook.toConfig());
+    this.errors.push(
+      ...[...webhook.problems, ...checked.errors].map((e) => `webhook "${name}": ${e}`),
+      ...expressions.errors,
+    );
+    const warnings = [...checked.warnings.map((w) => `webhook "${name}": ${w}`), ...expressions.warnings];
+    for (const warning of warnings) Annotations.of(this).addWarningV2(`webhook-gateway:${name}`, warning);
+    this.webhooks.set(name, webhook);
+    return webhook;
+  }
+
+  /**
+   * Starts `target` for every event whose key matches `eventKeyPattern` (`*` matches any run of
+   * characters). Grants the dispatcher `states:StartExecution` on exactly the target's ARN.
+   */
+  route(eventKeyPattern: string, target: sfn.IStateMachine, options: RouteOptions = {}): void {
+    const entry = routeEntry(eventKeyPattern, target, options);
+    if (this.routes.some((r) => r.config.id === entry.config.id)) entry.problems.push('is added twice');
+    if (target) target.grantStartExecution(this.dispatcherFunction);
+    this.routes.push(entry);
+  }
+
+  /** Lets `grantee` read delivery history (dynamodb:BatchGetItem, GetItem, Query, Scan, … on the table and its indexes; kms:Decrypt). */
+  grantReadHistory(grantee: iam.IGrantable): iam.Grant {
+    return this.historyTable.grantReadData(grantee);
+  }
+
+  /**
+   * Lets a workflow read `payloadRef` objects: s3:GetObject on the payload bucket's objects,
+   * kms:Decrypt on the key. Acknowledges the resulting cdk-nag IAM5 finding (object keys are
+   * per delivery) on the grantee.
+   */
+  grantReadPayloads(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject'],
+      resourceArns: [this.payloadBucket.arnForObjects('*')],
+    }).combine(this.encryptionKey.grantDecrypt(grantee));
+    if (Construct.isConstruct(grantee)) acknowledgePayloadReads(grantee, this.payloadBucket);
+    return grant;
+  }
+
+  /** A gateway metric (namespace WebhookGateway, dimension Gateway; Sum over 5 minutes unless overridden). */
+  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return gatewayMetric(this.gatewayName, metricName, props);
+  }
+  metricReceived(props?: cloudwatch.MetricOptions) {
+    return this.metric(METRICS.received, props);
+  }
+  metricVerified(props?: cloudwatch.MetricOptions) {
+    return this.metric(METRICS.verified, props);
+  }
+  /** Rejected requests; with `reason`, only those (e.g. `signature_mismatch`). */
+  metricRejected(props: cloudwatch.MetricOptions & { readonly reason?: string } = {}) {
+    const { reason, ...rest } = props;
+    const dimensionsMap = reason
+      ? { [METRICS.dimensions.gateway]: this.gatewayName, [METRICS.dimensions.reason]: reason }
+      : undefined;
+    return this.metric(METRICS.rejected, { ...rest, ...defined({ dimensionsMap }) });
+  }
+  metricDuplicates(props?: cloudwatch.MetricOptions) {
+    return this.metric(METRICS.duplicate, props);
+  }
+  metricRouted(props?: cloudwatch.MetricOptions) {
+    return this.metric(METRICS.routed, props);
+  }
+  metricExecutionsStarted(props?: cloudwatch.MetricOptions) {
+    return this.metric(METRICS.executionsStarted, props);
+  }
+  metricExecutionsFailed(props?: cloudwatch.MetricOptions) {
+    return this.metric(METRICS.executionsFailed, props);
+  }
+
+  private webhookStackFor(name: string): WebhookStack {
+    const count = this.props.webhookStacks ?? DEFAULTS.webhookStacks;
+    if (!Number.isInteger(count) || count < 1)
+      throw new Error(`${this.node.path}: webhookStacks must be a positive whole number`);
+    const index = shardOf(name, count);
+    let found = this.webhookStacks[index];
+    if (!found) {
+      found = new WebhookStack(this, `Webhooks${index}`, this.api);
+      // The config must not name a key before the key exists.
+      this.config.node.addDependency(found);
+      this.webhookStacks[index] = found;
+    }
+    return found;
+  }
+
+  private grantSecret(secret: ISecret): void {
+    if (this.granted.has(secret)) return;
+    this.granted.add(secret);
+    secret.grantRead(this.ingestFunction);
+  }
+
+  private validate(): string[] {
+    const known = new Set(this.webhooks.keys());
+    const routeErrors = this.routes.flatMap(({ config, hasTarget, problems }) => [
+      ...problems.map((p) => `route "${config.eventKeyPattern}": ${p}`),
+      ...checkRoute(config, hasTarget, known).errors,
+    ]);
+    return [...this.errors, ...routeErrors];
+  }
+}

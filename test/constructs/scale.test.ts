@@ -1,0 +1,86 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { describe, expect, it } from 'vitest';
+import { HmacAlgorithm, Period, WebhookGateway, WebhookSource } from '../../lib';
+import { CONFIG_MAX_BYTES } from '../../lib/private/config-resource';
+import { type Json, stateMachine } from './helpers';
+
+const SOURCES = [
+  () => WebhookSource.github(),
+  () => WebhookSource.stripe(),
+  () => WebhookSource.slack(),
+  () => WebhookSource.hmac({ header: 'x-signature', algorithm: HmacAlgorithm.SHA512, prefix: 'sha512=' }),
+  () => WebhookSource.allOf(WebhookSource.apiKey(), WebhookSource.hmac({ header: 'x-signature' })),
+];
+
+/** An app with `webhooks` webhooks (varied sources and limits) and `routes` routes over 20 workflows. */
+function largeApp(webhooks: number, routes: number, options: { webhookStacks?: number; validate?: boolean } = {}) {
+  // The built-in CloudFormation validation runs as in `cdk synth`, unless turned off.
+  const app = new App({
+    builtinCloudFormationValidation: options.validate ?? true,
+    context: { 'aws:cdk:bundling-stacks': [] },
+  });
+  const stack = new Stack(app, 'Large');
+  const gateway = new WebhookGateway(stack, 'Webhooks', { webhookStacks: options.webhookStacks });
+  const targets = Array.from({ length: 20 }, (_, i) =>
+    stateMachine(stack, `Workflow${i}`, i % 4 === 0 ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD),
+  );
+  for (let i = 0; i < webhooks; i++) {
+    gateway.addWebhook(`hook-${i}`, {
+      source: SOURCES[i % SOURCES.length]!(),
+      eventKey: `'hook-${i}:' + input.type`,
+      scope: 'input.account',
+      rateLimit:
+        i % 7 === 0 ? { rate: 10, burst: 20, quota: { limit: 1000 * (1 + (i % 3)), period: Period.DAY } } : undefined,
+    });
+  }
+  for (let i = 0; i < routes; i++) {
+    gateway.route(`hook-${i % webhooks}:event.${i}`, targets[i % targets.length]!, {
+      webhook: `hook-${i % webhooks}`,
+      filter: 'input.amount > 10',
+    });
+  }
+  return { app, stack };
+}
+
+describe('scale', () => {
+  it('synthesizes 200 webhooks and 400 routes in under 30 s, every template under 500 resources', () => {
+    const started = performance.now();
+    const { app } = largeApp(200, 400);
+    const assembly = app.synth();
+    const seconds = (performance.now() - started) / 1000;
+    expect(seconds).toBeLessThan(30);
+    console.log(`200 webhooks, 400 routes: synthesized in ${seconds.toFixed(1)} s`);
+
+    const [artifact] = assembly.stacks;
+    const main = artifact!.template as { Resources: Record<string, Json> };
+    const nested = readdirSync(assembly.directory)
+      .filter((file) => file.endsWith('.nested.template.json'))
+      .map((file) => JSON.parse(readFileSync(join(assembly.directory, file), 'utf8')));
+    expect(nested).toHaveLength(
+      Object.values(main.Resources).filter((r) => r.Type === 'AWS::CloudFormation::Stack').length,
+    );
+    expect(nested.length).toBeGreaterThan(1);
+    const counts = [main, ...nested].map((t) => Object.keys(t.Resources).length);
+    for (const count of counts) expect(count).toBeLessThan(500);
+
+    const types = nested.flatMap((t) => Object.values(t.Resources).map((r) => (r as { Type: string }).Type));
+    expect(types.filter((t) => t === 'AWS::SecretsManager::Secret')).toHaveLength(240);
+    expect(types.filter((t) => t === 'AWS::ApiGateway::ApiKey')).toHaveLength(200);
+    expect(types.filter((t) => t === 'AWS::ApiGateway::UsagePlanKey')).toHaveLength(200);
+    expect(Object.values(main.Resources).filter((r) => r.Type === 'Custom::WebhookGatewayConfig')).toHaveLength(1);
+    expect(Object.keys((artifact!.template as { Outputs: object }).Outputs).length).toBeLessThan(20);
+
+    const config = Object.values(main.Resources).find((r) => r.Type === 'Custom::WebhookGatewayConfig');
+    expect(JSON.stringify(config.Properties.Config).length).toBeLessThan(CONFIG_MAX_BYTES);
+  });
+
+  it('fails synth if a nested stack would pass the resource budget', () => {
+    const { app } = largeApp(160, 0, { webhookStacks: 1, validate: false });
+    expect(() => app.synth()).toThrow(
+      /nested stack Webhooks0 holds \d+ resources \(CloudFormation allows 500\): raise webhookStacks/,
+    );
+  });
+});
