@@ -59,7 +59,7 @@ export interface WebhookOptions {
   readonly secret?: ISecret;
   /** The answer to an accepted request. @default - 202 `{"id","status"}`, or what the provider expects */
   readonly successResponse?: SuccessResponse;
-  /** Largest accepted body; larger → 413. At most 4 MiB. @default Size.mebibytes(1) */
+  /** Largest accepted body; larger → 413. At most 4 MiB. @default Size.mebibytes(4) - what Lambda takes after API Gateway base64-encodes the body */
   readonly maxBodySize?: Size;
   /** The URL the sender signs, when a custom domain fronts the API. @default - the URL API Gateway saw */
   readonly publicUrl?: string;

@@ -9,7 +9,8 @@ export const DEFAULTS = {
   /** EventMesh's default: 100 requests per second, burst 200, no quota. */
   rate: 100,
   burst: 200,
-  maxBodySize: Size.mebibytes(1),
+  /** What Lambda takes after API Gateway base64-encodes the body (6 MB payload limit). */
+  maxBodySize: Size.mebibytes(4),
   /** A base64 body of this size plus headers still fits Lambda's 6 MB synchronous payload. */
   maxBodySizeLimit: Size.mebibytes(4),
   /** Nested stacks holding the per-webhook resources (about 3 each): room for ~1,000 webhooks. */

@@ -37,7 +37,7 @@ describe('routes', () => {
       name: 'stripe',
       verifier: { type: 'stripe' },
       expressions: { eventKey: "'stripe:' + input.type" },
-      maxBodySize: 1024 * 1024,
+      maxBodySize: 4 * 1024 * 1024,
     });
   });
 
