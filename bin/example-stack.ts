@@ -5,8 +5,9 @@ import type { Construct } from 'constructs';
 import { HmacAlgorithm, Period, SignatureEncoding, WebhookGateway, WebhookSource } from '../lib';
 
 /**
- * The example app: GitHub, Stripe, Slack and a generic HMAC sender routed to two small
- * workflows. `npm start` synthesizes it and the local gateway serves it.
+ * The example app: GitHub, Stripe, Slack and a generic HMAC sender routed to small workflows, and
+ * a deployment workflow that waits for an approving review of its pull request. `npm start`
+ * synthesizes it and the local gateway serves it.
  */
 export class WebhookGatewayExampleStack extends Stack {
   readonly gateway: WebhookGateway;
@@ -56,6 +57,42 @@ export class WebhookGatewayExampleStack extends Stack {
     gateway.route('orders:created', processPayment, { webhook: 'orders' });
     gateway.route('github:*', notify, { webhook: 'github' });
     gateway.route('slack:app_mention', notify, { webhook: 'slack' });
+
+    gateway.route('github:pull_request', this.deployment(), {
+      webhook: 'github',
+      filter: "input.action == 'opened'",
+    });
+  }
+
+  /**
+   * Started by a pull request; waits (up to 7 days) for an approving review of that same pull
+   * request in the same repository, then deploys. Waiting needs a Standard workflow.
+   */
+  private deployment(): sfn.StateMachine {
+    const approval = this.gateway.waitForWebhook(this, 'WaitForApproval', {
+      webhook: 'github',
+      eventKey: 'github:pull_request_review',
+      match:
+        "event.payload.action == 'submitted' && event.payload.review.state == 'approved' && " +
+        'event.scope == values.repository && event.payload.pull_request.number == values.pr',
+      values: { pr: sfn.JsonPath.numberAt('$.payload.number'), repository: sfn.JsonPath.stringAt('$.scope') },
+      timeout: Duration.days(7),
+      resultPath: '$.approval',
+    });
+    const deploy = new sfn.Pass(this, 'Deploy', {
+      parameters: {
+        'repository.$': '$.scope',
+        'pr.$': '$.payload.number',
+        'approvedBy.$': '$.approval.payload.review.user.login',
+        'approvedAt.$': '$.approval.receivedAt',
+      },
+    });
+    const notApproved = new sfn.Fail(this, 'NotApproved', {
+      error: 'NotApproved',
+      cause: 'No approving review within 7 days',
+    });
+    approval.addCatch(notApproved, { errors: [sfn.Errors.TIMEOUT] });
+    return this.stateMachine('DeployPullRequest', sfn.StateMachineType.STANDARD, approval.next(deploy));
   }
 
   /** A small workflow that records the event it was started with. */
@@ -67,9 +104,14 @@ export class WebhookGatewayExampleStack extends Stack {
         'deliveryId.$': '$.deliveryId',
       },
     });
+    return this.stateMachine(id, stateMachineType, summary.next(new sfn.Succeed(this, `${id}Done`)));
+  }
+
+  /** A state machine with X-Ray tracing and full logging to an encrypted log group. */
+  private stateMachine(id: string, stateMachineType: sfn.StateMachineType, definition: sfn.IChainable) {
     const machine = new sfn.StateMachine(this, id, {
       stateMachineType,
-      definitionBody: sfn.DefinitionBody.fromChainable(summary.next(new sfn.Succeed(this, `${id}Done`))),
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
       tracingEnabled: true,
       logs: {
         destination: new logs.LogGroup(this, `${id}Logs`, {

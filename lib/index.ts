@@ -4,7 +4,7 @@ export type { GatewayOutputName, GatewayOutputs } from './outputs';
 export { Webhook } from './webhook';
 export type { Quota, RateLimit, RateWindowOptions, RouteOptions, WebhookOptions } from './webhook';
 export { WebhookGateway } from './webhook-gateway';
-export type { WebhookGatewayProps } from './webhook-gateway-props';
+export type { WaitForWebhookOptions, WebhookGatewayProps } from './webhook-gateway-props';
 export { HmacAlgorithm, SecretOrigin, SignatureEncoding, WebhookSource } from './webhook-source';
 export type {
   ApiKeySourceOptions,

@@ -3,6 +3,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { RateLimit } from './webhook';
 
 /** Properties of a `WebhookGateway`: every one is optional. */
@@ -36,4 +37,40 @@ export interface WebhookGatewayProps {
    * @default 8 (room for about 1,000 webhooks)
    */
   readonly webhookStacks?: number;
+}
+
+/**
+ * A state that pauses a Standard workflow until a matching webhook arrives (`WebhookGateway.waitForWebhook`).
+ * Its output is the event, exactly what a workflow started by that event receives.
+ */
+export interface WaitForWebhookOptions extends Pick<
+  sfn.TaskStateJsonPathBaseProps,
+  'stateName' | 'comment' | 'inputPath' | 'outputPath' | 'resultSelector'
+> {
+  /** The webhook whose events resume the workflow, added to the same gateway. */
+  readonly webhook: string;
+  /** The event key to wait for: exact, or a pattern where `*` matches any run of characters (as routes). */
+  readonly eventKey: string;
+  /**
+   * CEL yielding a bool, over `event` (what a workflow receives: `event.payload`, `event.scope`,
+   * `event.headers`, …) and `values`. Checked at synth time.
+   * @default - every event of the webhook with the key
+   */
+  readonly match?: string;
+  /**
+   * The workflow's own values for `match`, resolved when the state starts, e.g.
+   * `{ pr: sfn.JsonPath.numberAt('$.pr') }` (JSON numbers are doubles in CEL).
+   * @default - none (`values` is an empty map)
+   */
+  readonly values?: Readonly<Record<string, unknown>>;
+  /** How long to wait; then the state fails with `States.Timeout`. From 1 second to 365 days, whole seconds. */
+  readonly timeout: Duration;
+  /**
+   * Events accepted up to this long before the waiter registered still resume it (one that
+   * arrived just before the workflow reached the state). From zero to 1 hour, whole seconds.
+   * @default Duration.minutes(5)
+   */
+  readonly lookBack?: Duration;
+  /** Where the event goes in the state's output. @default '$' - the event replaces the state's input */
+  readonly resultPath?: string;
 }

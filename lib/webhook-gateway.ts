@@ -1,4 +1,4 @@
-import { Annotations, Lazy } from 'aws-cdk-lib';
+import { Annotations, Duration, Lazy, Token } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -8,9 +8,12 @@ import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { METRICS } from '../lambdas/core/config/environment';
+import { WAITER_LIMITS, WAITER_TASK_KIND } from '../lambdas/core/waiters/model';
+import { validateWaiter, type WaiterValidationInput } from '../lambdas/core/waiters/validate';
 import { createApi } from './private/api';
 import { ConfigResource } from './private/config-resource';
 import { DEFAULTS, functionDefaults } from './private/defaults';
@@ -31,9 +34,10 @@ import {
   nameProblem,
   rateLimitProblems,
 } from './private/validation';
+import { waiterIdOf, Waiters } from './private/waiters';
 import { planLimitsId, resolveLimits, WebhookStack } from './private/webhook-stacks';
 import type { RouteOptions, Webhook, WebhookOptions } from './webhook';
-import type { WebhookGatewayProps } from './webhook-gateway-props';
+import type { WaitForWebhookOptions, WebhookGatewayProps } from './webhook-gateway-props';
 
 /**
  * Receives webhooks on `POST /webhooks/{name}`, verifies them as their provider signs them,
@@ -64,6 +68,8 @@ export class WebhookGateway extends Construct {
   private readonly errors: string[] = [];
   private readonly granted = new Set<ISecret>();
   private readonly config: ConfigResource;
+  private waiters?: Waiters;
+  private readonly waiterChecks: WaiterValidationInput[] = [];
 
   constructor(scope: Construct, id: string, props: WebhookGatewayProps = {}) {
     super(scope, id);
@@ -211,6 +217,7 @@ export class WebhookGateway extends Construct {
     const warnings = [...checked.warnings.map((w) => `webhook "${name}": ${w}`), ...expressions.warnings];
     for (const warning of warnings) Annotations.of(this).addWarningV2(`webhook-gateway:${name}`, warning);
     this.webhooks.set(name, webhook);
+    for (const waiter of this.waiterChecks) if (waiter.webhook === name) webhook.addWaiter();
     return webhook;
   }
 
@@ -223,6 +230,81 @@ export class WebhookGateway extends Construct {
     if (this.routes.some((r) => r.config.id === entry.config.id)) entry.problems.push('is added twice');
     if (target) target.grantStartExecution(this.dispatcherFunction);
     this.routes.push(entry);
+  }
+
+  /**
+   * A Task state that pauses a STANDARD workflow until an event of `webhook` with `eventKey`
+   * arrives for which `match` holds, and outputs that event (as a workflow started by it receives
+   * it). After `timeout` it fails with `States.Timeout`. An event accepted up to `lookBack` before
+   * the state started resumes it too. Each waiter resumes at most once; one event resumes every
+   * waiter it matches.
+   *
+   * The state invokes the gateway's waiter function with `.waitForTaskToken`. At synth time, the
+   * state machines that use the state get `states:SendTaskSuccess` and `SendTaskFailure` granted
+   * on exactly their ARN to the gateway's functions; an EXPRESS state machine fails synth.
+   */
+  waitForWebhook(scope: Construct, id: string, options: WaitForWebhookOptions): sfn.TaskStateBase {
+    const waiters = this.waiterResources();
+    const seconds = (d: Duration | undefined) => (d === undefined ? undefined : d.toSeconds({ integral: false }));
+    const timeoutSeconds = seconds(options.timeout) ?? 0;
+    const lookBackSeconds = seconds(options.lookBack) ?? WAITER_LIMITS.defaultLookBackSeconds;
+    this.waiterChecks.push({
+      name: id,
+      webhook: options.webhook,
+      timeoutSeconds,
+      lookBackSeconds,
+      ...(!Token.isUnresolved(options.eventKey) && { eventKey: options.eventKey }),
+      ...(options.match !== undefined && !Token.isUnresolved(options.match) && { match: options.match }),
+    });
+    this.webhooks.get(options.webhook)?.addWaiter();
+
+    const waiterId = waiterIdOf(scope, id);
+    waiters.add({ waiterId, name: id });
+    // A bad timeout fails synth (validate); the state must still be buildable until then.
+    const renderable = Number.isInteger(timeoutSeconds) && timeoutSeconds >= 1 ? timeoutSeconds : 1;
+    const task = new tasks.LambdaInvoke(scope, id, {
+      lambdaFunction: waiters.alias,
+      integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+      queryLanguage: sfn.QueryLanguage.JSON_PATH,
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(renderable)),
+      ...defined({
+        stateName: options.stateName,
+        comment: options.comment,
+        inputPath: options.inputPath,
+        outputPath: options.outputPath,
+        resultPath: options.resultPath,
+        resultSelector: options.resultSelector,
+      }),
+      payload: sfn.TaskInput.fromObject({
+        kind: WAITER_TASK_KIND,
+        taskToken: sfn.JsonPath.taskToken,
+        waiterId,
+        name: options.stateName ?? id,
+        executionArn: sfn.JsonPath.executionId,
+        webhook: options.webhook,
+        eventKey: options.eventKey,
+        ...defined({ match: options.match, values: options.values }),
+        timeoutSeconds: renderable,
+        lookBackSeconds,
+      }),
+    });
+    task.addRetry({
+      errors: ['WaiterRegistrationError'],
+      interval: Duration.seconds(1),
+      maxAttempts: 3,
+      backoffRate: 2,
+    });
+    return task;
+  }
+
+  /** The waiter table, once a waitForWebhook state exists. */
+  get waiterTable(): dynamodb.Table | undefined {
+    return this.waiters?.table;
+  }
+
+  /** The function waitForWebhook states invoke to register their waiter, once one exists. */
+  get waiterFunction(): nodejs.NodejsFunction | undefined {
+    return this.waiters?.function;
   }
 
   /** Lets `grantee` read delivery history (dynamodb:BatchGetItem, GetItem, Query, Scan, … on the table and its indexes; kms:Decrypt). */
@@ -275,6 +357,23 @@ export class WebhookGateway extends Construct {
   metricExecutionsFailed(props?: cloudwatch.MetricOptions) {
     return this.metric(METRICS.executionsFailed, props);
   }
+  /** Waiting workflows (waitForWebhook) resumed by an event. */
+  metricWaitersResumed(props?: cloudwatch.MetricOptions) {
+    return this.metric(METRICS.waitersResumed, props);
+  }
+
+  private waiterResources(): Waiters {
+    this.waiters ??= new Waiters(this, 'Waiters', {
+      key: this.encryptionKey,
+      removalPolicy: this.props.removalPolicy ?? DEFAULTS.removalPolicy,
+      logRetention: this.props.logRetention ?? DEFAULTS.logRetention,
+      gatewayName: this.gatewayName,
+      historyTable: this.historyTable,
+      payloadBucket: this.payloadBucket,
+      dispatcher: this.dispatcherFunction,
+    });
+    return this.waiters;
+  }
 
   private webhookStackFor(name: string): WebhookStack {
     const count = this.props.webhookStacks ?? DEFAULTS.webhookStacks;
@@ -303,6 +402,7 @@ export class WebhookGateway extends Construct {
       ...problems.map((p) => `route "${config.eventKeyPattern}": ${p}`),
       ...checkRoute(config, hasTarget, known).errors,
     ]);
-    return [...this.errors, ...routeErrors];
+    const waiterErrors = this.waiterChecks.flatMap((w) => validateWaiter(w, known));
+    return [...this.errors, ...routeErrors, ...waiterErrors];
   }
 }

@@ -2,6 +2,7 @@ import type { DeliveryRecord, HistoryKey, PayloadRef, QueueMessage } from '../co
 import type { SecretMaterial } from '../core/config/secret';
 import type { RateWindow, RouteConfig, SecretLocation, WebhookConfig, WorkflowTarget } from '../core/config/webhook';
 import type { METRICS } from '../core/config/environment';
+import type { OfferedEvent, Waiter } from '../core/waiters/model';
 
 /**
  * The I/O the handlers need, as small ports: AWS adapters in this folder implement them with the
@@ -81,6 +82,44 @@ export interface StartedExecution {
 
 export interface WorkflowStarter {
   start(target: WorkflowTarget, name: string, input: string): Promise<StartedExecution>;
+}
+
+export interface WaiterStore {
+  register(waiter: Waiter): Promise<void>;
+  /** Every waiter that may wait for events with this key: the key's own, and the webhook's patterns. Strongly consistent. */
+  waitersFor(webhook: string, eventKey: string): Promise<Waiter[]>;
+  /** Keeps the event for look-back, until `expiresAt` (epoch seconds). Idempotent. */
+  recordEvent(offered: OfferedEvent, expiresAt: number): Promise<void>;
+  /**
+   * Recorded events of the webhook whose key matches `eventKey` (exact or pattern), accepted at or
+   * after `since`, oldest first. Strongly consistent.
+   */
+  recentEvents(webhook: string, eventKey: string, since: Date): Promise<OfferedEvent[]>;
+  /**
+   * Claims the waiter for `claimant`: true when it was free (or already this claimant's), not
+   * removed and not expired at `now`.
+   */
+  claim(waiter: Waiter, claimant: string, now: Date): Promise<boolean>;
+  /** Removes a waiter `claimant` holds (it was resumed, or its task is gone). */
+  remove(waiter: Waiter, claimant: string): Promise<void>;
+}
+
+/** What resuming waiters needs, besides history and telemetry. */
+export interface WaiterPorts {
+  readonly store: WaiterStore;
+  readonly tasks: TaskTokens;
+  /** Reads payloadRef objects, so that `match` sees the payload of a large event too. */
+  readonly payloads: Pick<PayloadStore, 'get'>;
+  readonly clock: Clock;
+}
+
+/** How a task token was answered: `gone` when the task no longer waits (timed out, stopped, already answered). */
+export type TaskAnswer = 'resumed' | 'gone';
+
+/** Step Functions' task-token callbacks. */
+export interface TaskTokens {
+  succeed(taskToken: string, output: string): Promise<TaskAnswer>;
+  fail(taskToken: string, error: string, cause: string): Promise<TaskAnswer>;
 }
 
 export interface Clock {

@@ -1,12 +1,24 @@
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { METRICS } from '../core/config/environment';
-import { executionName, type QueueMessage, type StartMessage } from '../core/config/messages';
-import type { HistoryStore, Telemetry, WorkflowStarter } from '../adapters/ports';
+import { executionName, type QueueMessage, type StartMessage, type WaitersMessage } from '../core/config/messages';
+import { claimantOf } from '../core/waiters/model';
+import type { HistoryStore, Telemetry, WaiterPorts, WorkflowStarter } from '../adapters/ports';
+import { offerEvent } from '../waiter/resume';
 
 export interface DispatcherDeps {
   readonly starter: WorkflowStarter;
   readonly history: Pick<HistoryStore, 'markEnqueued'>;
   readonly telemetry: Telemetry;
+  /** Needed once a webhook has waiters (waitForWebhook); a waiters message fails without it. */
+  readonly waiters?: WaiterPorts;
+}
+
+/** A waiters message reached a dispatcher without waiter ports (WAITER_TABLE_NAME unset: a deployment bug). */
+export class WaitersNotConfiguredError extends Error {
+  constructor() {
+    super('a waiters message arrived, but the dispatcher has no waiter table (WAITER_TABLE_NAME)');
+    this.name = 'WaitersNotConfiguredError';
+  }
 }
 
 export class InvalidQueueMessageError extends Error {
@@ -65,11 +77,36 @@ function parse(record: SQSRecord): QueueMessage {
     throw new InvalidQueueMessageError('message body is not JSON', { cause });
   }
   const kind = (message as { kind?: unknown } | null)?.kind;
-  if (kind !== 'start') throw new InvalidQueueMessageError(`unknown message kind ${JSON.stringify(kind)}`);
+  if (kind !== 'start' && kind !== 'waiters') {
+    throw new InvalidQueueMessageError(`unknown message kind ${JSON.stringify(kind)}`);
+  }
   return message as QueueMessage;
 }
 
-async function handle(deps: DispatcherDeps, message: StartMessage): Promise<void> {
+function handle(deps: DispatcherDeps, message: QueueMessage): Promise<void> {
+  return message.kind === 'waiters' ? offer(deps, message) : start(deps, message);
+}
+
+/** Resumes the waiters the event matches (none is fine); a failure retries the message, claims make that safe. */
+async function offer(deps: DispatcherDeps, message: WaitersMessage): Promise<void> {
+  if (!deps.waiters) throw new WaitersNotConfiguredError();
+  const results = await offerEvent(
+    { ...deps.waiters, history: deps.history, telemetry: deps.telemetry },
+    {
+      event: message.input,
+      claimant: claimantOf(message.webhook, message.idempotencyKey),
+      historyKey: message.historyKey,
+    },
+  );
+  deps.telemetry.log.info('waiters offered', {
+    webhook: message.webhook,
+    deliveryId: message.input.deliveryId,
+    eventKey: message.input.eventKey,
+    resumed: results.filter((r) => r.outcome === 'resumed').map((r) => r.waiter.executionArn),
+  });
+}
+
+async function start(deps: DispatcherDeps, message: StartMessage): Promise<void> {
   const { log, metrics } = deps.telemetry;
   const name = executionName(message.webhook, message.idempotencyKey, message.routeId);
   let started;

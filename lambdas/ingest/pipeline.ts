@@ -7,6 +7,7 @@ import {
   queueDeduplicationId,
   queueGroupId,
   replayDeliveryId,
+  WAITERS_QUEUE_ID,
   type AcceptStatus,
   type DeliveryRecord,
   type DeliveryStatus,
@@ -128,11 +129,14 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
       Math.floor(delivery.receivedAt.getTime() / 1000) + Math.round(deps.settings.historyRetentionDays * 86400),
   };
 
+  // An event offered to waiters travels with the route messages (same batch, same group), routed or not.
+  const toWaiters = config.hasWaiters === true && (event.status === 'pending' || event.status === 'unrouted');
   let entries: QueueEntry[] = [];
-  if (event.status === 'pending') {
+  if (event.status === 'pending' || toWaiters) {
     const input = workflowInput(deps, { ...event, deliveryId, idempotencyKey, config, headers, delivery }, writes);
+    const groupId = queueGroupId(config.name, event.groupBy);
     entries = event.routes.map((route) => ({
-      groupId: queueGroupId(config.name, event.groupBy),
+      groupId,
       deduplicationId: queueDeduplicationId(config.name, idempotencyKey, route.id),
       message: {
         kind: 'start',
@@ -144,6 +148,13 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
         input,
       },
     }));
+    if (toWaiters) {
+      entries.push({
+        groupId,
+        deduplicationId: queueDeduplicationId(config.name, idempotencyKey, WAITERS_QUEUE_ID),
+        message: { kind: 'waiters', webhook: config.name, idempotencyKey, historyKey, input },
+      });
+    }
   }
 
   // Round trip 1: the dedup write, with the payload-store writes and side work alongside.
@@ -163,13 +174,13 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
     throw new DependencyError('payloads', { cause: failedWrite.reason });
   }
 
-  if (event.status !== 'pending') {
+  if (event.status !== 'pending' && !toWaiters) {
     deps.telemetry.metrics.count(STATUS_METRICS[event.status]);
     log(deps, record, event.status);
     return { deliveryId, status: event.status, record };
   }
 
-  // Round trip 2: every route's message; the 2xx waits for it.
+  // Round trip 2: every route's message (and the waiters'); the 2xx waits for it.
   try {
     await deps.queue.send(entries);
   } catch (error) {
@@ -178,10 +189,12 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
       .catch((e: unknown) => warn(deps, 'history not updated', e));
     throw new DependencyError('queue', { cause: error });
   }
-  deps.telemetry.metrics.count(METRICS.routed);
+  // Unrouted, only offered to waiters: still `unrouted` (the record turns `enqueued` once a waiter resumes).
+  const status = event.status === 'pending' ? 'accepted' : 'unrouted';
+  deps.telemetry.metrics.count(status === 'accepted' ? METRICS.routed : METRICS.unrouted);
   deps.telemetry.metrics.count(METRICS.enqueued, entries.length);
-  log(deps, record, 'accepted');
-  return { deliveryId, status: 'accepted', record };
+  log(deps, record, status);
+  return { deliveryId, status, record };
 }
 
 const STATUS_METRICS = {

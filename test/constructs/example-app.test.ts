@@ -26,13 +26,14 @@ describe('example app', () => {
     ]);
   });
 
-  it('routes to two state machines, one Standard and one Express', () => {
+  it('routes to three state machines, two Standard and one Express', () => {
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
     const targets = new Set(config.routes.map((r) => JSON.stringify(r.target)));
     expect([...targets].map((t) => JSON.parse(t))).toEqual([
       { arn: expect.stringMatching(/^ref:ProcessPayment/), type: 'STANDARD' },
       { arn: expect.stringMatching(/^ref:NotifyTeam/), type: 'EXPRESS' },
+      { arn: expect.stringMatching(/^ref:DeployPullRequest/), type: 'STANDARD' },
     ]);
   });
 

@@ -44,6 +44,7 @@ import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { fromItem } from '../../lambdas/adapters/dynamodb-history';
 import { HISTORY_ITEMS } from '../../lambdas/core/config/tables';
+import { createWaiterTable } from '../waiters/support';
 
 /**
  * The example app as deployed, on local servers: synthesized (no bundling), its config taken from
@@ -107,6 +108,7 @@ beforeAll(async () => {
 
   local = await startLocalAws();
   resources = await createGatewayResources(local);
+  const waiterTable = await createWaiterTable(local);
   Object.assign(process.env, {
     AWS_REGION: LOCAL_REGION,
     AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -118,6 +120,7 @@ beforeAll(async () => {
     [ENV.queueUrl]: resources.queueUrl,
     [ENV.payloadBucket]: 'example-payloads',
     [ENV.gatewayId]: 'example',
+    [ENV.waiterTable]: waiterTable,
   });
   // No local Secrets Manager, S3 or Step Functions API: every client of the handlers' modules is stubbed.
   const secretIds = new Map(config.webhooks.map((w) => [w.secrets.default!.secretId, w.name as keyof typeof SECRETS]));
@@ -421,7 +424,7 @@ describe('the example app, end to end', () => {
     forged.headers['X-Hub-Signature-256'] = await sign('not-the-secret', forged.body);
     expect((await post(forged)).statusCode).toBe(401);
     expect((await post({ ...forged, webhook: 'unknown' })).statusCode).toBe(404);
-    const big = await github('github', 'push', { pad: 'x'.repeat(1024 * 1024) }, 'big-1');
+    const big = await github('github', 'push', { pad: 'x'.repeat(4 * 1024 * 1024) }, 'big-1');
     expect((await post(big)).statusCode).toBe(413);
 
     const statuses = [];

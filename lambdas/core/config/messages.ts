@@ -47,8 +47,24 @@ export interface StartMessage {
   readonly input: WorkflowInput;
 }
 
-/** Every message the dispatcher handles, told apart by `kind` (waiter messages come later). */
-export type QueueMessage = StartMessage;
+/**
+ * Queue message: offer the event to the webhook's waiters (waitForWebhook states). Sent with the
+ * route messages, in the same message group, whenever the webhook has waiters and the event was
+ * transformed (routed or not).
+ */
+export interface WaitersMessage {
+  readonly kind: 'waiters';
+  readonly webhook: string;
+  readonly idempotencyKey: string;
+  readonly historyKey: HistoryKey;
+  readonly input: WorkflowInput;
+}
+
+/** Every message the dispatcher handles, told apart by `kind`. */
+export type QueueMessage = StartMessage | WaitersMessage;
+
+/** Stands in for the route id in a waiters message's deduplication id (route ids never start with `#`). */
+export const WAITERS_QUEUE_ID = '#waiters';
 
 export const LIMITS = {
   /** Step Functions' largest execution input (UTF-8 bytes). */

@@ -1,0 +1,4 @@
+export * from './keys';
+export * from './match';
+export * from './model';
+export * from './validate';
