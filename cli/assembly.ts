@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -51,33 +51,74 @@ function contextFromCdkJson(cwd: string): Record<string, unknown> {
 
 /**
  * Synthesizes `app` — a command (as in cdk.json) or an existing cloud assembly directory — the way
- * the cdk CLI does, without Lambda bundling (the local gateway runs the handler sources directly).
+ * the cdk CLI does, without Lambda bundling (the local gateway runs the handler sources directly)
+ * and without the built-in CloudFormation schema validation (`cdk synth --no-validation`: it takes
+ * seconds and the local gateway does not deploy). Construct validations still fail synthesis.
+ * Aborting `signal` stops the app's whole process group.
  */
-export async function synthesize(options: { app?: string; cwd?: string } = {}): Promise<AssemblyStack[]> {
+export async function synthesize(
+  options: { app?: string; cwd?: string; signal?: AbortSignal } = {},
+): Promise<AssemblyStack[]> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const app = options.app ?? appFromCdkJson(cwd);
   const asDir = resolve(cwd, app);
   if (existsSync(join(asDir, 'manifest.json'))) return readAssembly(asDir);
 
   const outdir = mkdtempSync(join(tmpdir(), 'webhook-gateway-synth-'));
-  const context = { ...contextFromCdkJson(cwd), 'aws:cdk:bundling-stacks': [] };
-  await new Promise<void>((done, fail) => {
+  // As the cdk CLI: asset metadata on, so nested stack templates can be found.
+  const context = {
+    ...contextFromCdkJson(cwd),
+    'aws:cdk:enable-asset-metadata': true,
+    'aws:cdk:bundling-stacks': [],
+  };
+  try {
+    await runApp(app, cwd, outdir, context, options.signal);
+    return readAssembly(outdir);
+  } finally {
+    // Everything the local tools read is in memory by now.
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the app as the cdk CLI does (CDK_OUTDIR, CDK_CONTEXT_JSON), in its own process group. */
+function runApp(
+  app: string,
+  cwd: string,
+  outdir: string,
+  context: Record<string, unknown>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  return new Promise<void>((done, fail) => {
     const child = spawn(app, {
       cwd,
       shell: true,
+      detached: true,
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) },
+      env: {
+        CDK_VALIDATION: 'false',
+        ...process.env,
+        CDK_OUTDIR: outdir,
+        CDK_CONTEXT_JSON: JSON.stringify(context),
+      },
     });
+    const stop = () => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    };
+    signal?.addEventListener('abort', stop, { once: true });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', (cause) => fail(new SynthError(`could not run the app "${app}": ${cause.message}`, { cause })));
-    child.on('exit', (code) =>
-      code === 0
-        ? done()
-        : fail(new SynthError(`the app "${app}" failed to synthesize (exit ${code}):\n${stderr.trim()}`)),
-    );
+    child.on('exit', (code, killedBy) => {
+      signal?.removeEventListener('abort', stop);
+      if (code === 0) return done();
+      const why = killedBy ? `stopped by ${killedBy}` : `exit ${code}`;
+      fail(new SynthError(`the app "${app}" failed to synthesize (${why}):\n${stderr.trim()}`));
+    });
   });
-  return readAssembly(outdir);
 }
 
 interface Manifest {

@@ -1,7 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { AssemblyStack } from './assembly';
-import { TemplateResolver } from './intrinsics';
+import { TemplateResolver, UnresolvableError } from './intrinsics';
+
+// aws-local-stepfunctions runs Task states with Promise.withResolvers, which Node 20 lacks.
+if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
+  Object.defineProperty(Promise, 'withResolvers', {
+    configurable: true,
+    writable: true,
+    value<T>() {
+      let resolve!: (value: T | PromiseLike<T>) => void;
+      let reject!: (reason?: unknown) => void;
+      const promise = new Promise<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    },
+  });
+}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -35,8 +52,12 @@ export class ExecutionAlreadyExistsError extends Error {
 }
 
 export class UnknownStateMachineError extends Error {
-  constructor(arn: string) {
-    super(`no state machine with ARN ${arn} in the synthesized app`);
+  constructor(arn: string, why?: string) {
+    super(
+      why
+        ? `state machine ${arn} cannot run locally: ${why}`
+        : `no state machine with ARN ${arn} in the synthesized app`,
+    );
     this.name = 'StateMachineDoesNotExist';
   }
 }
@@ -59,6 +80,8 @@ interface StateDefinition {
  */
 export class LocalWorkflows {
   private readonly definitions = new Map<string, Definition>();
+  /** State machines whose definition uses values only a deployment knows, with the reason. */
+  readonly unresolvable = new Map<string, string>();
   private readonly executions = new Map<string, LocalExecution>();
 
   constructor(
@@ -73,9 +96,14 @@ export class LocalWorkflows {
         const resolver = new TemplateResolver(template);
         for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
           if (resource.Type !== 'AWS::StepFunctions::StateMachine') continue;
-          const raw = resolver.resolve(resource.Properties?.DefinitionString ?? resource.Properties?.Definition);
-          const definition = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Definition;
-          this.definitions.set(resolver.arnOf(logicalId), definition);
+          try {
+            const raw = resolver.resolve(resource.Properties?.DefinitionString ?? resource.Properties?.Definition);
+            const definition = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Definition;
+            this.definitions.set(resolver.arnOf(logicalId), definition);
+          } catch (error) {
+            if (!(error instanceof UnresolvableError)) throw error;
+            this.unresolvable.set(resolver.arnOf(logicalId), error.message);
+          }
         }
       }
     }
@@ -97,7 +125,7 @@ export class LocalWorkflows {
   start(request: { stateMachineArn: string; name?: string; input: string }): LocalExecution {
     const baseArn = request.stateMachineArn.replace(/^(arn:[^:]+:states:[^:]+:[^:]+:stateMachine:[^:]+):.*$/, '$1');
     const definition = this.definitions.get(baseArn);
-    if (!definition) throw new UnknownStateMachineError(request.stateMachineArn);
+    if (!definition) throw new UnknownStateMachineError(request.stateMachineArn, this.unresolvable.get(baseArn));
     const name = request.name ?? randomUUID();
     const executionArn = `${baseArn.replace(':stateMachine:', ':execution:')}:${name}`;
     if (this.executions.has(executionArn)) throw new ExecutionAlreadyExistsError(executionArn);

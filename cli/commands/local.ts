@@ -1,0 +1,86 @@
+import { parse, parsePort } from '../args';
+import { runLocalGateway } from '../local/gateway';
+import { banner } from '../local/banner';
+import type { LocalExecution } from '../local-workflows';
+import { coloursFor, executionLabel, humanLine, jsonLine } from '../output';
+import { stateDir } from '../state';
+import type { CommandContext } from './context';
+
+export const LOCAL_HELP = `webhook-gateway local [--app CMD] [--port 8787] [--host 127.0.0.1] [--secrets FILE] [--dev-secrets] [--json] [--verbose]
+
+Serves the app's webhooks on http://127.0.0.1:8787/webhooks/{name} with the same handler code as
+on AWS: dynalite and local-aws-sqs in process, workflows in aws-local-stepfunctions.
+
+  --app CMD        the CDK app, as the cdk CLI takes it (a command or a cdk.out directory) (default: cdk.json's "app")
+  --port N         port to listen on; 0 picks a free one (default: 8787)
+  --host HOST      address to listen on (default: 127.0.0.1)
+  --secrets FILE   {"<webhook>": "secret" | ["current", "previous"] | {"publicKey": "…"}}
+  --dev-secrets    generate development secrets for webhooks that have none (kept in the state directory)
+  --json           one JSON object per delivery on stdout, once final; the banner goes to stderr
+  --verbose        the handlers' informational logs on stderr
+Secrets also come from WEBHOOK_SECRET_<NAME> (upper-cased, other characters → _).`;
+
+export async function localCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
+  const { values } = parse(argv, {
+    app: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    secrets: { type: 'string' },
+    'dev-secrets': { type: 'boolean' },
+    json: { type: 'boolean' },
+    verbose: { type: 'boolean' },
+  });
+  if (values.help) return ctx.help(LOCAL_HELP);
+  const json = values.json === true;
+  const out = (text: string) => ctx.stdout.write(`${text}\n`);
+  const err = (text: string) => ctx.stderr.write(`${text}\n`);
+  const paintOut = coloursFor(ctx.stdout);
+  const paintErr = coloursFor(ctx.stderr);
+  const followUp = json ? err : out;
+  const paintFollowUp = json ? paintErr : paintOut;
+
+  const onExecutionDone = (e: LocalExecution) => {
+    const label = `${executionLabel(e.executionArn)}:${e.name.slice(-12)}`;
+    if (e.status === 'FAILED') followUp(paintFollowUp('red', `    ↳ ${label} FAILED: ${e.error ?? 'unknown error'}`));
+    for (const task of e.tasks) {
+      const input = JSON.stringify(task.input);
+      followUp(
+        paintFollowUp(
+          'gray',
+          `    ↳ ${label} task "${task.state}" (${task.resource}) not run locally, input recorded: ${input.length > 200 ? `${input.slice(0, 199)}…` : input}`,
+        ),
+      );
+    }
+  };
+
+  await runLocalGateway({
+    ...(values.app !== undefined && { app: values.app }),
+    cwd: ctx.cwd,
+    port: values.port !== undefined ? parsePort(values.port) : 8787,
+    host: values.host ?? '127.0.0.1',
+    ...(values.secrets !== undefined && { secretsFile: values.secrets }),
+    devSecrets: values['dev-secrets'] === true,
+    stateDir: stateDir(values['state-dir'], ctx.cwd),
+    verbose: values.verbose === true,
+    signal: ctx.signal,
+    log: err,
+    report: (line, details = {}) => (json ? out(jsonLine(line)) : out(humanLine(line, details, paintOut))),
+    onExecutionDone,
+    onWaiterResumed: (key, arn) =>
+      followUp(
+        paintFollowUp(
+          'cyan',
+          `    ↳ ${key.pk} ${key.sk.slice(2)} resumed ${executionLabel(arn)}:${arn.split(':').pop()!.slice(-12)} (waitForWebhook)`,
+        ),
+      ),
+    onReady: (ready) =>
+      err(
+        banner(ready, {
+          paint: paintErr,
+          ...(values['state-dir'] !== undefined && { stateDirFlag: values['state-dir'] }),
+        }),
+      ),
+  });
+  err('Stopped.');
+  return 0;
+}

@@ -1,0 +1,126 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { DynamoDbConfigStore } from '../../lambdas/adapters/dynamodb-config';
+import { DynamoDbHistoryStore, fromItem } from '../../lambdas/adapters/dynamodb-history';
+import { DynamoDbRateWindows } from '../../lambdas/adapters/dynamodb-rate-windows';
+import { systemClock, type Telemetry } from '../../lambdas/adapters/ports';
+import { replayDelivery, ReplayError } from '../../lambdas/adapters/runtime';
+import { SqsQueue } from '../../lambdas/adapters/sqs-queue';
+import { LIMITS } from '../../lambdas/core/config/messages';
+import { HISTORY_ITEMS } from '../../lambdas/core/config/tables';
+import type { IngestDeps } from '../../lambdas/ingest/pipeline';
+import { checkTarget, parse, required, TARGET_OPTIONS } from '../args';
+import { CliError } from '../errors';
+import { executionLabel } from '../output';
+import { stateDir } from '../state';
+import { resolveTarget, type Target, type TargetGateway } from '../target';
+import type { CommandContext } from './context';
+
+export const REPLAY_HELP = `webhook-gateway replay <webhook> <deliveryId> [--no-wait] [--app | --stack NAME [--region R]]
+
+Re-enqueues a recorded delivery: its stored body runs through the current config's expressions and
+routes again as a new delivery, <deliveryId>#replay-<n>, whose workflow input carries replayOf.
+Works on the running local gateway or a deployed stack. Waits up to 15 s for its executions
+unless --no-wait.`;
+
+const WAIT_MS = 15_000;
+
+export async function replayCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
+  const { values, positionals } = parse(argv, { ...TARGET_OPTIONS, 'no-wait': { type: 'boolean' } }, [
+    'webhook',
+    'deliveryId',
+  ]);
+  if (values.help) return ctx.help(REPLAY_HELP);
+  checkTarget(values);
+  const webhook = required(positionals, 0, 'the webhook name: webhook-gateway replay <webhook> <deliveryId>');
+  const deliveryId = required(positionals, 1, 'the delivery id: webhook-gateway replay <webhook> <deliveryId>');
+  const target = await resolveTarget({
+    stateDir: stateDir(values['state-dir'], ctx.cwd),
+    ...(values.stack !== undefined && { stack: values.stack }),
+    ...(values.region !== undefined && { region: values.region }),
+  });
+  try {
+    const gateway = target.gatewayFor(webhook);
+    let outcome;
+    try {
+      outcome = await replayDelivery(
+        replayDeps(target, gateway, (t) => ctx.stderr.write(`${t}\n`)),
+        webhook,
+        deliveryId,
+      );
+    } catch (error) {
+      if (error instanceof ReplayError) {
+        throw new CliError(
+          `${error.message} in ${target.label}: list its deliveries with webhook-gateway history ${webhook}`,
+        );
+      }
+      throw error;
+    }
+    const routes = outcome.record.routes ?? [];
+    ctx.stdout.write(
+      `replayed ${webhook} ${deliveryId} as ${outcome.deliveryId}: ${outcome.status}${outcome.record.eventKey ? ` (${outcome.record.eventKey})` : ''}${outcome.status === 'accepted' ? `, ${routes.length} route(s)` : ''}\n`,
+    );
+    if (outcome.status !== 'accepted' || values['no-wait']) return 0;
+    const key = HISTORY_ITEMS.delivery(webhook, outcome.record.idempotencyKey!);
+    const executions = await waitForExecutions(target, gateway, key, routes.length, ctx.signal);
+    if (executions.length >= routes.length) {
+      ctx.stdout.write(`started ${executions.map(executionLabel).join(', ')}\n${executions.join('\n')}\n`);
+    } else {
+      ctx.stderr.write(
+        `enqueued; no execution started within ${WAIT_MS / 1000} s: check the dispatcher (webhook-gateway history ${webhook})\n`,
+      );
+    }
+    return 0;
+  } finally {
+    target.close();
+  }
+}
+
+/** The ingest's ports for a replay (no secrets: a replay is not verified again). */
+function replayDeps(target: Target, gateway: TargetGateway, warn: (text: string) => void): IngestDeps {
+  const quiet: Telemetry = {
+    log: {
+      info() {},
+      warn: (m, f) => warn(`${m} ${JSON.stringify(f ?? {})}`),
+      error: (m, f) => warn(`${m} ${JSON.stringify(f ?? {})}`),
+    },
+    metrics: { count() {}, flush() {} },
+  };
+  return {
+    config: new DynamoDbConfigStore(target.dynamodb, gateway.configTable, 0),
+    secrets: {
+      get: () => Promise.reject(new Error('a replay reads no secrets')),
+    },
+    history: new DynamoDbHistoryStore(target.dynamodb, gateway.historyTable),
+    queue: new SqsQueue(target.sqs, gateway.queueUrl),
+    payloads: target.payloads(gateway),
+    rateWindows: new DynamoDbRateWindows(target.dynamodb, gateway.configTable),
+    clock: systemClock,
+    telemetry: quiet,
+    settings: {
+      historyRetentionDays: gateway.historyRetentionDays,
+      historyBodyLimit: gateway.historyBodyLimit,
+      maxBodySize: LIMITS.defaultMaxBodySize,
+    },
+  };
+}
+
+async function waitForExecutions(
+  target: Target,
+  gateway: TargetGateway,
+  key: { pk: string; sk: string },
+  routes: number,
+  signal: AbortSignal,
+): Promise<readonly string[]> {
+  const deadline = Date.now() + WAIT_MS;
+  let executions: readonly string[] = [];
+  while (Date.now() < deadline && !signal.aborted) {
+    const got = await target.dynamodb.send(
+      new GetItemCommand({ TableName: gateway.historyTable, Key: marshall(key), ConsistentRead: true }),
+    );
+    executions = got.Item ? (fromItem(got.Item).executions ?? []) : [];
+    if (executions.length >= routes) return executions;
+    await new Promise((done) => setTimeout(done, 250));
+  }
+  return executions;
+}

@@ -1,0 +1,182 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createRequestHandler } from 'local-aws-sqs';
+import type { Template } from '../assembly';
+import { LOCAL_ENV } from '../intrinsics';
+
+const require = createRequire(import.meta.url);
+const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
+
+/** The embedded DynamoDB (dynalite, in memory) and SQS (local-aws-sqs) servers, on 127.0.0.1. */
+export interface Backends {
+  readonly dynamodbEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly dynamodb: DynamoDBClient;
+  readonly sqs: SQSClient;
+  stop(): Promise<void>;
+}
+
+async function listen(handler: RequestListener): Promise<Server> {
+  const server = createServer(handler);
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => done());
+  });
+  return server;
+}
+
+const endpointOf = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+async function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((done) => server.close(() => done()));
+}
+
+export async function startBackends(): Promise<Backends> {
+  const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dynamoServer = await listen(db.listeners('request')[0] as RequestListener);
+  // local-aws-sqs writes its port into queue URLs: bind first, then create the handler for that port.
+  let sqsHandler: RequestListener = (_req, res) => res.end();
+  const sqsServer = await listen((req, res) => sqsHandler(req, res));
+  sqsHandler = createRequestHandler({
+    port: (sqsServer.address() as AddressInfo).port,
+    hostname: '127.0.0.1',
+    region: LOCAL_ENV.region,
+    accountId: LOCAL_ENV.account,
+    emulateQueueCreationLifecycle: false,
+  }).requestHandler as RequestListener;
+
+  const common = { region: LOCAL_ENV.region, credentials: LOCAL_CREDENTIALS };
+  const dynamodb = new DynamoDBClient({ ...common, endpoint: endpointOf(dynamoServer) });
+  const sqs = new SQSClient({ ...common, endpoint: endpointOf(sqsServer) });
+  return {
+    dynamodbEndpoint: endpointOf(dynamoServer),
+    sqsEndpoint: endpointOf(sqsServer),
+    dynamodb,
+    sqs,
+    async stop() {
+      dynamodb.destroy();
+      sqs.destroy();
+      await Promise.all([close(dynamoServer), close(sqsServer)]);
+    },
+  };
+}
+
+/** What was created for one template: local names of tables, URLs and ARNs of queues, by logical id. */
+export interface CreatedResources {
+  readonly tables: ReadonlyMap<string, string>;
+  readonly queues: ReadonlyMap<
+    string,
+    { readonly url: string; readonly arn: string; readonly maxReceiveCount?: number }
+  >;
+}
+
+/** SQS's visibility timeout is 6× the dispatcher's timeout on AWS; locally a failed message comes back sooner. */
+const LOCAL_MAX_VISIBILITY_TIMEOUT = 30;
+
+const arnTarget = (value: unknown) => (value as { 'Fn::GetAtt'?: [string, string] } | null)?.['Fn::GetAtt']?.[0];
+
+/**
+ * Creates the template's DynamoDB tables and SQS queues, named `<prefix>-<logical id>` so that the
+ * stacks of one app cannot collide: key schema, indexes, FIFO settings, redrive policies.
+ */
+export async function createTemplateResources(
+  backends: Backends,
+  template: Template,
+  prefix: string,
+): Promise<CreatedResources> {
+  const resources = Object.entries(template.Resources ?? {});
+  const tables = new Map<string, string>();
+  for (const [id, r] of resources) {
+    if (r.Type !== 'AWS::DynamoDB::Table' && r.Type !== 'AWS::DynamoDB::GlobalTable') continue;
+    const name = `${prefix}-${id}`;
+    await createTable(backends.dynamodb, tableInput(name, r.Properties ?? {}));
+    tables.set(id, name);
+  }
+
+  const queues = new Map<string, { url: string; arn: string; maxReceiveCount?: number }>();
+  const queueResources = resources.filter(([, r]) => r.Type === 'AWS::SQS::Queue');
+  // Dead-letter queues first: a redrive policy names an existing queue.
+  const ordered = [
+    ...queueResources.filter(([, r]) => r.Properties?.RedrivePolicy === undefined),
+    ...queueResources.filter(([, r]) => r.Properties?.RedrivePolicy !== undefined),
+  ];
+  for (const [id, r] of ordered) {
+    const props = r.Properties ?? {};
+    const fifo = props.FifoQueue === true || props.FifoQueue === 'true';
+    const attributes: Record<string, string> = {};
+    if (fifo) attributes.FifoQueue = 'true';
+    const fifoOnly = ['ContentBasedDeduplication', 'DeduplicationScope', 'FifoThroughputLimit'];
+    for (const key of [...(fifo ? fifoOnly : []), 'DelaySeconds', 'MessageRetentionPeriod']) {
+      if (props[key] !== undefined) attributes[key] = String(props[key]);
+    }
+    attributes.VisibilityTimeout = String(
+      Math.min(Number(props.VisibilityTimeout ?? 30), LOCAL_MAX_VISIBILITY_TIMEOUT),
+    );
+    const redrive = props.RedrivePolicy as { deadLetterTargetArn?: unknown; maxReceiveCount?: number } | undefined;
+    const dlq = redrive ? queues.get(arnTarget(redrive.deadLetterTargetArn) ?? '') : undefined;
+    if (redrive && dlq) {
+      attributes.RedrivePolicy = JSON.stringify({
+        deadLetterTargetArn: dlq.arn,
+        maxReceiveCount: Number(redrive.maxReceiveCount ?? 5),
+      });
+    }
+    const name = `${prefix}-${id}`.slice(0, fifo ? 75 : 80) + (fifo ? '.fifo' : '');
+    const created = await backends.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    const arn = await backends.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: created.QueueUrl!, AttributeNames: ['QueueArn'] }),
+    );
+    queues.set(id, {
+      url: created.QueueUrl!,
+      arn: arn.Attributes!.QueueArn!,
+      ...(redrive && dlq && { maxReceiveCount: Number(redrive.maxReceiveCount ?? 5) }),
+    });
+  }
+  return { tables, queues };
+}
+
+interface CfnIndex {
+  IndexName: string;
+  KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
+  Projection?: { ProjectionType?: 'ALL' | 'KEYS_ONLY' | 'INCLUDE'; NonKeyAttributes?: string[] };
+}
+
+function tableInput(name: string, props: Record<string, unknown>): CreateTableCommandInput {
+  const index = (i: CfnIndex) => ({
+    IndexName: i.IndexName,
+    KeySchema: i.KeySchema,
+    Projection: i.Projection ?? { ProjectionType: 'ALL' as const },
+  });
+  const gsis = (props.GlobalSecondaryIndexes as CfnIndex[] | undefined) ?? [];
+  const lsis = (props.LocalSecondaryIndexes as CfnIndex[] | undefined) ?? [];
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: props.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
+    KeySchema: props.KeySchema as CreateTableCommandInput['KeySchema'],
+    ...(gsis.length > 0 && { GlobalSecondaryIndexes: gsis.map(index) }),
+    ...(lsis.length > 0 && { LocalSecondaryIndexes: lsis.map(index) }),
+  };
+}
+
+async function createTable(client: DynamoDBClient, input: CreateTableCommandInput): Promise<void> {
+  await client.send(new CreateTableCommand(input));
+  for (let i = 0; i < 500; i++) {
+    const table = await client.send(new DescribeTableCommand({ TableName: input.TableName }));
+    const indexesActive = (table.Table?.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE');
+    if (table.Table?.TableStatus === 'ACTIVE' && indexesActive) return;
+    await new Promise((done) => setTimeout(done, 10));
+  }
+  throw new Error(`table ${input.TableName} did not become ACTIVE`);
+}

@@ -1,0 +1,127 @@
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { LOCAL_ENV } from '../intrinsics';
+
+export interface DispatchLoopOptions {
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  /** The dispatcher Lambda's handler. */
+  readonly dispatch: (event: SQSEvent) => Promise<SQSBatchResponse>;
+  /** The queue's redrive policy: a message failing on this receive goes to the dead-letter queue. */
+  readonly maxReceiveCount?: number;
+  /** A message failed for the last time before the dead-letter queue. */
+  readonly onGiveUp?: (record: SQSRecord) => void;
+  readonly onError: (error: unknown) => void;
+  /** Pause between empty polls. local-aws-sqs holds a long poll for its whole wait, so polls are short. */
+  readonly intervalMs?: number;
+}
+
+/**
+ * Lambda's SQS event source mapping, in process: receive up to ten messages, invoke the dispatcher,
+ * delete what it handled (ReportBatchItemFailures); failures come back after the visibility timeout.
+ * `wake()` polls at once (the local ingest calls it after each enqueue).
+ */
+export class DispatchLoop {
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+
+  constructor(private readonly options: DispatchLoopOptions) {}
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      let received = 0;
+      try {
+        received = await this.pollOnce();
+      } catch (error) {
+        if (this.stopped) break;
+        this.options.onError(error);
+      }
+      if (received === 0 && !this.stopped) await this.pause(this.options.intervalMs ?? 250);
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((done) => {
+      const timer = setTimeout(finish, ms);
+      function finish() {
+        clearTimeout(timer);
+        done();
+      }
+      this.wakeUp = finish;
+    });
+  }
+
+  /** One poll; returns how many messages were handed to the dispatcher. */
+  async pollOnce(): Promise<number> {
+    const { sqs, queueUrl } = this.options;
+    const received = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, AttributeNames: ['All'] }),
+    );
+    const messages = received.Messages ?? [];
+    if (messages.length === 0) return 0;
+    const records = messages.map((m) => toRecord(m, this.options.queueArn));
+    let failed: Set<string>;
+    try {
+      const response = await this.options.dispatch({ Records: records });
+      failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    } catch (error) {
+      this.options.onError(error);
+      failed = new Set(records.map((r) => r.messageId));
+    }
+    const done = messages.filter((m) => !failed.has(m.MessageId!));
+    if (done.length > 0) {
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
+    }
+    const max = this.options.maxReceiveCount;
+    for (const record of records) {
+      if (failed.has(record.messageId) && max !== undefined && Number(record.attributes.ApproximateReceiveCount) >= max)
+        this.options.onGiveUp?.(record);
+    }
+    return messages.length;
+  }
+}
+
+/** An SQS message as Lambda's event source mapping hands it over. */
+export function toRecord(message: Message, queueArn: string): SQSRecord {
+  const a = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId!,
+    receiptHandle: message.ReceiptHandle!,
+    body: message.Body!,
+    attributes: {
+      ApproximateReceiveCount: a.ApproximateReceiveCount ?? '1',
+      SentTimestamp: a.SentTimestamp ?? String(Date.now()),
+      SenderId: a.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp: a.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      ...(a.MessageGroupId !== undefined && { MessageGroupId: a.MessageGroupId }),
+      ...(a.MessageDeduplicationId !== undefined && { MessageDeduplicationId: a.MessageDeduplicationId }),
+      ...(a.SequenceNumber !== undefined && { SequenceNumber: a.SequenceNumber }),
+    },
+    messageAttributes: {},
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: LOCAL_ENV.region,
+  };
+}

@@ -1,0 +1,184 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDbConfigStore } from '../../lambdas/adapters/dynamodb-config';
+import { DynamoDbHistoryStore } from '../../lambdas/adapters/dynamodb-history';
+import { DynamoDbRateWindows } from '../../lambdas/adapters/dynamodb-rate-windows';
+import { DynamoDbWaiterStore } from '../../lambdas/adapters/dynamodb-waiters';
+import { FilesystemPayloadStore } from '../../lambdas/adapters/fs-payloads';
+import {
+  systemClock,
+  type ConfigStore,
+  type LoadedWebhook,
+  type SecretStore,
+  type WorkflowStarter,
+} from '../../lambdas/adapters/ports';
+import { executionArnOf } from '../../lambdas/adapters/sfn-starter';
+import { SqsQueue } from '../../lambdas/adapters/sqs-queue';
+import { LIMITS, type HistoryKey } from '../../lambdas/core/config/messages';
+import type { WebhookConfig } from '../../lambdas/core/config/webhook';
+import { createDispatcher } from '../../lambdas/dispatcher/handler';
+import { createIngestHandler } from '../../lambdas/ingest/handler';
+import {
+  ExecutionAlreadyExistsError,
+  UnknownStateMachineError,
+  type LocalExecution,
+  type LocalWorkflows,
+} from '../local-workflows';
+import { LocalWaiters } from '../local-waiters';
+import type { LocalGatewayEntry } from '../state';
+import { AcceptedDeliveries, type Report } from './deliveries';
+import { DispatchLoop } from './dispatch-loop';
+import { dispatcherTelemetry, ingestTelemetry, requestTraces } from './telemetry';
+
+export interface RuntimeOptions {
+  readonly dynamodb: DynamoDBClient;
+  readonly sqs: SQSClient;
+  readonly gateway: LocalGatewayEntry;
+  readonly queueArn: string;
+  readonly maxReceiveCount?: number;
+  /** The local waiter table, when the gateway has waitForWebhook states. */
+  readonly waiterTable?: string;
+  readonly configCacheSeconds: number;
+  readonly secrets: SecretStore;
+  readonly payloadDir: string;
+  readonly workflows: LocalWorkflows;
+  readonly report: Report;
+  /** An execution ended (for follow-up output: failures, tasks recorded without running). */
+  readonly onExecutionDone: (execution: LocalExecution) => void;
+  /** A delivery resumed an execution waiting in a waitForWebhook state. */
+  readonly onWaiterResumed: (historyKey: HistoryKey, executionArn: string) => void;
+  readonly warn: (text: string) => void;
+  readonly verbose: boolean;
+}
+
+/**
+ * One gateway's handlers on local backends: the ingest handler (createIngestHandler) on the
+ * DynamoDB and SQS adapters against dynalite and local-aws-sqs, local secrets and a filesystem
+ * payload store; the dispatcher (createDispatcher) in a polling loop, starting workflows in
+ * aws-local-stepfunctions and resuming waitForWebhook states (LocalWaiters) on the local waiter table.
+ */
+export function localRuntime(options: RuntimeOptions) {
+  const { dynamodb, sqs, gateway, warn } = options;
+  const history = new DynamoDbHistoryStore(dynamodb, gateway.historyTable);
+  const payloads = new FilesystemPayloadStore(options.payloadDir, gateway.payloadBucket);
+  const ingest = createIngestHandler({
+    config: withSenderUrls(new DynamoDbConfigStore(dynamodb, gateway.configTable, options.configCacheSeconds)),
+    secrets: options.secrets,
+    history,
+    queue: new SqsQueue(sqs, gateway.queueUrl),
+    payloads,
+    rateWindows: new DynamoDbRateWindows(dynamodb, gateway.configTable),
+    clock: systemClock,
+    telemetry: ingestTelemetry(warn, options.verbose),
+    settings: {
+      historyRetentionDays: gateway.historyRetentionDays,
+      historyBodyLimit: gateway.historyBodyLimit,
+      maxBodySize: LIMITS.defaultMaxBodySize,
+    },
+  });
+
+  const accepted = new AcceptedDeliveries(dynamodb, gateway.historyTable, options.report);
+  const { telemetry, lastError } = dispatcherTelemetry(warn, options.verbose);
+  const waiters =
+    options.waiterTable === undefined
+      ? undefined
+      : new LocalWaiters({
+          store: new DynamoDbWaiterStore(dynamodb, options.waiterTable),
+          payloads,
+          history: {
+            async markEnqueued(key, executionArn) {
+              await history.markEnqueued(key, executionArn);
+              options.onWaiterResumed(key, executionArn);
+            },
+          },
+          telemetry,
+        });
+  // Which delivery started each execution: a markEnqueued for another delivery is a waiter resumed.
+  const startedBy = new Map<string, string>();
+  const keyOf = (key: HistoryKey) => `${key.pk}\u0000${key.sk}`;
+  const dispatch = createDispatcher({
+    starter: localStarter(options.workflows, options.onExecutionDone, warn),
+    history: {
+      async markEnqueued(key, executionArn) {
+        await history.markEnqueued(key, executionArn);
+        const by = startedBy.get(executionArn);
+        if (by === undefined) startedBy.set(executionArn, keyOf(key));
+        else if (by !== keyOf(key)) options.onWaiterResumed(key, executionArn);
+        await accepted
+          .executionRecorded(key)
+          .catch((error: unknown) => warn(`delivery not reported: ${String(error)}`));
+      },
+    },
+    telemetry,
+    ...(waiters && { waiters: waiters.ports }),
+  });
+  const loop = new DispatchLoop({
+    sqs,
+    queueUrl: gateway.queueUrl,
+    queueArn: options.queueArn,
+    dispatch,
+    ...(options.maxReceiveCount !== undefined && { maxReceiveCount: options.maxReceiveCount }),
+    onGiveUp: (record) => accepted.gaveUp(record, lastError(record.messageId)),
+    onError: (error) => warn(`dispatcher poll failed: ${(error as Error).message ?? String(error)}`),
+  });
+  return { ingest, loop, waiters };
+}
+
+/**
+ * StartExecution on LocalWorkflows: a name already used answers like ExecutionAlreadyExists (the
+ * execution counts as started); a target outside the app (imported by ARN) cannot run here, so its
+ * start is recorded under the ARN it would have, and said once.
+ */
+function localStarter(
+  workflows: LocalWorkflows,
+  onDone: (execution: LocalExecution) => void,
+  warn: (text: string) => void,
+): WorkflowStarter {
+  const warned = new Set<string>();
+  return {
+    async start(target, name, input) {
+      try {
+        const execution = workflows.start({ stateMachineArn: target.arn, name, input });
+        void execution.done.then(() => onDone(execution));
+        return { executionArn: execution.executionArn, alreadyStarted: false };
+      } catch (error) {
+        if (error instanceof ExecutionAlreadyExistsError)
+          return { executionArn: error.executionArn, alreadyStarted: true };
+        if (!(error instanceof UnknownStateMachineError)) throw error;
+        if (!warned.has(target.arn)) {
+          warned.add(target.arn);
+          warn(`${error.message}: its executions are recorded, not run`);
+        }
+        let arn: string;
+        try {
+          arn = executionArnOf(target.arn, name);
+        } catch {
+          arn = `${target.arn}:execution:${name}`;
+        }
+        return { executionArn: arn, alreadyStarted: false };
+      }
+    },
+  };
+}
+
+/**
+ * Locally the sender signs the URL it addressed (`http://127.0.0.1:8787/webhooks/x`), where API
+ * Gateway's is `https://…`: a webhook without its own publicUrl verifies against the request's URL.
+ * The config objects stay the same per URL, so compiled expressions stay cached.
+ */
+function withSenderUrls(store: ConfigStore): ConfigStore {
+  const byConfig = new WeakMap<WebhookConfig, Map<string, WebhookConfig>>();
+  return {
+    markVerified: (name, at) => store.markVerified(name, at),
+    async load(name): Promise<LoadedWebhook | undefined> {
+      const loaded = await store.load(name);
+      const url = requestTraces.getStore()?.url;
+      if (!loaded || url === undefined || loaded.config.publicUrl !== undefined) return loaded;
+      let urls = byConfig.get(loaded.config);
+      if (!urls) byConfig.set(loaded.config, (urls = new Map()));
+      let config = urls.get(url);
+      if (!config) urls.set(url, (config = { ...loaded.config, publicUrl: url }));
+      return { ...loaded, config };
+    },
+  };
+}

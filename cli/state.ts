@@ -1,0 +1,110 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { GatewayConfig } from '../lambdas/core/config/webhook';
+import { CliError } from './errors';
+
+/**
+ * The local state directory (gitignored): the running gateway's endpoints, development secrets,
+ * large payloads. `--state-dir`, else WEBHOOK_GATEWAY_STATE_DIR, else `.webhook-gateway/` next to
+ * the nearest cdk.json (the project root), else in the current directory.
+ */
+export function stateDir(option?: string, cwd = process.cwd()): string {
+  if (option) return resolve(cwd, option);
+  const fromEnv = process.env.WEBHOOK_GATEWAY_STATE_DIR;
+  if (fromEnv) return resolve(cwd, fromEnv);
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'cdk.json'))) return join(dir, '.webhook-gateway');
+    if (dirname(dir) === dir) return join(resolve(cwd), '.webhook-gateway');
+  }
+}
+
+/** Where each secret of a webhook comes from (`<webhook>` or `<webhook>.<ref>`). */
+export type SecretSource =
+  | { readonly kind: 'env'; readonly variable: string }
+  | { readonly kind: 'file'; readonly file: string }
+  | { readonly kind: 'dev'; readonly file: string }
+  | { readonly kind: 'none' };
+
+/** One gateway of the app as the local gateway serves it. */
+export interface LocalGatewayEntry {
+  /** Output key prefix (the construct id without non-alphanumerics). */
+  readonly id: string;
+  readonly stackName: string;
+  readonly config: GatewayConfig;
+  readonly configTable: string;
+  readonly historyTable: string;
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly payloadBucket: string;
+  readonly historyRetentionDays: number;
+  readonly historyBodyLimit: number;
+  readonly secretSources: Readonly<Record<string, SecretSource>>;
+}
+
+/** What a running `webhook-gateway local` writes to `<state dir>/gateway.json`. */
+export interface LocalGatewayState {
+  readonly pid: number;
+  /** Base URL, e.g. `http://127.0.0.1:8787`. */
+  readonly url: string;
+  readonly startedAt: string;
+  readonly app: string;
+  readonly endpoints: { readonly dynamodb: string; readonly sqs: string };
+  readonly region: string;
+  readonly payloadDir: string;
+  readonly secretsFile?: string;
+  readonly gateways: readonly LocalGatewayEntry[];
+}
+
+const STATE_FILE = 'gateway.json';
+
+export function writeState(dir: string, state: LocalGatewayState): void {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, STATE_FILE);
+  writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2), { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+}
+
+/** Removes the state file if it is still this process's. */
+export function removeState(dir: string, pid = process.pid): void {
+  const state = readStateFile(dir);
+  if (state?.pid === pid) rmSync(join(dir, STATE_FILE), { force: true });
+}
+
+function readStateFile(dir: string): LocalGatewayState | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')) as LocalGatewayState;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The running local gateway of this state directory, if one answers. */
+export async function runningGateway(dir: string): Promise<LocalGatewayState | undefined> {
+  const state = readStateFile(dir);
+  if (!state || !alive(state.pid)) return undefined;
+  try {
+    const response = await fetch(`${state.url}/_local/status`, { signal: AbortSignal.timeout(2000) });
+    const status = (await response.json()) as { pid?: number };
+    return status.pid === state.pid ? state : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const NOT_RUNNING =
+  'the local gateway is not running: start it with `npm start` (or `npx webhook-gateway local`) in the project directory, or pass --stack NAME for a deployed gateway';
+
+export async function requireRunningGateway(dir: string): Promise<LocalGatewayState> {
+  const state = await runningGateway(dir);
+  if (!state) throw new CliError(NOT_RUNNING);
+  return state;
+}

@@ -1,0 +1,196 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDbConfigStore } from '../lambdas/adapters/dynamodb-config';
+import { FilesystemPayloadStore } from '../lambdas/adapters/fs-payloads';
+import type { PayloadStore } from '../lambdas/adapters/ports';
+import { S3PayloadStore } from '../lambdas/adapters/s3-payloads';
+import { DEFAULT_SETTINGS } from '../lambdas/adapters/settings';
+import type { RouteConfig, WebhookConfig } from '../lambdas/core/config/webhook';
+import { readGatewayOutputs } from '../lib/outputs';
+import { CliError } from './errors';
+import { LOCAL_CREDENTIALS } from './local/backends';
+import { requireRunningGateway, type LocalGatewayState } from './state';
+
+/** One gateway of the target: its tables, queues and bucket, as the handlers' settings name them. */
+export interface TargetGateway {
+  readonly id: string;
+  readonly webhooks: readonly string[];
+  readonly configTable: string;
+  readonly historyTable: string;
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly payloadBucket: string;
+  readonly historyRetentionDays: number;
+  readonly historyBodyLimit: number;
+  /** Base URL that `webhooks/<name>` is appended to. */
+  readonly baseUrl: string;
+}
+
+/**
+ * A gateway the commands work on — the running local gateway (its endpoints from the state
+ * directory) or a deployed stack (its outputs) — with SDK clients for it: the same adapters and
+ * code paths either way.
+ */
+export interface Target {
+  readonly mode: 'local' | 'deployed';
+  /** For messages: `the local gateway (http://…)` or `stack X in eu-west-1`. */
+  readonly label: string;
+  readonly dynamodb: DynamoDBClient;
+  readonly sqs: SQSClient;
+  readonly gateways: readonly TargetGateway[];
+  /** The local gateway's state, in local mode. */
+  readonly local?: LocalGatewayState;
+  gatewayFor(webhook: string): TargetGateway;
+  /** The webhook's stored config (from the config table, as the handlers read it). */
+  webhook(name: string): Promise<{ gateway: TargetGateway; config: WebhookConfig; routes: readonly RouteConfig[] }>;
+  payloads(gateway: TargetGateway): PayloadStore;
+  secretsManager(): SecretsManagerClient;
+  close(): void;
+}
+
+export interface TargetOptions {
+  readonly stack?: string;
+  readonly region?: string;
+  readonly stateDir: string;
+}
+
+export async function resolveTarget(options: TargetOptions): Promise<Target> {
+  return options.stack !== undefined ? deployedTarget(options.stack, options.region) : localTarget(options.stateDir);
+}
+
+async function localTarget(stateDir: string): Promise<Target> {
+  const state = await requireRunningGateway(stateDir);
+  const common = { region: state.region, credentials: LOCAL_CREDENTIALS };
+  const dynamodb = new DynamoDBClient({ ...common, endpoint: state.endpoints.dynamodb });
+  const sqs = new SQSClient({ ...common, endpoint: state.endpoints.sqs });
+  const gateways = state.gateways.map((g): TargetGateway => ({
+    id: g.id,
+    webhooks: g.config.webhooks.map((w) => w.name),
+    configTable: g.configTable,
+    historyTable: g.historyTable,
+    queueUrl: g.queueUrl,
+    deadLetterQueueUrl: g.deadLetterQueueUrl,
+    payloadBucket: g.payloadBucket,
+    historyRetentionDays: g.historyRetentionDays,
+    historyBodyLimit: g.historyBodyLimit,
+    baseUrl: `${state.url}/`,
+  }));
+  return target({
+    mode: 'local',
+    label: `the local gateway (${state.url})`,
+    dynamodb,
+    sqs,
+    gateways,
+    local: state,
+    payloads: (g) => new FilesystemPayloadStore(state.payloadDir, g.payloadBucket),
+    secretsManager: () => {
+      throw new CliError('the local gateway keeps no secrets in Secrets Manager');
+    },
+  });
+}
+
+async function deployedTarget(stackName: string, region: string | undefined): Promise<Target> {
+  const config = region !== undefined ? { region } : {};
+  const cloudformation = new CloudFormationClient(config);
+  let outputs;
+  try {
+    const described = await cloudformation.send(new DescribeStacksCommand({ StackName: stackName }));
+    outputs = described.Stacks?.[0]?.Outputs ?? [];
+  } catch (error) {
+    if ((error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message)) {
+      const where = region ?? process.env.AWS_REGION ?? 'the default region';
+      throw new CliError(`stack "${stackName}" does not exist in ${where}: check --stack and --region`);
+    }
+    throw error;
+  } finally {
+    cloudformation.destroy();
+  }
+  const found = Object.entries(readGatewayOutputs(outputs));
+  const gateways: TargetGateway[] = [];
+  for (const [id, o] of found) {
+    const missing = (
+      ['configTable', 'historyTable', 'queueUrl', 'deadLetterQueueUrl', 'payloadBucket'] as const
+    ).filter((k) => o[k] === undefined);
+    if (missing.length > 0) {
+      throw new CliError(
+        `stack "${stackName}" lacks the outputs ${missing.map((k) => `${id}…${k}`).join(', ')} of gateway "${id}": deploy it with this version of the constructs (cdk deploy)`,
+      );
+    }
+    gateways.push({
+      id,
+      webhooks:
+        o.webhookPaths && o.webhookPaths !== 'none'
+          ? o.webhookPaths.split(',').map((p) => p.replace(/^webhooks\//, ''))
+          : [],
+      configTable: o.configTable!,
+      historyTable: o.historyTable!,
+      queueUrl: o.queueUrl!,
+      deadLetterQueueUrl: o.deadLetterQueueUrl!,
+      payloadBucket: o.payloadBucket!,
+      historyRetentionDays: DEFAULT_SETTINGS.historyRetentionDays,
+      historyBodyLimit: DEFAULT_SETTINGS.historyBodyLimit,
+      baseUrl: o.apiUrl!.endsWith('/') ? o.apiUrl! : `${o.apiUrl}/`,
+    });
+  }
+  if (gateways.length === 0) {
+    throw new CliError(
+      `stack "${stackName}" has no webhook gateway outputs (…ApiUrl, …HistoryTable): is it the stack that holds the WebhookGateway?`,
+    );
+  }
+  const dynamodb = new DynamoDBClient(config);
+  const sqs = new SQSClient(config);
+  let s3: S3Client | undefined;
+  let secrets: SecretsManagerClient | undefined;
+  return target({
+    mode: 'deployed',
+    label: `stack "${stackName}"${region ? ` in ${region}` : ''}`,
+    dynamodb,
+    sqs,
+    gateways,
+    payloads: (g) => new S3PayloadStore((s3 ??= new S3Client(config)), g.payloadBucket),
+    secretsManager: () => (secrets ??= new SecretsManagerClient(config)),
+    onClose: () => {
+      s3?.destroy();
+      secrets?.destroy();
+    },
+  });
+}
+
+function target(parts: {
+  mode: Target['mode'];
+  label: string;
+  dynamodb: DynamoDBClient;
+  sqs: SQSClient;
+  gateways: TargetGateway[];
+  local?: LocalGatewayState;
+  payloads: Target['payloads'];
+  secretsManager: Target['secretsManager'];
+  onClose?: () => void;
+}): Target {
+  const gatewayFor = (webhook: string) => {
+    const found = parts.gateways.find((g) => g.webhooks.includes(webhook));
+    if (found) return found;
+    const known = parts.gateways.flatMap((g) => g.webhooks);
+    throw new CliError(
+      `unknown webhook "${webhook}": ${parts.label} has ${known.length > 0 ? known.join(', ') : 'no webhooks'}`,
+    );
+  };
+  return {
+    ...parts,
+    gatewayFor,
+    async webhook(name) {
+      const gateway = gatewayFor(name);
+      const loaded = await new DynamoDbConfigStore(parts.dynamodb, gateway.configTable, 0).load(name);
+      if (!loaded) throw new CliError(`webhook "${name}" is not in the config table of ${parts.label}: deploy again`);
+      return { gateway, config: loaded.config, routes: loaded.routes };
+    },
+    close() {
+      parts.dynamodb.destroy();
+      parts.sqs.destroy();
+      parts.onClose?.();
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { parseDuration, parseHeaders } from '../../cli/args';
+import { UsagePlanThrottle, quotaWindow } from '../../cli/local/throttle';
+import { sampleEvent } from '../../cli/samples';
+import { devMaterial, newDevSecret } from '../../cli/secrets/dev';
+import { secretNeeds, secretVariable } from '../../cli/secrets/needs';
+import { signRequest, twilioJsonUrl, urlWithApiKey } from '../../cli/sign';
+import { PRESET_NAMES, type VerifierConfig } from '../../lambdas/core/config/verifier';
+import type { WebhookConfig } from '../../lambdas/core/config/webhook';
+import { verify } from '../helpers/verify';
+
+const webhook = (name: string, verifier: VerifierConfig): WebhookConfig => ({
+  name,
+  verifier,
+  secrets: {},
+  expressions: { eventKey: "'x'" },
+  maxBodySize: 1024 * 1024,
+});
+
+const GENERIC: VerifierConfig[] = [
+  {
+    type: 'hmac',
+    header: 'x-sig',
+    algorithm: 'sha512',
+    encoding: 'base64',
+    signedContent: '{timestamp}.{body}',
+    timestampHeader: 'x-ts',
+  },
+  { type: 'basicAuth', username: 'sender' },
+  { type: 'apiKey', queryParameter: 'key' },
+  { type: 'jwt', algorithms: ['ES256'], issuer: 'https://issuer.example' },
+  { type: 'jwt', algorithms: ['EdDSA'] },
+  { type: 'jwt', algorithms: ['RS256'] },
+  { type: 'jwt', algorithms: ['HS256'] },
+  { type: 'allOf', sources: [{ type: 'github' }, { type: 'apiKey', header: 'x-key', secret: 'apiKey' }] },
+];
+
+describe('development secrets, sample events and send, for every scheme', () => {
+  const configs: VerifierConfig[] = [...PRESET_NAMES.map((type) => ({ type }) as VerifierConfig), ...GENERIC];
+
+  it.each(configs.map((c) => [c.type === 'jwt' ? `jwt ${c.algorithms[0]}` : c.type, c] as const))(
+    '%s: a generated secret signs the sample event, and the gateway verifies it',
+    async (_name, verifier) => {
+      const needs = secretNeeds(webhook('w', verifier));
+      const dev = Object.fromEntries(needs.map((n) => [n.ref, newDevSecret(n)]));
+      const material = Object.fromEntries(Object.entries(dev).map(([ref, d]) => [ref, devMaterial(d)]));
+      const sample = sampleEvent(verifier);
+      let url = 'http://127.0.0.1:8787/webhooks/w';
+      const keys = {
+        secret: (ref: string) => material[ref]?.values[0]?.value,
+        privateKey: (ref: string) => dev[ref]?.privateKey,
+      };
+      url = urlWithApiKey(verifier, url, keys);
+      if (verifier.type === 'twilio' && !sample.contentType.includes('form')) url = twilioJsonUrl(url, sample.body);
+      const signed = await signRequest(verifier, { url, body: sample.body, contentType: sample.contentType }, keys);
+      const verdict = await verify(verifier, { url, headers: signed.headers, body: signed.body }, material);
+      expect(verdict).toMatchObject({ ok: true });
+    },
+  );
+
+  it('shapes keys as providers publish them: Discord raw hex, SendGrid base64 DER', () => {
+    const discord = newDevSecret({
+      webhook: 'd',
+      ref: 'default',
+      scheme: 'discord',
+      origin: 'public-key',
+      keyType: 'ed25519',
+    });
+    expect(discord.publicKey).toMatch(/^[0-9a-f]{64}$/);
+    const sendgrid = newDevSecret({
+      webhook: 's',
+      ref: 'default',
+      scheme: 'sendgrid',
+      origin: 'public-key',
+      keyType: 'p256',
+    });
+    expect(sendgrid.publicKey).toMatch(/^MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE[A-Za-z0-9+/]+=*$/);
+    expect(newDevSecret({ webhook: 'x', ref: 'default', scheme: 'svix', origin: 'provider-issued' }).secret).toMatch(
+      /^whsec_[A-Za-z0-9+/]{32}$/,
+    );
+  });
+
+  it('names secret variables as LocalSecretStore reads them', () => {
+    expect(secretVariable('my-hook', 'default')).toBe('WEBHOOK_SECRET_MY_HOOK');
+    expect(secretVariable('hook.v2', 'apiKey')).toBe('WEBHOOK_SECRET_HOOK_V2_APIKEY');
+  });
+});
+
+describe('UsagePlanThrottle (the usage plan, emulated locally)', () => {
+  it('lets a burst through, then refills at the rate', () => {
+    const t0 = Date.UTC(2026, 0, 1);
+    const throttle = new UsagePlanThrottle({ rate: 2, burst: 3 }, t0);
+    expect([1, 2, 3, 4].map(() => throttle.take(t0).allowed)).toEqual([true, true, true, false]);
+    expect(throttle.take(t0)).toEqual({ allowed: false, reason: 'throttled', retryAfterSeconds: 1 });
+    expect(throttle.take(t0 + 500).allowed).toBe(true);
+    expect(throttle.take(t0 + 500).allowed).toBe(false);
+  });
+
+  it('counts a quota per period and says when it resets', () => {
+    const monday = Date.UTC(2026, 10, 23, 10);
+    const throttle = new UsagePlanThrottle({ quota: { limit: 2, period: 'WEEK' } }, monday);
+    expect([throttle.take(monday).allowed, throttle.take(monday + 1000).allowed]).toEqual([true, true]);
+    expect(throttle.take(monday + 2000)).toEqual({
+      allowed: false,
+      reason: 'quota_exceeded',
+      retryAfterSeconds: (Date.UTC(2026, 10, 30) - monday - 2000) / 1000,
+    });
+    expect(throttle.take(Date.UTC(2026, 10, 30, 0, 0, 1)).allowed).toBe(true);
+  });
+
+  it('aligns quota periods to UTC days, Monday weeks and calendar months', () => {
+    const t = Date.UTC(2026, 1, 18, 15, 30);
+    expect(quotaWindow('DAY', t)).toEqual([Date.UTC(2026, 1, 18), Date.UTC(2026, 1, 19)]);
+    expect(quotaWindow('WEEK', t)).toEqual([Date.UTC(2026, 1, 16), Date.UTC(2026, 1, 23)]);
+    expect(quotaWindow('MONTH', t)).toEqual([Date.UTC(2026, 1, 1), Date.UTC(2026, 2, 1)]);
+  });
+});
+
+describe('argument parsing', () => {
+  it('reads durations and headers', () => {
+    expect(parseDuration('1h30m', '--since')).toBe(5_400_000);
+    expect(parseDuration('7d', '--since')).toBe(604_800_000);
+    expect(parseHeaders(['X-GitHub-Event=push', 'x-a: b=c'])).toEqual({ 'x-github-event': 'push', 'x-a': 'b=c' });
+  });
+
+  it('fails if a duration or header is malformed, as usage errors', () => {
+    expect(() => parseDuration('soon', '--since')).toThrow(/--since "soon": expected a duration/);
+    expect(() => parseHeaders(['novalue'])).toThrow(/expected name=value/);
+  });
+});
