@@ -221,9 +221,15 @@ describe('the test app on the local gateway', () => {
   });
 
   it("applies the ingest's rate window (1 an hour) with the same code as deployed", async () => {
-    const first = await github('windowed', 'push', {}, 'win-1', ENV.WEBHOOK_SECRET_WINDOWED);
-    const second = await github('windowed', 'push', {}, 'win-2', ENV.WEBHOOK_SECRET_WINDOWED);
-    expect([first.status, second.status]).toEqual([202, 429]);
+    // Three requests in a row: even if the top of the hour falls between two of them (a new
+    // window), two of them share a window and the later one is refused.
+    const statuses: number[] = [];
+    for (const id of ['win-1', 'win-2', 'win-3']) {
+      statuses.push((await github('windowed', 'push', {}, id, ENV.WEBHOOK_SECRET_WINDOWED)).status);
+    }
+    expect(statuses[0]).toBe(202);
+    expect(statuses.filter((s) => s === 202).length).toBeLessThanOrEqual(2);
+    expect(statuses).toContain(429);
     await gateway.line((l: DeliveryLine) => l.webhook === 'windowed' && l.reason === 'rate_window_exceeded');
   });
 

@@ -427,10 +427,14 @@ describe('the example app, end to end', () => {
     const big = await github('github', 'push', { pad: 'x'.repeat(4 * 1024 * 1024) }, 'big-1');
     expect((await post(big)).statusCode).toBe(413);
 
+    // 2 an hour: of five requests in a row, three share a window even if the top of the hour
+    // falls between two of them, so at least one is refused.
     const statuses = [];
-    for (let i = 0; i < 3; i++)
+    for (let i = 0; i < 5; i++)
       statuses.push((await post(await github('limited', 'push', { i }, `lim-${i}`))).statusCode);
-    expect(statuses).toEqual([202, 202, 429]);
+    expect(statuses.slice(0, 2)).toEqual([202, 202]);
+    expect(statuses).toContain(429);
+    expect(statuses.filter((s) => s === 202).length).toBeLessThanOrEqual(4);
 
     const logs = output
       .flatMap((l) => l.split('\n'))
