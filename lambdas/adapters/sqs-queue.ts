@@ -33,10 +33,14 @@ export class SqsQueue implements Queue {
   }
 }
 
+// SQS refuses the noncharacters U+FFFE and U+FFFF (InvalidMessageContents), which JSON.stringify keeps
+// as they are. JSON text holds them only inside strings, where their escapes read back the same.
+const REFUSED_BY_SQS = /[\uFFFE\uFFFF]/g;
+
 function toRequestEntry(entry: QueueEntry, index: number): SendMessageBatchRequestEntry {
   return {
     Id: String(index),
-    MessageBody: JSON.stringify(entry.message),
+    MessageBody: JSON.stringify(entry.message).replace(REFUSED_BY_SQS, (c) => `\\u${c.charCodeAt(0).toString(16)}`),
     MessageGroupId: entry.groupId,
     MessageDeduplicationId: entry.deduplicationId,
   };

@@ -107,7 +107,8 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   const historyKey = HISTORY_ITEMS.delivery(config.name, idempotencyKey);
   const writes: Promise<unknown>[] = [];
 
-  const bodyRef = storedBodyRef(deps, delivery, idempotencyKey, writes);
+  const bodySha256 = sha256Hex(delivery.body);
+  const bodyRef = storedBodyRef(deps, delivery, { idempotencyKey, bodySha256 }, writes);
   const record: DeliveryRecord = {
     webhook: config.name,
     deliveryId,
@@ -122,7 +123,7 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
     ...(delivery.userAgent !== undefined && { userAgent: delivery.userAgent }),
     headers,
     bodySize: delivery.body.length,
-    bodySha256: createHash('sha256').update(delivery.body).digest('hex'),
+    bodySha256,
     ...(bodyRef ? { bodyRef } : { body: delivery.body }),
     ...(delivery.replay && { replayOf: delivery.replay.of.deliveryId }),
     expiresAt:
@@ -253,12 +254,12 @@ function keyAndScope(t: { eventKey?: string; scope?: string }): { eventKey?: str
 function storedBodyRef(
   deps: IngestDeps,
   delivery: Delivery,
-  idempotencyKey: string,
+  { idempotencyKey, bodySha256 }: { idempotencyKey: string; bodySha256: string },
   writes: Promise<unknown>[],
 ): PayloadRef | undefined {
   if (delivery.replay?.of.bodyRef) return delivery.replay.of.bodyRef;
   if (delivery.body.length <= Math.min(deps.settings.historyBodyLimit, HISTORY_INLINE_CEILING)) return undefined;
-  const key = PAYLOAD_KEYS.body(delivery.webhook.config.name, idempotencyKey);
+  const key = PAYLOAD_KEYS.body(delivery.webhook.config.name, idempotencyKey, bodySha256);
   writes.push(
     deps.payloads.put(key, delivery.body, delivery.headers.get('content-type') ?? 'application/octet-stream'),
   );
@@ -287,8 +288,9 @@ function workflowInput(
   };
   const inline: WorkflowInput = { ...base, payload: e.payload };
   if (Buffer.byteLength(JSON.stringify(inline)) <= LIMITS.inlineWorkflowInput) return inline;
-  const key = PAYLOAD_KEYS.payload(e.config.name, e.idempotencyKey);
-  writes.push(deps.payloads.put(key, JSON.stringify(e.payload), 'application/json'));
+  const json = JSON.stringify(e.payload);
+  const key = PAYLOAD_KEYS.payload(e.config.name, e.idempotencyKey, sha256Hex(json));
+  writes.push(deps.payloads.put(key, json, 'application/json'));
   return { ...base, payloadRef: { bucket: deps.payloads.bucket, key } };
 }
 
@@ -315,6 +317,10 @@ function log(deps: IngestDeps, record: DeliveryRecord, outcome: string, previous
 
 function warn(deps: IngestDeps, message: string, error: unknown): void {
   deps.telemetry.log.warn(message, { error: describeError(error) });
+}
+
+function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
 export function describeError(error: unknown): string {

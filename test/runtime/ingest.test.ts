@@ -4,7 +4,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_ITEMS } from '../../lambdas/core/config/tables';
-import { executionName } from '../../lambdas/core/config/messages';
+import { executionName, type WorkflowInput } from '../../lambdas/core/config/messages';
 import type { RouteConfig, WebhookConfig } from '../../lambdas/core/config/webhook';
 import { testGateway, type TestGateway } from '../support/gateway';
 import { startLocalAws, type LocalAws } from '../support/local-aws';
@@ -403,6 +403,27 @@ describe('large payloads', () => {
     const stored = gw.s3.objects.get(`payload-bucket/${ref.key}`)!;
     expect(stored.contentType).toBe('application/json');
     expect(JSON.parse(stored.body.toString())).toEqual({ ...large, environment: 'test' });
+  });
+
+  it("keeps the original's large body and payload when a duplicate by idempotency key carries another body", async () => {
+    const keyed = { ...github, name: 'keyed', expressions: { ...github.expressions, idempotencyKey: 'input.ref' } };
+    const gw = await gateway({ webhooks: [keyed] });
+    const large = (text: string) => ({
+      ...push,
+      commits: Array.from({ length: 3000 }, (_, i) => ({ id: i, message: text.repeat(90) })),
+    });
+    const original = { ...(await githubRequest('push', large('a'), 'k-1')), webhook: 'keyed' };
+    const duplicate = { ...(await githubRequest('push', large('b'), 'k-2')), webhook: 'keyed' };
+    expect((await gw.post(original)).json()).toMatchObject({ status: 'accepted' });
+    await gw.dispatch();
+    expect((await gw.post(duplicate)).json()).toMatchObject({ status: 'duplicate' });
+
+    // The started workflow reads its payload later: it must still be the original's.
+    const record = await gw.delivery('keyed', push.ref);
+    expect(gw.s3.objects.get(`payload-bucket/${record!.bodyRef!.key}`)?.body.toString()).toBe(original.body);
+    const input = gw.sfn.started[0]!.input as WorkflowInput;
+    const payload = gw.s3.objects.get(`payload-bucket/${input.payloadRef!.key}`)!.body.toString();
+    expect(JSON.parse(payload)).toEqual({ ...large('a'), environment: 'test' });
   });
 });
 

@@ -51,6 +51,13 @@ describe('queue ids', () => {
     expect(queueGroupId('slack', 'équipe 1')).toMatch(/^slack:[0-9a-f]{64}$/);
     expect(queueGroupId('w', 'x'.repeat(200))).toMatch(/^w:[0-9a-f]{64}$/);
   });
+
+  it('stays within 128 characters for the longest webhook name', () => {
+    const webhook = 'w'.repeat(64); // WEBHOOK_NAME_PATTERN allows 64 characters
+    const ids = ['x'.repeat(200), 'équipe', 'y'.repeat(200)].map((groupBy) => queueGroupId(webhook, groupBy));
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]{1,128}$/);
+    expect(new Set(ids).size).toBe(3);
+  });
 });
 
 describe('idempotency keys', () => {

@@ -199,6 +199,19 @@ describe('SqsQueue partial failures', () => {
   });
 });
 
+describe('SqsQueue message bodies', () => {
+  it('escapes the characters SQS refuses, so that a payload holding them is still sent as the same JSON', async () => {
+    const client = new SQSClient({ region: 'us-east-1' });
+    const mock = mockClient(client).on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    const message = { kind: 'start', input: { payload: { text: 'a\uFFFFb\uFFFE\u0000\uD800\u{1F600}' } } } as never;
+    await new SqsQueue(client, 'https://sqs/q.fifo').send([{ groupId: 'g', deduplicationId: 'd', message }]);
+    const body = mock.commandCalls(SendMessageBatchCommand)[0]!.args[0].input.Entries![0]!.MessageBody!;
+    // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html
+    expect(body).toMatch(/^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u);
+    expect(JSON.parse(body)).toEqual(message);
+  });
+});
+
 describe('powertoolsTelemetry', () => {
   afterEach(() => vi.restoreAllMocks());
 

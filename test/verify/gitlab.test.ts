@@ -1,6 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import type * as Crypto from 'node:crypto';
+import { describe, expect, it, vi } from 'vitest';
 import type { VerifierConfig } from '../../lambdas/core/config/verifier';
 import { verify } from '../helpers/verify';
+
+const { timingSafeEqual } = vi.hoisted(() => ({ timingSafeEqual: vi.fn() }));
+vi.mock('node:crypto', async (importOriginal) => {
+  const actual = await importOriginal<typeof Crypto>();
+  timingSafeEqual.mockImplementation(actual.timingSafeEqual);
+  return { ...actual, timingSafeEqual };
+});
 
 // GitLab does not sign: it sends the webhook's secret token as is. Headers are as GitLab's
 // WebHookService builds them.
@@ -67,6 +75,15 @@ describe('gitlab preset', () => {
         reason: 'credentials_mismatch',
       });
     }
+  });
+
+  it('fails a token of another length only after a constant-time comparison (its length is secret too)', async () => {
+    timingSafeEqual.mockClear();
+    expect(await verify(config, { headers: gitlabHeaders('x'), body }, secret)).toMatchObject({
+      ok: false,
+      reason: 'credentials_mismatch',
+    });
+    expect(timingSafeEqual).toHaveBeenCalled();
   });
 
   it('fails if the token is missing', async () => {

@@ -333,6 +333,13 @@ describe('hmac scheme', () => {
     }
   });
 
+  it('fails if a microsecond timestamp is replayed long after it was signed', async () => {
+    const config: HmacVerifierConfig = { ...simple, signedContent: '{timestamp}.{body}', timestampHeader: 'X-Ts' };
+    const aYearAgo = String((now.getTime() - 365 * 86_400_000) * 1000); // 16 digits: out of range as seconds
+    const headers = { 'X-Signature': signWith('sha256', 'hex', secret, `${aYearAgo}.${body}`), 'X-Ts': aYearAgo };
+    expect(await verify(config, { headers, body }, secret, now)).toMatchObject({ ok: false });
+  });
+
   it('fails on a signature header sent twice with different values', async () => {
     const good = signWith('sha256', 'hex', secret, body);
     const headers = { 'X-Signature': [good, '0'.repeat(64)] };

@@ -199,6 +199,15 @@ describe('zoom preset', () => {
     expect(await verify(wide, { headers: at(-600), body: event }, secret, now)).toMatchObject({ ok: true });
   });
 
+  it('fails if a signed timestamp lies beyond the range of a date (no bound can pass it)', async () => {
+    const headers = signedHeaders(event, secret, 9_000_000_000_000_000);
+    expect(headers['x-zm-request-timestamp']).toMatch(/^\d{16}$/);
+    expect(await verify(config, { headers, body: event }, secret, now)).toMatchObject({
+      ok: false,
+      reason: 'malformed_header',
+    });
+  });
+
   it('fails closed when no secret is set', async () => {
     expect(
       await verify(config, { headers: signedHeaders(event), body: event }, { default: { values: [] } }, now),

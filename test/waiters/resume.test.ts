@@ -121,7 +121,7 @@ describe('an event offered to waiters (the dispatcher)', () => {
 
   it('evaluates match over the payload of a large event, and resumes with its payloadRef', async () => {
     await registerWaiter(w.deps, registration());
-    const ref = { bucket: PAYLOAD_BUCKET, key: PAYLOAD_KEYS.payload('github', 'big') };
+    const ref = { bucket: PAYLOAD_BUCKET, key: PAYLOAD_KEYS.payload('github', 'big', '0'.repeat(64)) };
     const large = reviewEvent(w.clock);
     const payload = { ...(large.event.payload as object), body: 'x'.repeat(300 * 1024) };
     await w.s3.client.send(

@@ -159,11 +159,14 @@ export function queueDeduplicationId(webhook: string, idempotencyKey: string, ro
 }
 
 const GROUP_SAFE = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]+$/;
+const GROUP_ID_LENGTH = 128;
 
 /** SQS FIFO MessageGroupId: `<webhook>:<groupBy>`, or its hash when too long or not ASCII punctuation. */
 export function queueGroupId(webhook: string, groupBy: string): string {
   const id = `${webhook}:${groupBy}`;
-  return id.length <= 128 && GROUP_SAFE.test(id) ? id : `${webhook}:${sha256('group', groupBy)}`;
+  if (id.length <= GROUP_ID_LENGTH && GROUP_SAFE.test(id)) return id;
+  // A 64-character webhook name leaves room for 63 hex characters of the hash.
+  return `${webhook}:${sha256('group', groupBy)}`.slice(0, GROUP_ID_LENGTH);
 }
 
 /** The idempotency key as stored: itself, or `sha256:<hex>` when longer than the limit. */
@@ -176,8 +179,14 @@ export function replayDeliveryId(original: string, n: number): string {
   return `${original}#replay-${n}`;
 }
 
-/** Object keys in the payload bucket, one folder per webhook and delivery. */
+/**
+ * Object keys in the payload bucket, one folder per webhook, one object per delivery and content:
+ * the objects are written alongside the dedup write, so a duplicate that carries other content
+ * must not replace the original's.
+ */
 export const PAYLOAD_KEYS = {
-  payload: (webhook: string, idempotencyKey: string) => `payloads/${webhook}/${sha256('key', idempotencyKey)}.json`,
-  body: (webhook: string, idempotencyKey: string) => `bodies/${webhook}/${sha256('key', idempotencyKey)}`,
+  payload: (webhook: string, idempotencyKey: string, contentSha256: string) =>
+    `payloads/${webhook}/${sha256('key', idempotencyKey, contentSha256)}.json`,
+  body: (webhook: string, idempotencyKey: string, contentSha256: string) =>
+    `bodies/${webhook}/${sha256('key', idempotencyKey, contentSha256)}`,
 } as const;

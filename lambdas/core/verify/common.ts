@@ -57,15 +57,16 @@ export function publicKeyOf(
 
 const DIGITS = /^\d{1,16}$/;
 
-/** Parses a Unix timestamp in whole seconds (or milliseconds with `unit: 'ms'`). */
+/** Parses a Unix timestamp in whole seconds (or milliseconds with `unit: 'ms'`); undefined past Date's range. */
 export function parseUnixTimestamp(text: string, unit: 's' | 'ms' = 's'): Date | undefined {
   const trimmed = text.trim();
   if (!DIGITS.test(trimmed)) return undefined;
   const n = Number(trimmed);
-  return new Date(unit === 's' ? n * 1000 : n);
+  const date = new Date(unit === 's' ? n * 1000 : n);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-/** Bounds a signed timestamp in both directions. */
+/** Bounds a signed timestamp in both directions; an invalid date fails closed. */
 export function checkTimestamp(
   scheme: string,
   timestamp: Date,
@@ -73,6 +74,8 @@ export function checkTimestamp(
   toleranceSeconds: number,
 ): RejectedRequest | undefined {
   const skewMs = now.getTime() - timestamp.getTime();
+  // NaN compares false with everything: without this, an invalid date would pass both bounds.
+  if (Number.isNaN(skewMs)) return reject(scheme, 'malformed_header', 'the signed timestamp is not a valid time');
   if (skewMs > toleranceSeconds * 1000) {
     return reject(
       scheme,

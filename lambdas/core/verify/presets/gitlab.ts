@@ -1,14 +1,15 @@
 import type { PresetVerifierConfig } from '../../config/verifier';
-import { stringsEqual } from '../crypto';
 import { activeSecrets, fallbackDeliveryId, isRejection, optionalHeader, reject, verified } from '../common';
+import { matchesAnySecret } from '../schemes/secret-compare';
 import type { Scheme } from '../types';
 
 const SCHEME = 'gitlab';
 const TOKEN_HEADER = 'x-gitlab-token';
 
 /**
- * GitLab: the webhook's secret token is sent as is in `X-Gitlab-Token` and compared in constant time
- * with every active value (GitLab strips line breaks from the token before sending, so do we).
+ * GitLab: the webhook's secret token is sent as is in `X-Gitlab-Token` and compared in constant time,
+ * lengths included, with every active value (GitLab strips line breaks from the token before sending,
+ * so do we).
  * `X-Gitlab-Event` is required. Delivery id: `Idempotency-Key`, which GitLab (17.4+) keeps across
  * retries of one delivery; `X-Gitlab-Event-UUID` is not used, as every hook triggered by the same
  * originating request shares it. Without `Idempotency-Key` the id is a hash of the event and body.
@@ -27,12 +28,11 @@ export const gitlab: Scheme<PresetVerifierConfig> = {
     const secrets = activeSecrets(ctx, SCHEME, config.secret);
     if (isRejection(secrets)) return secrets;
 
-    let matched = false;
-    for (const secret of secrets) {
-      // No early exit: the work does not depend on which value matched.
-      if (stringsEqual(secret.replace(/[\r\n]/g, ''), token)) matched = true;
+    // Hashed before comparing, as API keys are: the token's length is part of the secret.
+    const tokens = secrets.map((s) => s.replace(/[\r\n]/g, ''));
+    if (!matchesAnySecret(token, tokens)) {
+      return reject(SCHEME, 'credentials_mismatch', 'X-Gitlab-Token matches no active secret');
     }
-    if (!matched) return reject(SCHEME, 'credentials_mismatch', 'X-Gitlab-Token matches no active secret');
 
     const eventType = event.trim();
     return verified(SCHEME, {

@@ -128,7 +128,7 @@ function parseSignatures(config: HmacVerifierConfig, value: string): Buffer[] | 
 /** Unix seconds, or milliseconds when the number can only be milliseconds. */
 function parseTimestamp(text: string): Date | undefined {
   const seconds = parseUnixTimestamp(text);
-  return seconds !== undefined && seconds.getTime() >= MILLISECONDS_FROM ? parseUnixTimestamp(text, 'ms') : seconds;
+  return seconds !== undefined && seconds.getTime() < MILLISECONDS_FROM ? seconds : parseUnixTimestamp(text, 'ms');
 }
 
 /** The signed bytes: literal text and header values as UTF-8, the body exactly as received. */
