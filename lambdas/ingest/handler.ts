@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parseBody } from '../core/body';
 import { METRICS } from '../core/config/environment';
+import { normalizeIdempotencyKey } from '../core/config/messages';
 import { EMPTY_SECRET, InvalidSecretFormatError, type SecretMaterial } from '../core/config/secret';
 import type { WebhookConfig } from '../core/config/webhook';
 import { InboundRequest } from '../core/http/request';
@@ -169,7 +170,8 @@ export function createIngestHandler(deps: IngestDeps) {
         query: request.query,
         body: x.body,
         input: parsed.input,
-        deliveryId: verdict.deliveryId,
+        // A delivery id is a DynamoDB index key (at most 2 KB): an oversized one is hashed like a long idempotency key.
+        deliveryId: normalizeIdempotencyKey(verdict.deliveryId),
         receivedAt,
         ...(x.sourceIp !== undefined && { sourceIp: x.sourceIp }),
         ...(x.userAgent !== undefined && { userAgent: x.userAgent }),

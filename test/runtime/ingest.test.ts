@@ -125,6 +125,18 @@ describe('accepting a delivery', () => {
     ]);
   });
 
+  it('hashes a delivery id too long to be a DynamoDB index key, so the delivery is still accepted under a stable id', async () => {
+    const gw = await gateway();
+    const long = 'd'.repeat(3000);
+    const first = await gw.post(await githubRequest('push', push, long));
+    expect(first.statusCode).toBe(202);
+    const { id } = first.json() as { id: string };
+    expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // The same id again: one dedup record (still pending here, so the retry is enqueued once more).
+    expect((await gw.post(await githubRequest('push', push, long))).json()).toMatchObject({ id });
+    expect(await gw.delivery('github', id)).toMatchObject({ deliveryId: id, status: 'pending' });
+  });
+
   it('takes at most two sequential AWS round trips on the warm path: the dedup write, then the queue', async () => {
     const gw = await gateway();
     expect((await gw.post(await githubRequest('push', push))).statusCode).toBe(202);

@@ -37,7 +37,8 @@ export function parseSecretMaterial(raw: unknown): SecretMaterial {
         throw new InvalidSecretFormatError('secret looks like JSON but does not parse', { cause });
       }
     } else {
-      return trimmed === '' ? EMPTY_SECRET : { values: [{ value: raw }] };
+      // A trailing line break is never part of a secret (`--secret-string file://…` adds one).
+      return trimmed === '' ? EMPTY_SECRET : { values: [{ value: raw.replace(/\r?\n$/, '') }] };
     }
   }
   if (Array.isArray(value)) {
@@ -65,7 +66,8 @@ export function parseSecretMaterial(raw: unknown): SecretMaterial {
 function toEntry(v: unknown, where: string): SecretEntry {
   if (typeof v === 'string') return { value: v };
   if (v !== null && typeof v === 'object' && typeof (v as SecretEntry).value === 'string') {
-    const { value, expiresAt } = v as SecretEntry;
+    const { value } = v as SecretEntry;
+    const expiresAt = (v as { expiresAt?: string | null }).expiresAt ?? undefined; // null: no expiry
     if (expiresAt !== undefined && Number.isNaN(Date.parse(expiresAt))) {
       throw new InvalidSecretFormatError(`${where}.expiresAt is not an ISO-8601 date`);
     }
