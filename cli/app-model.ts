@@ -43,7 +43,7 @@ function refOf(value: unknown): string | undefined {
 
 /** Every gateway of the app; fails with a one-line message when there is none. */
 export function gatewaysOf(stacks: readonly AssemblyStack[]): GatewayModel[] {
-  const gateways = stacks.flatMap((stack) => gatewaysOfStack(stack));
+  const gateways = stacks.flatMap((stack) => gatewaysOfStack(stack, stacks));
   if (gateways.length === 0) {
     throw new CliError(
       `the app defines no WebhookGateway (no stack has a ${CONFIG_RESOURCE_TYPE} resource and its outputs)`,
@@ -63,11 +63,12 @@ export function gatewaysOf(stacks: readonly AssemblyStack[]): GatewayModel[] {
   return gateways;
 }
 
-function gatewaysOfStack(stack: AssemblyStack): GatewayModel[] {
+function gatewaysOfStack(stack: AssemblyStack, stacks: readonly AssemblyStack[]): GatewayModel[] {
   const { template } = stack;
   const outputs = template.Outputs ?? {};
   const resources = template.Resources ?? {};
-  const resolver = new TemplateResolver(template);
+  // Route targets may live in other stacks of the app.
+  const resolver = new TemplateResolver(template, {}, stacks);
   const limits = planLimits([template, ...Object.values(stack.nested)]);
   const gateways: GatewayModel[] = [];
   for (const key of Object.keys(outputs)) {

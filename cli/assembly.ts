@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 /** A CloudFormation template as synthesized (only what the local tools read). */
 export interface Template {
   readonly Resources?: Record<string, TemplateResource>;
-  readonly Outputs?: Record<string, { Value: unknown; Description?: string }>;
+  readonly Outputs?: Record<string, { Value: unknown; Description?: string; Export?: { Name: unknown } }>;
 }
 
 export interface TemplateResource {
@@ -23,10 +23,42 @@ export interface AssemblyStack {
 }
 
 export class SynthError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    options?: { cause?: unknown },
+    /** The app's whole error output (printed with WEBHOOK_GATEWAY_DEBUG=1). */
+    readonly output?: string,
+  ) {
     super(message, options);
     this.name = 'SynthError';
   }
+}
+
+/** Lines of a thrown error as Node prints them: `TypeError: …`, `Error [ERR_MODULE_NOT_FOUND]: …`, `«X» …: …`. */
+const ERROR_LINE = /^(?:«\w+»\s*)?[A-Z]?\w*(?:Error|Exception)(?: \[[\w-]+\])?:\s/;
+
+/**
+ * What a failed app's error output says is wrong, on one line: CDK's validation errors (`[path]
+ * message`), a validation plugin's findings (cdk-nag: `ERROR message` then the construct path), or
+ * the error it threw; else its last line.
+ */
+export function appErrorSummary(output: string): string {
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !/^npm (warn|notice)\b/i.test(l));
+  const start = lines.findIndex((l) => l.includes('Validation failed with the following errors:'));
+  const validation = start < 0 ? [] : lines.slice(start + 1).filter((l) => l.startsWith('['));
+  if (validation.length > 0) return validation.join('; ');
+  const findings = lines.flatMap((l, i) => {
+    if (!l.startsWith('ERROR ')) return [];
+    const rule = /^Acknowledge with '(?:[^:']+::)?([^']+)'/.exec(lines[i + 2] ?? '')?.[1];
+    return [`${lines[i + 1]?.split(' ')[0] ?? ''}: ${l.slice(6)}${rule ? ` [${rule}]` : ''}`];
+  });
+  if (findings.length > 0) return findings.join('; ');
+  const error = lines.findIndex((l) => ERROR_LINE.test(l));
+  if (error >= 0) return lines[error]!.endsWith(':') ? `${lines[error]} ${lines[error + 1] ?? ''}` : lines[error]!;
+  return lines.at(-1) ?? 'no error output';
 }
 
 /** The app command from cdk.json in `cwd`, as the cdk CLI reads it. */
@@ -116,7 +148,14 @@ function runApp(
       signal?.removeEventListener('abort', stop);
       if (code === 0) return done();
       const why = killedBy ? `stopped by ${killedBy}` : `exit ${code}`;
-      fail(new SynthError(`the app "${app}" failed to synthesize (${why}):\n${stderr.trim()}`));
+      const summary = appErrorSummary(stderr);
+      fail(
+        new SynthError(
+          `the app "${app}" failed to synthesize (${why}): ${summary.replace(/\.$/, '')}. Fix it and run again (WEBHOOK_GATEWAY_DEBUG=1 prints the app's whole output)`,
+          undefined,
+          stderr,
+        ),
+      );
     });
   });
 }

@@ -1,4 +1,4 @@
-import type { Template, TemplateResource } from './assembly';
+import type { AssemblyStack, Template, TemplateResource } from './assembly';
 
 /** Where the local gateway pretends to run: every local ARN uses these. */
 export const LOCAL_ENV = { region: 'us-east-1', account: '000000000000', partition: 'aws' } as const;
@@ -14,12 +14,14 @@ export class UnresolvableError extends Error {
  * Resolves CloudFormation intrinsic functions in a synthesized template the way a local deployment
  * would: physical names default to the logical id, ARNs use LOCAL_ENV. Supports what CDK emits for
  * the values the gateway reads: Ref, Fn::GetAtt, Fn::Join, Fn::Sub, Fn::Select, Fn::Split, Fn::If
- * (conditions unsupported → first branch is never guessed: it throws).
+ * (conditions unsupported → first branch is never guessed: it throws), and references to other
+ * stacks of the app (Fn::GetStackOutput, Fn::ImportValue) when given `stacks`.
  */
 export class TemplateResolver {
   constructor(
     private readonly template: Template,
     private readonly parameters: Readonly<Record<string, unknown>> = {},
+    private readonly stacks: readonly AssemblyStack[] = [],
   ) {}
 
   resolve(value: unknown): unknown {
@@ -51,6 +53,12 @@ export class TemplateResolver {
         }
         case 'Fn::Sub':
           return this.sub(arg);
+        case 'Fn::GetStackOutput': {
+          const { StackName, OutputName } = arg as { StackName: unknown; OutputName: unknown };
+          return this.stackOutput(String(this.resolve(StackName)), String(this.resolve(OutputName)));
+        }
+        case 'Fn::ImportValue':
+          return this.importValue(String(this.resolve(arg)));
         default:
           if (key.startsWith('Fn::') || key === 'Condition')
             throw new UnresolvableError(`${key} is not supported locally`);
@@ -144,6 +152,26 @@ export class TemplateResolver {
     const rest =
       service[resource.Type] ?? `${resource.Type.split('::')[1]!.toLowerCase()}:${region}:${account}:${name}`;
     return `arn:${partition}:${rest}`;
+  }
+
+  /** An output of another stack of the app (a weak cross-stack reference). */
+  private stackOutput(stackName: string, outputName: string): unknown {
+    const stack = this.stacks.find((s) => s.stackName === stackName);
+    const output = stack?.template.Outputs?.[outputName];
+    if (!stack || !output) throw new UnresolvableError(`the app has no output ${outputName} in stack ${stackName}`);
+    return new TemplateResolver(stack.template, {}, this.stacks).resolve(output.Value);
+  }
+
+  /** The output another stack of the app exports under `name`. */
+  private importValue(name: string): unknown {
+    for (const stack of this.stacks) {
+      const resolver = new TemplateResolver(stack.template, {}, this.stacks);
+      for (const output of Object.values(stack.template.Outputs ?? {})) {
+        if (output.Export !== undefined && resolver.resolve(output.Export.Name) === name)
+          return resolver.resolve(output.Value);
+      }
+    }
+    throw new UnresolvableError(`no stack of the app exports ${name}`);
   }
 
   private firstRouteTarget(alias: TemplateResource): unknown {

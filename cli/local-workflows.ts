@@ -93,7 +93,7 @@ export class LocalWorkflows {
   ) {
     for (const stack of stacks) {
       for (const template of [stack.template, ...Object.values(stack.nested)]) {
-        const resolver = new TemplateResolver(template);
+        const resolver = new TemplateResolver(template, {}, stacks);
         for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
           if (resource.Type !== 'AWS::StepFunctions::StateMachine') continue;
           try {

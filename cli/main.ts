@@ -56,7 +56,10 @@ export async function main(argv: readonly string[], ctx: CommandContext): Promis
     if (ctx.signal.aborted) return EXIT.interrupted;
     const code = (error as { exitCode?: number }).exitCode ?? EXIT.failure;
     ctx.stderr.write(`webhook-gateway${name && COMMANDS[name] ? ` ${name}` : ''}: ${describeFailure(error)}\n`);
-    if (process.env.WEBHOOK_GATEWAY_DEBUG && error instanceof Error) ctx.stderr.write(`${error.stack}\n`);
+    if (process.env.WEBHOOK_GATEWAY_DEBUG && error instanceof Error) {
+      const output = (error as { output?: unknown }).output;
+      ctx.stderr.write(`${error.stack}\n${typeof output === 'string' ? output : ''}`);
+    }
     return code;
   }
 }

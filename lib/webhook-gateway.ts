@@ -180,7 +180,8 @@ export class WebhookGateway extends Construct {
   addWebhook(name: string, options: WebhookOptions): Webhook {
     const problem = nameProblem(name);
     if (problem) throw new Error(`${this.node.path}: ${problem}`);
-    if (this.webhooks.has(name)) throw new Error(`${this.node.path}: webhook "${name}" is added twice`);
+    if (this.webhooks.has(name))
+      throw new Error(`${this.node.path}: webhook "${name}" is added twice: give each webhook its own name`);
 
     const source = options.source.bind();
     const { limits, windows } = resolveLimits(options.rateLimit, this.props.defaultRateLimit);
@@ -227,7 +228,8 @@ export class WebhookGateway extends Construct {
    */
   route(eventKeyPattern: string, target: sfn.IStateMachine, options: RouteOptions = {}): void {
     const entry = routeEntry(eventKeyPattern, target, options);
-    if (this.routes.some((r) => r.config.id === entry.config.id)) entry.problems.push('is added twice');
+    if (this.routes.some((r) => r.config.id === entry.config.id))
+      entry.problems.push('is added twice (same pattern, options and target): remove one');
     if (target) target.grantStartExecution(this.dispatcherFunction);
     this.routes.push(entry);
   }

@@ -64,6 +64,8 @@ export async function localCommand(argv: readonly string[], ctx: CommandContext)
     verbose: values.verbose === true,
     signal: ctx.signal,
     log: err,
+    // On a terminal only: a failed start then prints exactly one line.
+    progress: ctx.stderr.isTTY ? err : () => undefined,
     report: (line, details = {}) => (json ? out(jsonLine(line)) : out(humanLine(line, details, paintOut))),
     onExecutionDone,
     onWaiterResumed: (key, arn) =>

@@ -37,6 +37,8 @@ export interface LocalGatewayOptions {
   readonly onExecutionDone: (execution: LocalExecution) => void;
   readonly onWaiterResumed: (historyKey: HistoryKey, executionArn: string) => void;
   readonly log: (text: string) => void;
+  /** Progress while starting (`Synthesizing …`). */
+  readonly progress: (text: string) => void;
   /** Called once serving, with what the banner shows. */
   readonly onReady: (ready: ReadyGateway) => void;
 }
@@ -74,7 +76,7 @@ export async function runLocalGateway(options: LocalGatewayOptions): Promise<voi
   };
   try {
     const app = options.app ?? appFromCdkJson(options.cwd);
-    log(
+    options.progress(
       existsSync(join(resolve(options.cwd, app), 'manifest.json'))
         ? `Reading the cloud assembly ${app} …`
         : `Synthesizing ${app} …`,
@@ -110,6 +112,7 @@ export async function runLocalGateway(options: LocalGatewayOptions): Promise<voi
     ]);
     const entries: LocalGatewayEntry[] = [];
     const ingestByWebhook = new Map<string, ReturnType<typeof localRuntime>['ingest']>();
+    let firstIngest: ReturnType<typeof localRuntime>['ingest'] | undefined;
     const throttles = new Map<string, UsagePlanThrottle>();
 
     for (const model of models) {
@@ -149,6 +152,7 @@ export async function runLocalGateway(options: LocalGatewayOptions): Promise<voi
         warn: log,
         verbose: options.verbose,
       });
+      firstIngest ??= runtime.ingest;
       runtime.loop.start();
       loops.push(runtime.loop);
       for (const webhook of model.config.webhooks) {
@@ -161,9 +165,10 @@ export async function runLocalGateway(options: LocalGatewayOptions): Promise<voi
       entries.push(entry);
     }
 
-    const first = ingestByWebhook.values().next().value!;
+    // Unknown names go to a gateway's ingest, which answers 404 (even when no gateway has webhooks).
+    const fallback = firstIngest!;
     server.serve({
-      ingestFor: (name) => ingestByWebhook.get(name) ?? first,
+      ingestFor: (name) => ingestByWebhook.get(name) ?? fallback,
       throttleFor: (name) => throttles.get(name),
       report: options.report,
       onAccepted: () => loops.forEach((l) => l.wake()),

@@ -2,6 +2,7 @@ import { CustomResource, Lazy, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
@@ -52,6 +53,15 @@ export class ConfigResource extends Construct {
       onEventHandler: options.writer.function,
       frameworkOnEventRole: frameworkRole,
       logGroup: frameworkLogs,
+    });
+    // The Provider offers no options for these: arm64 and X-Ray like every other function of the gateway.
+    const framework = this.provider.node.findChild('framework-onEvent').node.defaultChild as lambda.CfnFunction;
+    framework.architectures = [lambda.Architecture.ARM_64.name];
+    framework.tracingConfig = { mode: lambda.Tracing.ACTIVE };
+    iam.Grant.addToPrincipal({
+      grantee: frameworkRole,
+      actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+      resourceArns: ['*'],
     });
     const stack = Stack.of(this);
     this.resource = new CustomResource(this, 'Resource', {

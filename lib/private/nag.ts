@@ -33,9 +33,9 @@ function nagAttr(element: IConstruct | undefined, attribute: string): string {
 
 export function acknowledgeFindings(t: NagTargets): void {
   const stack = Stack.of(t.api);
-  for (const handler of t.handlers) {
+  for (const role of [...t.handlers.map((h) => h.role), t.config.node.findChild('ProviderRole')]) {
     ack(
-      handler.role,
+      role,
       'AwsSolutions-IAM5[Resource::*]',
       'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
     );

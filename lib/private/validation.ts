@@ -70,6 +70,11 @@ export function checkWebhookOptions(
       'source headerMatch alone compares values stored in the template; combine it with a signing scheme in allOf',
     );
   }
+  if (options.secret && source.secrets.length === 0) {
+    found.errors.push(
+      `secret is given, but source ${source.verifier.type} reads no secret: remove it, or use a source that verifies with it`,
+    );
+  }
   found.errors.push(...rateLimitProblems(options.rateLimit));
   if (
     !Token.isUnresolved(maxBodySize) &&

@@ -48,7 +48,6 @@ afterAll(async () => {
 });
 
 const url = (webhook: string) => `${gateway.url}/webhooks/${webhook}`;
-const lastLine = (text: string) => text.trim().split('\n').pop();
 
 async function github(webhook: string, event: string, body: object, delivery: string, secret: string) {
   const text = JSON.stringify(body);
@@ -64,7 +63,8 @@ describe('starting the local gateway', () => {
   it('fails if a webhook has no secret: one line naming the variable, the file shape and --dev-secrets', async () => {
     const result = await runBin(['local', '--app', assembly, '--port', '0', '--state-dir', join(root, 'bare')]);
     expect(result.code).toBe(1);
-    expect(lastLine(result.stderr)).toMatch(
+    // Exactly one line: no progress line before it when stderr is not a terminal.
+    expect(result.stderr.trimEnd()).toMatch(
       /^webhook-gateway local: no secret for webhooks "discord" \(discord\), "sendgrid" \(sendgrid\), .*: set WEBHOOK_SECRET_DISCORD, WEBHOOK_SECRET_SENDGRID, .*, or pass --secrets FILE with \{"discord": \{"publicKey": "…"\}, .*"deploys": "…".*\}, or add --dev-secrets to generate development secrets$/,
     );
   });

@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseDuration, parseHeaders } from '../../cli/args';
+import { describeFailure } from '../../cli/errors';
 import { UsagePlanThrottle, quotaWindow } from '../../cli/local/throttle';
 import { sampleEvent } from '../../cli/samples';
 import { devMaterial, newDevSecret } from '../../cli/secrets/dev';
@@ -126,5 +130,44 @@ describe('argument parsing', () => {
   it('fails if a duration or header is malformed, as usage errors', () => {
     expect(() => parseDuration('soon', '--since')).toThrow(/--since "soon": expected a duration/);
     expect(() => parseHeaders(['novalue'])).toThrow(/expected name=value/);
+  });
+});
+
+describe('describeFailure (one line for AWS errors)', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  const noCredentials = Object.assign(new Error('Could not load credentials from any providers'), {
+    name: 'CredentialsProviderError',
+  });
+  const noRegion = new Error('Region is missing');
+  const awsFiles = (config: string) => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-aws-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'config'), config);
+    vi.stubEnv('AWS_CONFIG_FILE', join(dir, 'config'));
+    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(dir, 'credentials'));
+  };
+
+  it('fails if AWS_PROFILE names a profile that does not exist: says so, for a missing region too', () => {
+    awsFiles('[default]\nregion = eu-west-1\n[profile dev]\nregion = eu-west-1\n');
+    vi.stubEnv('AWS_PROFILE', 'nonexistent');
+    const expected =
+      'no AWS credentials: profile "nonexistent" (AWS_PROFILE) is in neither ~/.aws/config nor ~/.aws/credentials: run `aws configure --profile nonexistent` (or `aws sso login --profile nonexistent`), or unset AWS_PROFILE';
+    expect(describeFailure(noCredentials)).toBe(expected);
+    expect(describeFailure(noRegion)).toBe(expected);
+  });
+
+  it('fails without credentials or region: says how to configure them', () => {
+    awsFiles('[profile dev]\nregion = eu-west-1\n');
+    for (const profile of [undefined, 'dev']) {
+      vi.stubEnv('AWS_PROFILE', profile);
+      expect(describeFailure(noCredentials)).toBe(
+        'no AWS credentials: run `aws configure` (or `aws sso login`), or set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY',
+      );
+      expect(describeFailure(noRegion)).toBe('no AWS region: pass --region, or set AWS_REGION or AWS_PROFILE');
+    }
   });
 });

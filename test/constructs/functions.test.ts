@@ -51,6 +51,15 @@ describe('WebhookGateway functions', () => {
     },
   );
 
+  it('runs every function, the config provider framework included, on nodejs24.x, arm64, with X-Ray', () => {
+    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(5);
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+    });
+  });
+
   it('gives the ingest function the names of its tables, queue and bucket', () => {
     expect(resources[logicalIdOf(gateway.ingestFunction)].Properties.Environment.Variables).toMatchObject({
       [ENV.configTable]: { Ref: logicalIdOf(gateway.configTable) },

@@ -66,7 +66,7 @@ describe('synth-time validation', () => {
         g.addWebhook('github', github);
         g.addWebhook('github', github);
       }),
-    ).toMatch(/webhook "github" is added twice/);
+    ).toMatch(/webhook "github" is added twice: give each webhook its own name/);
   });
 
   it('fails if a route names a webhook that does not exist, even one added later', () => {
@@ -103,7 +103,7 @@ describe('synth-time validation', () => {
         g.route('github:*', target);
         g.route('github:*', target);
       }),
-    ).toMatch(/route "github:\*": is added twice/);
+    ).toMatch(/route "github:\*": is added twice \(same pattern, options and target\): remove one/);
   });
 
   it('fails if workflowType contradicts the state machine', () => {
@@ -144,6 +144,18 @@ describe('synth-time validation', () => {
         g.addWebhook('github', { ...github, source: WebhookSource.github({ secret: one }), secret: two });
       }),
     ).toMatch(/webhook "github": secret is given both to the webhook and to github\(\): give it once/);
+  });
+
+  it('fails if a secret is given to a webhook whose source reads none', () => {
+    expect(
+      synthError((g, s) =>
+        g.addWebhook('open', {
+          source: WebhookSource.none(),
+          eventKey: "'open'",
+          secret: new secretsmanager.Secret(s, 'S'),
+        }),
+      ),
+    ).toMatch(/webhook "open": secret is given, but source none reads no secret: remove it, or use a source that/);
   });
 
   it('fails if limits or the body size are out of range', () => {
