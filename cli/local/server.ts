@@ -40,7 +40,7 @@ export class LocalHttpServer {
       // A sender that hangs up mid-body must not take the gateway down.
       local.handle(req, res).catch(() => {
         if (res.headersSent) res.destroy();
-        else send(res, 400, { message: 'Bad request' });
+        else send(res, 400, { message: 'Bad Request' });
       });
     });
     await new Promise<void>((done, fail) => {
@@ -106,7 +106,7 @@ export class LocalHttpServer {
     try {
       result = await requestTraces.run(trace, () => options.ingestFor(webhook)(toApiEvent(req, url, name, body)));
     } catch (error) {
-      send(res, 503, { message: 'Service unavailable' }, { 'retry-after': '5' });
+      send(res, 503, { message: 'Service Unavailable' }, { 'retry-after': '5' });
       const reason = `internal_error: ${(error as Error).message ?? String(error)}`;
       return options.report(line(time, webhook, 'failed', reason), { httpStatus: 503 });
     }

@@ -5,16 +5,19 @@ import type { HandshakeResponse } from '../core/verify';
 
 export type RejectionStatus = 400 | 401 | 404 | 405 | 413 | 415 | 429 | 503;
 
-/** One generic body per status: the sender never learns which check failed (the log does). */
+/**
+ * One generic body per status, the same as API Gateway's own responses: the sender never learns
+ * which check failed (the log does).
+ */
 const MESSAGES: Readonly<Record<RejectionStatus, string>> = {
-  400: 'Bad request',
+  400: 'Bad Request',
   401: 'Unauthorized',
-  404: 'Not found',
-  405: 'Method not allowed',
-  413: 'Payload too large',
-  415: 'Unsupported media type',
-  429: 'Too many requests',
-  503: 'Service unavailable',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
 };
 
 const JSON_TYPE = { 'content-type': 'application/json' } as const;

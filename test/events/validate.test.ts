@@ -33,10 +33,10 @@ describe('validateWebhookExpressions', () => {
 
   it('fails if filter does not return bool', () => {
     expect(webhook({ eventKey: "'k'", filter: "'yes'" }).errors).toEqual([
-      'webhook "stripe": filter must return bool, got string',
+      `webhook "stripe": filter must return bool, got string. Compare it, e.g. input.amount > 1000 or input.action == 'opened'`,
     ]);
     expect(webhook({ eventKey: "'k'", scope: '1 == 1' }).errors).toEqual([
-      'webhook "stripe": scope must return string or null, got bool',
+      'webhook "stripe": scope must return string or null, got bool. Convert it with string(...), e.g. input.data.object.customer',
     ]);
   });
 
@@ -130,7 +130,7 @@ describe('validateRoute', () => {
     );
     expect(validateRoute({ id: 'r', eventKeyPattern: 'r', filter: 'input.amount' }, known).errors).toEqual([]);
     expect(validateRoute({ id: 'r', eventKeyPattern: 'r', filter: 'eventKey' }, known).errors).toEqual([
-      'route "r": filter must return bool, got string',
+      `route "r": filter must return bool, got string. Compare it, e.g. input.amount > 1000 or input.action == 'opened'`,
     ]);
   });
 

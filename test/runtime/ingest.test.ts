@@ -331,7 +331,7 @@ describe('rejections', () => {
   it('answers 404 for an unknown webhook, 405 for other methods', async () => {
     const gw = await gateway();
     const unknown = await gw.post({ ...(await githubRequest('push', push)), webhook: 'nope' });
-    expect(unknown).toMatchObject({ statusCode: 404, body: '{"message":"Not found"}' });
+    expect(unknown).toMatchObject({ statusCode: 404, body: '{"message":"Not Found"}' });
     const get = await gw.post({ webhook: 'github', method: 'GET' });
     expect(get).toMatchObject({ statusCode: 405, headers: { allow: 'POST' } });
   });
@@ -354,9 +354,9 @@ describe('rejections', () => {
     const gw = await gateway();
     const text = await githubRequest('push', 'plain text');
     const response = await gw.post({ ...text, headers: { ...text.headers, 'Content-Type': 'text/plain' } });
-    expect(response).toMatchObject({ statusCode: 415, body: '{"message":"Unsupported media type"}' });
+    expect(response).toMatchObject({ statusCode: 415, body: '{"message":"Unsupported Media Type"}' });
     const malformed = await gw.post(await githubRequest('push', '{"ref":'));
-    expect(malformed).toMatchObject({ statusCode: 400, body: '{"message":"Bad request"}' });
+    expect(malformed).toMatchObject({ statusCode: 400, body: '{"message":"Bad Request"}' });
     expect(gw.telemetry.logs.filter((l) => l.message === 'rejected').map((l) => l.fields.reason)).toEqual([
       'unsupported_media_type',
       'malformed_json',

@@ -116,10 +116,16 @@ function describe(problem: ExpressionProblem, spec: ExpressionSpec): string {
     case 'regex':
       return `has an invalid regular expression at ${at}: ${message}. matches() takes RE2 syntax (no lookaround or backreferences)`;
     case 'result':
-      return `must return ${spec.type}${spec.nullable ? ' or null' : ''}, got ${problem.actualType}`;
+      return `must return ${spec.type}${spec.nullable ? ' or null' : ''}, got ${problem.actualType}${resultHint(spec)}`;
     case 'type':
       return `does not type-check at ${at}: ${message}${typeHint(problem.code, spec)}`;
   }
+}
+
+function resultHint(spec: ExpressionSpec): string {
+  if (spec.type === 'string') return `. Convert it with string(...), e.g. ${spec.example}`;
+  if (spec.type === 'bool') return ". Compare it, e.g. input.amount > 1000 or input.action == 'opened'";
+  return '';
 }
 
 function typeHint(code: string, spec: ExpressionSpec): string {
