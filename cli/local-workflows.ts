@@ -1,24 +1,8 @@
+import './polyfills';
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { AssemblyStack } from './assembly';
 import { TemplateResolver, UnresolvableError } from './intrinsics';
-
-// aws-local-stepfunctions runs Task states with Promise.withResolvers, which Node 20 lacks.
-if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
-  Object.defineProperty(Promise, 'withResolvers', {
-    configurable: true,
-    writable: true,
-    value<T>() {
-      let resolve!: (value: T | PromiseLike<T>) => void;
-      let reject!: (reason?: unknown) => void;
-      const promise = new Promise<T>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      return { promise, resolve, reject };
-    },
-  });
-}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -1,16 +1,2 @@
-// Node 20 lacks Promise.withResolvers, which aws-local-stepfunctions uses.
-if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {
-  Object.defineProperty(Promise, 'withResolvers', {
-    configurable: true,
-    writable: true,
-    value<T>() {
-      let resolve!: (value: T | PromiseLike<T>) => void;
-      let reject!: (reason?: unknown) => void;
-      const promise = new Promise<T>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      return { promise, resolve, reject };
-    },
-  });
-}
+// The same polyfill the local gateway loads: aws-local-stepfunctions needs Promise.withResolvers (Node 22+).
+import '../cli/polyfills';
