@@ -1,30 +1,12 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { toRecord as toLambdaRecord } from '../../cli/local/dispatch-loop';
 
 export const QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:events.fifo';
 
-/** An SQS record as Lambda's event source mapping hands it over. */
+/** An SQS record as Lambda's event source mapping hands it over (the local gateway's conversion). */
 export function toRecord(message: Message): SQSRecord {
-  const a = message.Attributes ?? {};
-  return {
-    messageId: message.MessageId!,
-    receiptHandle: message.ReceiptHandle!,
-    body: message.Body!,
-    attributes: {
-      ApproximateReceiveCount: a.ApproximateReceiveCount ?? '1',
-      SentTimestamp: a.SentTimestamp ?? String(Date.now()),
-      SenderId: a.SenderId ?? 'local',
-      ApproximateFirstReceiveTimestamp: a.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-      ...(a.MessageGroupId ? { MessageGroupId: a.MessageGroupId } : {}),
-      ...(a.MessageDeduplicationId ? { MessageDeduplicationId: a.MessageDeduplicationId } : {}),
-      ...(a.SequenceNumber ? { SequenceNumber: a.SequenceNumber } : {}),
-    },
-    messageAttributes: {},
-    md5OfBody: message.MD5OfBody!,
-    eventSource: 'aws:sqs',
-    eventSourceARN: QUEUE_ARN,
-    awsRegion: 'us-east-1',
-  };
+  return toLambdaRecord(message, QUEUE_ARN);
 }
 
 /**
