@@ -108,6 +108,12 @@ export interface JwtSourceOptions extends SecretSourceOptions {
   readonly clockSkew?: Duration;
   /** Refuse tokens without `exp`. @default true */
   readonly requireExpiry?: boolean;
+  /**
+   * Oldest token accepted, plus clockSkew: `iat` at most this long ago; a token without `iat`
+   * must have its `exp` at most this far ahead. Whole seconds, at most 365 days.
+   * @default Duration.days(1)
+   */
+  readonly maxTokenAge?: Duration;
   /** Header carrying `Bearer <token>`. @default 'authorization' */
   readonly header?: string;
 }
@@ -229,6 +235,7 @@ export class WebhookSource {
         audience: options.audience,
         clockSkewSeconds: seconds(options.clockSkew),
         requireExpiry: options.requireExpiry,
+        maxTokenAgeSeconds: seconds(options.maxTokenAge),
         header: options.header,
       }),
     }));

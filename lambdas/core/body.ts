@@ -1,3 +1,4 @@
+import { JsonTooDeepError, MAX_JSON_DEPTH, parseBoundedJson } from './http/json';
 import type { InboundRequest } from './http/request';
 
 export type BodyFormat = 'json' | 'form' | 'empty';
@@ -9,7 +10,7 @@ export interface ParsedBody {
   readonly format: BodyFormat;
 }
 
-export type BodyRejectReason = 'malformed_json' | 'malformed_form' | 'unsupported_media_type';
+export type BodyRejectReason = 'malformed_json' | 'malformed_form' | 'body_too_deep' | 'unsupported_media_type';
 
 export interface BodyRejection {
   readonly ok: false;
@@ -33,6 +34,8 @@ const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
  *   interactivity, GitHub's form content type) is that object, as Slack's Bolt does;
  * - no Content-Type: JSON when the body parses as JSON, else 415;
  * - anything else, or a charset other than UTF-8: 415.
+ * A leading UTF-8 byte order mark is ignored (InboundRequest.text); JSON, the body's or a form's
+ * `payload`, nesting arrays and objects deeper than MAX_JSON_DEPTH is refused (400 body_too_deep).
  */
 export function parseBody(request: InboundRequest): BodyParseResult {
   if (request.body.length === 0) return { ok: true, input: {}, format: 'empty' };
@@ -48,7 +51,7 @@ export function parseBody(request: InboundRequest): BodyParseResult {
   if (mediaType === FORM) return parseForm(request.text);
   if (mediaType === '') {
     const sniffed = parseJson(request);
-    return sniffed.ok
+    return sniffed.ok || sniffed.reason === 'body_too_deep'
       ? sniffed
       : unsupported(`no Content-Type and the body is not JSON; send ${FORM} or application/json`);
   }
@@ -56,13 +59,11 @@ export function parseBody(request: InboundRequest): BodyParseResult {
 }
 
 function parseJson(request: InboundRequest): BodyParseResult {
-  const { text } = request;
   try {
-    // A UTF-8 byte order mark is allowed before JSON (RFC 8259 §8.1: parsers MAY ignore it).
-    if (text.charCodeAt(0) === 0xfeff) return { ok: true, input: JSON.parse(text.slice(1)), format: 'json' };
     // request.json() is memoized: a verifier that read the body's id already parsed it once.
     return { ok: true, input: request.json(), format: 'json' };
   } catch (error) {
+    if (error instanceof JsonTooDeepError) return tooDeep('body');
     // V8's message quotes the body; keep only the position.
     const at = /position (\d+)/.exec((error as Error).message)?.[1];
     const detail = at === undefined ? 'body is not valid JSON' : `body is not valid JSON (position ${at})`;
@@ -94,10 +95,8 @@ function parseForm(text: string): BodyParseResult {
   }
 
   const payload = fields.get('payload');
-  if (payload?.length === 1) {
-    const decoded = jsonObject(payload[0]!);
-    if (decoded !== undefined) return { ok: true, input: decoded, format: 'form' };
-  }
+  const decoded = payload?.length === 1 ? payloadObject(payload[0]!) : undefined;
+  if (decoded) return decoded;
   // fromEntries defines own properties, so a field named __proto__ stays a plain field.
   const input = Object.fromEntries(
     [...fields].map(([name, values]) => [name, values.length === 1 ? values[0] : values]),
@@ -110,15 +109,22 @@ function decodeFormComponent(component: string): string {
   return decodeURIComponent(component.replaceAll('+', ' '));
 }
 
-function jsonObject(text: string): Record<string, unknown> | undefined {
+/** The form's `payload` field as the input when it holds a JSON object; undefined otherwise. */
+function payloadObject(text: string): BodyParseResult | undefined {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
+    value = parseBoundedJson(text);
+  } catch (error) {
+    return error instanceof JsonTooDeepError ? tooDeep('form field payload') : undefined;
   }
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? { ok: true, input: value, format: 'form' }
+    : undefined;
+}
+
+function tooDeep(what: string): BodyRejection {
+  const detail = `${what} nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`;
+  return { ok: false, status: 400, reason: 'body_too_deep', detail };
 }
 
 function unsupported(detail: string): BodyRejection {

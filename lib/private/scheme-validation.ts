@@ -36,7 +36,7 @@ export const SOURCE_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   ],
   basicAuth: ['secret', 'username'],
   apiKey: ['secret', 'header', 'queryParameter'],
-  jwt: ['secret', 'algorithms', 'issuer', 'audience', 'clockSkew', 'requireExpiry', 'header'],
+  jwt: ['secret', 'algorithms', 'issuer', 'audience', 'clockSkew', 'requireExpiry', 'maxTokenAge', 'header'],
   headerMatch: ['headers'],
 };
 

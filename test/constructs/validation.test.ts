@@ -1,4 +1,4 @@
-import { Size } from 'aws-cdk-lib';
+import { Duration, Size } from 'aws-cdk-lib';
 import { Annotations, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -134,6 +134,13 @@ describe('synth-time validation', () => {
     ],
   ])('fails if a scheme misses its key: %s', (_, source, message) => {
     expect(synthError((g) => g.addWebhook('hook', { source, eventKey: "'x'" }))).toMatch(message);
+  });
+
+  it('fails if a jwt maxTokenAge is longer than 365 days', () => {
+    const source = WebhookSource.jwt({ algorithms: ['HS256'], maxTokenAge: Duration.days(400) });
+    expect(synthError((g) => g.addWebhook('ci', { source, eventKey: "'x'" }))).toMatch(
+      'webhook "ci": source jwt: maxTokenAge 34560000 s must be a whole number of seconds from 1 to 31536000 (365 days)',
+    );
   });
 
   it('fails if a secret is given both to the webhook and to its source', () => {

@@ -113,6 +113,21 @@ describe('WebhookSource generic schemes', () => {
     expect(WebhookSource.jwt({ algorithms: ['ES256'] }).bind().secrets[0]!.origin).toBe(SecretOrigin.PUBLIC_KEY);
   });
 
+  it('jwt passes maxTokenAge as whole seconds; fails if it is fractional, zero or longer than 365 days', () => {
+    const day = WebhookSource.jwt({ algorithms: ['RS256'], maxTokenAge: Duration.hours(6) }).bind();
+    expect(day).toMatchObject({ verifier: { maxTokenAgeSeconds: 21_600 }, errors: [] });
+    expect(WebhookSource.jwt({ algorithms: ['RS256'] }).bind().verifier).not.toHaveProperty('maxTokenAgeSeconds');
+    for (const [maxTokenAge, seconds] of [
+      [Duration.millis(1500), 1.5],
+      [Duration.seconds(0), 0],
+      [Duration.days(366), 31_622_400],
+    ] as const) {
+      expect(WebhookSource.jwt({ algorithms: ['RS256'], maxTokenAge }).bind().errors).toEqual([
+        `jwt: maxTokenAge ${seconds} s must be a whole number of seconds from 1 to 31536000 (365 days)`,
+      ]);
+    }
+  });
+
   it('fails if jwt accepts no algorithm', () => {
     expect(WebhookSource.jwt({ algorithms: [] }).bind().errors[0]).toMatch(/^jwt: algorithms must list at least one/);
   });

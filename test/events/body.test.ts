@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseBody } from '../../lambdas/core/body';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../../lambdas/core/http/json';
 import { inbound } from '../helpers/verify';
 import { githubExample } from './fixtures/github';
 
@@ -26,8 +28,16 @@ describe('parseBody', () => {
     });
   });
 
-  it('ignores a UTF-8 byte order mark before JSON', () => {
+  it('ignores a UTF-8 byte order mark before JSON, a form, or a typeless JSON body', () => {
     expect(parse('\uFEFF{"a":1}', 'application/json')).toMatchObject({ ok: true, input: { a: 1 } });
+    expect(parse('\uFEFFa=1&b=2', 'application/x-www-form-urlencoded')).toEqual({
+      ok: true,
+      input: { a: '1', b: '2' },
+      format: 'form',
+    });
+    expect(parse('\uFEFF{"a":1}')).toMatchObject({ ok: true, input: { a: 1 }, format: 'json' });
+    // Only a leading one: a BOM elsewhere is content.
+    expect(parse('{"a":"\uFEFF"}', 'application/json')).toMatchObject({ ok: true, input: { a: '\uFEFF' } });
   });
 
   it('is {} for an empty body, whatever the content type', () => {
@@ -40,6 +50,31 @@ describe('parseBody', () => {
     const result = parse('{"secret":"s3cr3t",', 'application/json');
     expect(result).toMatchObject({ ok: false, status: 400, reason: 'malformed_json' });
     expect(JSON.stringify(result)).not.toContain('s3cr3t');
+  });
+
+  it(`accepts JSON nested ${MAX_JSON_DEPTH} levels deep and refuses ${MAX_JSON_DEPTH + 1} with 400 body_too_deep`, () => {
+    const nested = (depth: number) => '{"a":['.repeat(depth / 2) + '1' + ']}'.repeat(depth / 2);
+    expect(parse(nested(MAX_JSON_DEPTH), 'application/json')).toMatchObject({ ok: true, format: 'json' });
+    const arrays = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+    expect(parse(arrays(MAX_JSON_DEPTH), 'application/json')).toMatchObject({ ok: true });
+    const refused = {
+      ok: false,
+      status: 400,
+      reason: 'body_too_deep',
+      detail: `body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`,
+    };
+    expect(parse(arrays(MAX_JSON_DEPTH + 1), 'application/json')).toEqual(refused);
+    expect(parse(`{"x":${nested(MAX_JSON_DEPTH)}}`, 'application/json')).toEqual(refused);
+    // Far deeper than JSON.stringify can serialize (it overflows the stack a few thousand levels deep).
+    expect(parse(arrays(100_000), 'application/json')).toEqual(refused);
+    expect(parse(arrays(100_000))).toEqual(refused);
+    expect(parse(`\uFEFF${arrays(MAX_JSON_DEPTH + 1)}`, 'application/json')).toEqual(refused);
+  });
+
+  it('does not count brackets inside strings, escaped quotes included', () => {
+    const brackets = '['.repeat(1000);
+    const body = JSON.stringify({ a: brackets, b: `\\"${brackets}`, c: ['\\', '"{'.repeat(500)] });
+    expect(parse(body, 'application/json')).toMatchObject({ ok: true, input: { a: brackets } });
   });
 
   it('parses form fields, repeated fields as a list', () => {
@@ -55,6 +90,21 @@ describe('parseBody', () => {
     const push = githubExample('push');
     const body = new URLSearchParams({ payload: JSON.stringify(push) }).toString();
     expect(parse(body, 'application/x-www-form-urlencoded')).toEqual({ ok: true, input: push, format: 'form' });
+  });
+
+  it(`refuses a form whose payload JSON nests deeper than ${MAX_JSON_DEPTH} levels`, () => {
+    const payload = (depth: number) => `{"type":"block_actions","a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+    const form = (depth: number) => new URLSearchParams({ payload: payload(depth) }).toString();
+    expect(parse(form(MAX_JSON_DEPTH), 'application/x-www-form-urlencoded')).toMatchObject({
+      ok: true,
+      input: { type: 'block_actions' },
+    });
+    expect(parse(form(MAX_JSON_DEPTH + 1), 'application/x-www-form-urlencoded')).toEqual({
+      ok: false,
+      status: 400,
+      reason: 'body_too_deep',
+      detail: `form field payload nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`,
+    });
   });
 
   it('keeps a payload field that is not a JSON object as a string', () => {
@@ -84,5 +134,32 @@ describe('parseBody', () => {
     expect(parse('<xml/>', 'application/xml')).toMatchObject({ ok: false, status: 415 });
     expect(parse('{"a":1}', 'text/plain')).toMatchObject({ ok: false, status: 415 });
     expect(parse('{"a":1}', 'application/json; charset=iso-8859-1')).toMatchObject({ ok: false, status: 415 });
+  });
+});
+
+describe('jsonNestsDeeperThan', () => {
+  /** Depth of a parsed value, counted recursively (fine for the small values generated here). */
+  const depthOf = (value: unknown): number =>
+    value !== null && typeof value === 'object' ? 1 + Math.max(0, ...Object.values(value as object).map(depthOf)) : 0;
+
+  it('agrees with the depth of the parsed value for any JSON text, strings with brackets and escapes included', () => {
+    const text = fc.string({ unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', 'a', 'é', '\u2028') });
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        text,
+        fc.integer(),
+        fc.constant(null),
+        fc.array(tie('value'), { maxLength: 3 }),
+        fc.dictionary(text, tie('value'), { maxKeys: 3 }),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(json, fc.integer({ min: 0, max: 8 }), fc.boolean(), (value, limit, pretty) => {
+        const serialized = pretty ? JSON.stringify(value, null, 2) : JSON.stringify(value);
+        expect(jsonNestsDeeperThan(serialized, limit)).toBe(depthOf(value) > limit);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -5,6 +5,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_ITEMS } from '../../lambdas/core/config/tables';
 import { executionName, type WorkflowInput } from '../../lambdas/core/config/messages';
+import { MAX_JSON_DEPTH } from '../../lambdas/core/http/json';
 import type { RouteConfig, WebhookConfig } from '../../lambdas/core/config/webhook';
 import { testGateway, type TestGateway } from '../support/gateway';
 import { startLocalAws, type LocalAws } from '../support/local-aws';
@@ -361,6 +362,37 @@ describe('rejections', () => {
       'unsupported_media_type',
       'malformed_json',
     ]);
+  });
+
+  it('answers 400 body_too_deep for an authentic body nested 10,000 levels deep, instead of crashing', async () => {
+    const gw = await gateway();
+    // 20 KB that JSON.parse reads, but JSON.stringify (the queue message) overflows its stack on.
+    const deep = `{"ref":"refs/heads/main","repository":{"full_name":"octo/repo"},"x":${'['.repeat(9_999)}${']'.repeat(9_999)}}`;
+    const response = await gw.post(await githubRequest('push', deep, 'deep-1'));
+    expect(response).toMatchObject({ statusCode: 400, body: '{"message":"Bad Request"}' });
+    expect(gw.telemetry.logs.find((l) => l.message === 'rejected')!.fields).toMatchObject({
+      status: 400,
+      reason: 'body_too_deep',
+      detail: `body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`,
+    });
+    expect(gw.telemetry.total('Rejected', 'body_too_deep')).toBe(1);
+    expect(await gw.delivery('github', 'deep-1')).toBeUndefined();
+    expect(await gw.takeMessages()).toEqual([]);
+  });
+
+  it(`accepts a body nested exactly ${MAX_JSON_DEPTH} levels deep end to end, and refuses one level more`, async () => {
+    const gw = await gateway();
+    const body = (depth: number) =>
+      `{"ref":"refs/heads/main","repository":{"full_name":"octo/repo"},"x":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+    const accepted = await gw.post(await githubRequest('push', body(MAX_JSON_DEPTH), 'deep-256'));
+    expect(accepted.json()).toEqual({ id: 'deep-256', status: 'accepted' });
+    const [message] = await gw.takeMessages();
+    expect((message!.input as WorkflowInput).payload).toEqual({
+      ...(JSON.parse(body(MAX_JSON_DEPTH)) as object),
+      environment: 'test',
+    });
+    const refused = await gw.post(await githubRequest('push', body(MAX_JSON_DEPTH + 1), 'deep-257'));
+    expect(refused.statusCode).toBe(400);
   });
 
   it('answers 429 with Retry-After once a rate window is full, counting only what it let through', async () => {

@@ -238,6 +238,76 @@ describe('jwt scheme', () => {
     });
   });
 
+  it('fails with token_too_old if a token without iat expires further ahead than maxTokenAge (exp: 1e20)', async () => {
+    const cfg = config(['HS256']);
+    const noIat = (exp: number) => token('HS256', shared(hsSecret), { claims: { iat: undefined }, exp });
+    const forever = await noIat(1e20);
+    expect(await verify(cfg, bearer(forever), hsSecret, now)).toMatchObject({
+      ok: false,
+      scheme: 'jwt',
+      reason: 'token_too_old',
+      detail: 'exp 100000000000000000000 is more than 86400 s ahead and there is no iat',
+    });
+    // A day by default, plus the 30 s clock skew.
+    expect(await verify(cfg, bearer(await noIat(nowSeconds + 86_430)), hsSecret, now)).toMatchObject({ ok: true });
+    expect(await verify(cfg, bearer(await noIat(nowSeconds + 86_431)), hsSecret, now)).toMatchObject({
+      ok: false,
+      reason: 'token_too_old',
+    });
+  });
+
+  it('fails with token_too_old if iat is older than maxTokenAge beyond the clock skew, whatever its exp', async () => {
+    const cfg = config(['HS256']);
+    const issued = (iat: number, exp?: number) => token('HS256', shared(hsSecret), { claims: { iat }, exp });
+    expect(await verify(cfg, bearer(await issued(nowSeconds - 86_430)), hsSecret, now)).toMatchObject({ ok: true });
+    expect(await verify(cfg, bearer(await issued(nowSeconds - 86_431)), hsSecret, now)).toMatchObject({
+      ok: false,
+      reason: 'token_too_old',
+      detail: `iat ${nowSeconds - 86_431} is more than 86400 s ago`,
+    });
+    // A far exp does not extend a token's life: iat bounds it.
+    const longLived = await issued(nowSeconds, 1e20);
+    expect(await verify(cfg, bearer(longLived), hsSecret, now)).toMatchObject({ ok: true });
+    const dayLater = new Date(now.getTime() + 86_431_000);
+    expect(await verify(cfg, bearer(longLived), hsSecret, dayLater)).toMatchObject({
+      ok: false,
+      reason: 'token_too_old',
+    });
+  });
+
+  it('applies a custom maxTokenAge, widened by the clock skew', async () => {
+    const issued = (iat: number) => token('HS256', shared(hsSecret), { claims: { iat }, exp: nowSeconds + 60 });
+    const strict = config(['HS256'], { maxTokenAgeSeconds: 300, clockSkewSeconds: 0 });
+    expect(await verify(strict, bearer(await issued(nowSeconds - 300)), hsSecret, now)).toMatchObject({ ok: true });
+    expect(await verify(strict, bearer(await issued(nowSeconds - 301)), hsSecret, now)).toMatchObject({
+      ok: false,
+      reason: 'token_too_old',
+      detail: `iat ${nowSeconds - 301} is more than 300 s ago`,
+    });
+    const skewed = config(['HS256'], { maxTokenAgeSeconds: 300, clockSkewSeconds: 60 });
+    expect(await verify(skewed, bearer(await issued(nowSeconds - 360)), hsSecret, now)).toMatchObject({ ok: true });
+    expect(await verify(skewed, bearer(await issued(nowSeconds - 361)), hsSecret, now)).toMatchObject({
+      ok: false,
+      reason: 'token_too_old',
+    });
+    // A week: a token issued three days ago, which the default refuses.
+    const week = config(['HS256'], { maxTokenAgeSeconds: 7 * 86_400 });
+    const threeDays = await token('HS256', shared(hsSecret), { claims: { iat: nowSeconds - 3 * 86_400 } });
+    expect(await verify(week, bearer(threeDays), hsSecret, now)).toMatchObject({ ok: true });
+    expect(await verify(config(['HS256']), bearer(threeDays), hsSecret, now)).toMatchObject({
+      ok: false,
+      reason: 'token_too_old',
+    });
+  });
+
+  it('with requireExpiry false, checks the age of a token with iat and accepts one with neither iat nor exp', async () => {
+    const cfg = config(['HS256'], { requireExpiry: false });
+    const old = await token('HS256', shared(hsSecret), { claims: { iat: nowSeconds - 86_431 }, exp: null });
+    expect(await verify(cfg, bearer(old), hsSecret, now)).toMatchObject({ ok: false, reason: 'token_too_old' });
+    const ageless = await token('HS256', shared(hsSecret), { claims: { iat: undefined }, exp: null });
+    expect(await verify(cfg, bearer(ageless), hsSecret, now)).toMatchObject({ ok: true });
+  });
+
   it('fails if the issuer or audience differs or is absent', async () => {
     const cfg = config(['ES256'], { issuer: 'https://ci.example.com', audience: 'webhooks' });
     const secrets = { default: { publicKey: pem.ES256 } };
@@ -313,5 +383,16 @@ describe('jwt scheme', () => {
     ]);
     const t = await token('HS256', shared(hsSecret));
     await expect(verify(config([]), bearer(t), hsSecret, now)).rejects.toThrow(SchemeConfigError);
+  });
+
+  it('fails if maxTokenAge is not a whole number of seconds from 1 s to 365 days', () => {
+    for (const seconds of [1, 86_400, 365 * 86_400]) {
+      expect(validateJwtConfig(config(['HS256'], { maxTokenAgeSeconds: seconds })), String(seconds)).toEqual([]);
+    }
+    for (const seconds of [0, -60, 1.5, 365 * 86_400 + 1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(validateJwtConfig(config(['HS256'], { maxTokenAgeSeconds: seconds })), String(seconds)).toEqual([
+        `maxTokenAge ${seconds} s must be a whole number of seconds from 1 to 31536000 (365 days)`,
+      ]);
+    }
   });
 });

@@ -98,6 +98,8 @@ export interface JwtVerifierConfig extends SchemeBase {
   readonly clockSkewSeconds?: number;
   /** Refuse tokens without `exp`. @default true */
   readonly requireExpiry?: boolean;
+  /** Oldest token accepted: `iat` at most this long ago; without `iat`, `exp` at most this far ahead. @default 86400 */
+  readonly maxTokenAgeSeconds?: number;
   /** Header carrying `Bearer <token>`. @default 'authorization' */
   readonly header?: string;
 }

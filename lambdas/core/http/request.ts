@@ -1,4 +1,5 @@
 import type { HttpHeaders } from './headers';
+import { parseBoundedJson } from './json';
 
 /**
  * An inbound webhook request as the sender sent it: the raw body bytes (never re-serialized),
@@ -23,17 +24,26 @@ export class InboundRequest {
         : Buffer.from(init.body.buffer, init.body.byteOffset, init.body.byteLength);
   }
 
-  /** The body decoded as UTF-8. */
+  /**
+   * The body decoded as UTF-8, without a leading byte order mark (RFC 8259 §8.1 lets a JSON parser
+   * ignore one), so every reader of the body sees the same text. Signatures cover `body`, BOM included.
+   */
   get text(): string {
-    this.textCache ??= this.body.toString('utf8');
+    if (this.textCache === undefined) {
+      const text = this.body.toString('utf8');
+      this.textCache = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    }
     return this.textCache;
   }
 
-  /** The body parsed as JSON, once; throws the parse error on every call when it is not JSON. */
+  /**
+   * The body parsed as JSON, once; throws the parse error on every call when it is not JSON, and
+   * JsonTooDeepError when it nests deeper than MAX_JSON_DEPTH.
+   */
   json(): unknown {
     if (this.jsonCache === undefined) {
       try {
-        this.jsonCache = { value: JSON.parse(this.text) };
+        this.jsonCache = { value: parseBoundedJson(this.text) };
       } catch (error) {
         this.jsonCache = { error };
       }

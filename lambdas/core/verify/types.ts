@@ -18,6 +18,7 @@ export const REJECT_REASONS = [
   'credentials_mismatch', // credentials sent do not match
   'token_invalid', // JWT malformed, wrong algorithm or signature
   'token_expired', // JWT exp passed (beyond clock skew)
+  'token_too_old', // JWT iat older than maxTokenAge, or without iat an exp further ahead (beyond clock skew)
   'token_not_yet_valid', // JWT nbf/iat in the future (beyond clock skew)
   'token_missing_expiry', // JWT without exp while one is required
   'token_claim_mismatch', // JWT issuer or audience differs

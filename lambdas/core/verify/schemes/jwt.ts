@@ -16,6 +16,8 @@ import { assertValid, headerNameProblem } from './config-error';
 const SCHEME = 'jwt';
 const DEFAULT_HEADER = 'authorization';
 const DEFAULT_CLOCK_SKEW_SECONDS = 30;
+const DEFAULT_MAX_TOKEN_AGE_SECONDS = 86_400;
+const MAX_TOKEN_AGE_CEILING_SECONDS = 365 * 86_400;
 const ALGORITHMS: readonly JwtAlgorithm[] = [
   ...(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const),
   ...(['ES256', 'ES384', 'ES512', 'EdDSA'] as const),
@@ -52,6 +54,12 @@ export function validateJwtConfig(config: JwtVerifierConfig): string[] {
   const skew = config.clockSkewSeconds;
   if (skew !== undefined && (!Number.isFinite(skew) || skew < 0)) {
     problems.push(`clockSkew ${skew} s must be zero or a positive number of seconds`);
+  }
+  const maxAge = config.maxTokenAgeSeconds;
+  if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 1 && maxAge <= MAX_TOKEN_AGE_CEILING_SECONDS)) {
+    problems.push(
+      `maxTokenAge ${maxAge} s must be a whole number of seconds from 1 to ${MAX_TOKEN_AGE_CEILING_SECONDS} (365 days)`,
+    );
   }
   return problems;
 }
@@ -115,6 +123,22 @@ async function verifyWithAny(
     }
   }
   throw lastError;
+}
+
+/**
+ * A token is accepted for at most maxAge after it was issued, plus the clock skew: counted from
+ * `iat`, or, without `iat`, back from `exp` (so `exp: 1e20` is refused). A token with neither
+ * (only with requireExpiry false) has no age to check.
+ */
+function tokenAgeProblem(payload: JWTPayload, now: Date, skew: number, maxAge: number): string | undefined {
+  const nowSeconds = now.getTime() / 1000;
+  if (payload.iat !== undefined) {
+    return nowSeconds - payload.iat > maxAge + skew ? `iat ${payload.iat} is more than ${maxAge} s ago` : undefined;
+  }
+  if (payload.exp !== undefined && payload.exp - nowSeconds > maxAge + skew) {
+    return `exp ${payload.exp} is more than ${maxAge} s ahead and there is no iat`;
+  }
+  return undefined;
 }
 
 function rejectionFor(error: unknown): RejectedRequest {
@@ -200,6 +224,8 @@ export const jwt: Scheme<JwtVerifierConfig> = {
     if (payload.iat !== undefined && payload.iat > ctx.now.getTime() / 1000 + skew) {
       return reject(SCHEME, 'token_not_yet_valid', `iat is ${payload.iat}, in the future`);
     }
+    const tooOld = tokenAgeProblem(payload, ctx.now, skew, config.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS);
+    if (tooOld) return reject(SCHEME, 'token_too_old', tooOld);
     const jti = typeof payload.jti === 'string' && payload.jti !== '' ? payload.jti : undefined;
     return verified(SCHEME, {
       deliveryId: jti ?? fallbackDeliveryId('', ctx.request.body),
