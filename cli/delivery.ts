@@ -34,10 +34,19 @@ export interface SignedDelivery {
   readonly description: string;
 }
 
-/**
- * Signs a delivery for `send` and `doctor --send`. Fails with a one-line CliError saying how to
- * give the webhook a secret when there is nothing to sign with.
- */
+/** Nothing to sign with: `reason` says what is missing, `hint` how to give the webhook a secret. */
+export class CannotSignError extends CliError {
+  constructor(
+    webhook: string,
+    readonly reason: string,
+    readonly hint: string,
+  ) {
+    super(`cannot sign for webhook "${webhook}": ${reason}${hint}`);
+    this.name = 'CannotSignError';
+  }
+}
+
+/** Signs a delivery for `send` and `doctor --send`; CannotSignError when there is nothing to sign with. */
 export async function signedDelivery(
   config: WebhookConfig,
   options: DeliveryOptions,
@@ -65,7 +74,7 @@ export async function signedDelivery(
     );
   } catch (error) {
     if (!(error instanceof SigningError)) throw error;
-    throw new CliError(`cannot sign for webhook "${config.name}": ${error.message}${hint(config, deployed)}`);
+    throw new CannotSignError(config.name, error.message, hint(config, deployed));
   }
   const event = eventHeader(config.verifier);
   const description = [config.verifier.type, event && signed.headers[event]].filter(Boolean).join(', ');

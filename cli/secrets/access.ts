@@ -3,7 +3,7 @@ import { SecretsManagerSecretStore } from '../../lambdas/adapters/secrets-manage
 import { formatSecretMaterial, type SecretMaterial } from '../../lambdas/core/config/secret';
 import type { WebhookConfig } from '../../lambdas/core/config/webhook';
 import { CliError } from '../errors';
-import type { LocalGatewayState } from '../state';
+import type { LocalGatewayState, SecretSource } from '../state';
 import type { Target } from '../target';
 import { devMaterial, readDevSecrets, writeDevSecrets } from './dev';
 import { secretKey, secretVariable, type SecretNeed } from './needs';
@@ -13,6 +13,8 @@ import { describeSource, LocalSecrets } from './sources';
 export interface SecretAccess {
   /** For messages: `Secrets Manager <id>`, `from WEBHOOK_SECRET_X`, … */
   readonly label: string;
+  /** Locally: which source the value comes from. */
+  readonly source?: SecretSource;
   read(): Promise<SecretMaterial>;
   write(material: SecretMaterial): Promise<void>;
 }
@@ -35,12 +37,17 @@ export function deployedSecret(target: Target, config: WebhookConfig, need: Secr
 }
 
 /** The local secret, as the local gateway reads it (variables, the --secrets file, development secrets). */
-export async function localSecret(dir: string, need: SecretNeed, secretsFile: string | undefined): Promise<SecretAccess> {
+export async function localSecret(
+  dir: string,
+  need: SecretNeed,
+  secretsFile: string | undefined,
+): Promise<SecretAccess> {
   const secrets = await LocalSecrets.create({ stateDir: dir, ...(secretsFile !== undefined && { secretsFile }) });
   const source = secrets.sourceOf(need.webhook, need.ref);
   const key = secretKey(need.webhook, need.ref);
   return {
     label: describeSource(source),
+    source,
     read: () => secrets.material(need.webhook, need.ref),
     async write(material) {
       if (source.kind === 'env' || source.kind === 'file') {
