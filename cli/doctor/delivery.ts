@@ -119,7 +119,16 @@ export async function checkTestDelivery(
   const deadline = sentAt + options.waitMs;
   let record: DeliveryRecord | undefined;
   for (;;) {
-    record = await find();
+    try {
+      record = await find();
+    } catch (error) {
+      if (options.signal.aborted) throw error;
+      return fail(
+        check,
+        `accepted as ${label}, but its history record could not be read: ${describeFailure(error)}`,
+        `allow dynamodb:Query and dynamodb:GetItem on the history table and its indexes to the credentials you run doctor with, then look for it with webhook-gateway history ${name}${subject.args}`,
+      );
+    }
     const executions = record?.executions ?? [];
     if (record?.status === 'enqueued' && executions.length >= Math.max(1, record.routes?.length ?? 0)) {
       return pass(

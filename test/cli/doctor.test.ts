@@ -652,6 +652,25 @@ describe('doctor on a deployed stack (--stack)', () => {
       );
     });
 
+    it('fails if the history cannot be read: the AWS error and the permission it needs', async () => {
+      answers.set('deploys', ingest({ dispatch: true }));
+      stackWith(
+        'NoHistory',
+        outputs(['deploys']).map((o) =>
+          o.OutputKey === 'HooksHistoryTable' ? { ...o, OutputValue: 'no-such-table' } : o,
+        ),
+      );
+      const { code, checks } = await doctorJson('--stack', 'NoHistory', '--send', 'deploys', '--event', 'deployment');
+      expect(code).toBe(1);
+      const sent = byName(checks, 'test delivery deploys')!;
+      expect(sent.detail).toMatch(
+        /^accepted as [0-9a-f-]{36}, but its history record could not be read: ResourceNotFoundException: /,
+      );
+      expect(sent.fix).toBe(
+        'allow dynamodb:Query and dynamodb:GetItem on the history table and its indexes to the credentials you run doctor with, then look for it with webhook-gateway history deploys --stack NoHistory',
+      );
+    });
+
     it('skips a webhook only its provider can sign (public key)', async () => {
       const { checks } = await doctorJson(...STACK, '--send', 'discord');
       expect(byName(checks, 'test delivery discord')).toEqual({
