@@ -1,7 +1,7 @@
 import { gatewaysOf } from '../app-model';
 import { checkTarget, parse, parseDuration, TARGET_OPTIONS } from '../args';
 import { synthesize } from '../assembly';
-import { deployedMaterial, localMaterial } from '../delivery';
+import { deployedMaterial, localMaterial } from '../signed-delivery';
 import { checkLoggingRole } from '../doctor/account';
 import { checkTestDelivery } from '../doctor/delivery';
 import { fail, pass, Report, shellArg, skip, type DoctorSubject, type WebhookUnderTest } from '../doctor/report';

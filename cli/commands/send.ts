@@ -1,6 +1,6 @@
 import { checkTarget, parse, parseHeaders, required, TARGET_OPTIONS } from '../args';
 import { webhookSource } from '../config-source';
-import { answerHint, deployedMaterial, localMaterial, signedDelivery } from '../delivery';
+import { answerHint, deployedMaterial, localMaterial, signedDelivery } from '../signed-delivery';
 import { CliError } from '../errors';
 import { httpPost } from '../http';
 import { requireRunningGateway, stateDir } from '../state';

@@ -3,7 +3,7 @@ import { DynamoDbHistoryStore } from '../../lambdas/adapters/dynamodb-history';
 import type { DeliveryRecord } from '../../lambdas/core/config/messages';
 import { sha256Hex } from '../../lambdas/core/verify/crypto';
 import { queryHistory } from '../commands/history';
-import { answerHint, CannotSignError, signedDelivery, type SignedDelivery } from '../delivery';
+import { answerHint, CannotSignError, signedDelivery, type SignedDelivery } from '../signed-delivery';
 import { describeFailure, UsageError } from '../errors';
 import { httpPost } from '../http';
 import { secretNeeds } from '../secrets/needs';
