@@ -1,3 +1,4 @@
+import { doctorCommand } from './commands/doctor';
 import { historyCommand } from './commands/history';
 import { localCommand } from './commands/local';
 import { redriveCommand } from './commands/redrive';
@@ -19,9 +20,11 @@ Usage: webhook-gateway <command> [options]   (webhook-gateway <command> --help f
   replay <webhook> <id>     re-enqueue a recorded delivery
   secret get|set|rotate <webhook>   show, write or rotate a webhook's secret
   redrive                   move the dead-letter queue's messages back to the queue
+  doctor                    check the gateway end to end, with a fix for each failure (after cdk deploy:
+                            doctor --stack NAME; --send <webhook> adds a test delivery)
 
-send, test, history, replay, secret and redrive work on the running local gateway (or --app), or
-on a deployed stack with --stack NAME [--region R] (its outputs name the tables and queues).
+send, test, history, replay, secret, redrive and doctor work on the running local gateway (or
+--app), or on a deployed stack with --stack NAME [--region R] (its outputs name the tables and queues).
 Options for every command: --state-dir DIR (default .webhook-gateway/ next to cdk.json).
 Exit codes: 0 done, 1 failed (the message says what to do), 2 wrong usage.`;
 
@@ -35,6 +38,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   replay: replayCommand,
   secret: secretCommand,
   redrive: redriveCommand,
+  doctor: doctorCommand,
 };
 
 /** Runs one command line; returns the exit code. Failures are one line on stderr. */

@@ -9,7 +9,7 @@ import type { PayloadStore } from '../lambdas/adapters/ports';
 import { S3PayloadStore } from '../lambdas/adapters/s3-payloads';
 import { DEFAULT_SETTINGS } from '../lambdas/adapters/settings';
 import type { RouteConfig, WebhookConfig } from '../lambdas/core/config/webhook';
-import { readGatewayOutputs } from '../lib/outputs';
+import { gatewayOutputKey, readGatewayOutputs } from '../lib/outputs';
 import { CliError } from './errors';
 import { LOCAL_CREDENTIALS } from './local/backends';
 import { requireRunningGateway, type LocalGatewayState } from './state';
@@ -57,6 +57,20 @@ export interface TargetOptions {
   readonly stateDir: string;
 }
 
+/**
+ * The stack's outputs cannot name a gateway: `problem` says what is wrong, `fix` what to do (the
+ * message is both, as one line).
+ */
+export class StackOutputsError extends CliError {
+  constructor(
+    readonly problem: string,
+    readonly fix: string,
+  ) {
+    super(`${problem}: ${fix}`);
+    this.name = 'StackOutputsError';
+  }
+}
+
 export async function resolveTarget(options: TargetOptions): Promise<Target> {
   return options.stack !== undefined ? deployedTarget(options.stack, options.region) : localTarget(options.stateDir);
 }
@@ -102,7 +116,7 @@ async function deployedTarget(stackName: string, region: string | undefined): Pr
   } catch (error) {
     if ((error as Error).name === 'ValidationError' && /does not exist/.test((error as Error).message)) {
       const where = region ?? process.env.AWS_REGION ?? 'the default region';
-      throw new CliError(`stack "${stackName}" does not exist in ${where}: check --stack and --region`);
+      throw new StackOutputsError(`stack "${stackName}" does not exist in ${where}`, 'check --stack and --region');
     }
     throw error;
   } finally {
@@ -112,19 +126,17 @@ async function deployedTarget(stackName: string, region: string | undefined): Pr
   const gateways: TargetGateway[] = [];
   for (const [id, o] of found) {
     const missing = (
-      ['configTable', 'historyTable', 'queueUrl', 'deadLetterQueueUrl', 'payloadBucket'] as const
+      ['webhookPaths', 'configTable', 'historyTable', 'queueUrl', 'deadLetterQueueUrl', 'payloadBucket'] as const
     ).filter((k) => o[k] === undefined);
     if (missing.length > 0) {
-      throw new CliError(
-        `stack "${stackName}" lacks the outputs ${missing.map((k) => `${id}…${k}`).join(', ')} of gateway "${id}": deploy it with this version of the constructs (cdk deploy)`,
+      throw new StackOutputsError(
+        `stack "${stackName}" lacks the outputs ${missing.map((k) => gatewayOutputKey(id, k)).join(', ')} of gateway "${id}"`,
+        'deploy it with this version of the constructs (cdk deploy)',
       );
     }
     gateways.push({
       id,
-      webhooks:
-        o.webhookPaths && o.webhookPaths !== 'none'
-          ? o.webhookPaths.split(',').map((p) => p.replace(/^webhooks\//, ''))
-          : [],
+      webhooks: o.webhookPaths !== 'none' ? o.webhookPaths!.split(',').map((p) => p.replace(/^webhooks\//, '')) : [],
       configTable: o.configTable!,
       historyTable: o.historyTable!,
       queueUrl: o.queueUrl!,
@@ -136,8 +148,9 @@ async function deployedTarget(stackName: string, region: string | undefined): Pr
     });
   }
   if (gateways.length === 0) {
-    throw new CliError(
-      `stack "${stackName}" has no webhook gateway outputs (…ApiUrl, …HistoryTable): is it the stack that holds the WebhookGateway?`,
+    throw new StackOutputsError(
+      `stack "${stackName}" has no webhook gateway outputs (…ApiUrl, …HistoryTable)`,
+      'is it the stack that holds the WebhookGateway?',
     );
   }
   const dynamodb = new DynamoDBClient(config);

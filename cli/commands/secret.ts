@@ -1,6 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { SecretsManagerSecretStore } from '../../lambdas/adapters/secrets-manager';
 import {
   activeSecretValues,
   formatSecretMaterial,
@@ -8,15 +6,13 @@ import {
   type SecretMaterial,
 } from '../../lambdas/core/config/secret';
 import { DEFAULT_SECRET } from '../../lambdas/core/config/verifier';
-import type { WebhookConfig } from '../../lambdas/core/config/webhook';
 import { checkTarget, parse, parseDuration, required, TARGET_OPTIONS } from '../args';
 import { webhookSource } from '../config-source';
 import { CliError, UsageError } from '../errors';
-import { newSharedSecret, readDevSecrets, writeDevSecrets, devMaterial } from '../secrets/dev';
-import { secretKey, secretNeeds, secretVariable, type SecretNeed } from '../secrets/needs';
-import { describeSource, LocalSecrets } from '../secrets/sources';
+import { deployedSecret, localSecret } from '../secrets/access';
+import { newSharedSecret } from '../secrets/dev';
+import { secretNeeds } from '../secrets/needs';
 import { stateDir } from '../state';
-import type { Target } from '../target';
 import type { CommandContext } from './context';
 
 export const SECRET_HELP = `webhook-gateway secret get <webhook> [--json]
@@ -75,8 +71,8 @@ export async function secretCommand(argv: readonly string[], ctx: CommandContext
       );
     }
     const store = found.target
-      ? deployedStore(found.target, found.config, need)
-      : await localStore(dir, need, found.local?.secretsFile);
+      ? deployedSecret(found.target, found.config, need)
+      : await localSecret(dir, need, found.local?.secretsFile);
     const out = (text: string) => ctx.stdout.write(`${text}\n`);
     const note = (text: string) => ctx.stderr.write(`${text}\n`);
     const now = new Date();
@@ -149,59 +145,6 @@ export async function secretCommand(argv: readonly string[], ctx: CommandContext
   } finally {
     found.target?.close();
   }
-}
-
-interface SecretAccess {
-  readonly label: string;
-  read(): Promise<SecretMaterial>;
-  write(material: SecretMaterial): Promise<void>;
-}
-
-function deployedStore(target: Target, config: WebhookConfig, need: SecretNeed): SecretAccess {
-  const location = config.secrets[need.ref];
-  if (!location)
-    throw new CliError(`webhook "${config.name}" has no stored location for secret "${need.ref}": deploy again`);
-  const client = target.secretsManager();
-  return {
-    label: `Secrets Manager ${location.secretId}`,
-    read: () => new SecretsManagerSecretStore(client, 0).get(location),
-    async write(material) {
-      await client.send(
-        new PutSecretValueCommand({ SecretId: location.secretId, SecretString: formatSecretMaterial(material) }),
-      );
-    },
-  };
-}
-
-async function localStore(dir: string, need: SecretNeed, secretsFile: string | undefined): Promise<SecretAccess> {
-  const secrets = await LocalSecrets.create({ stateDir: dir, ...(secretsFile !== undefined && { secretsFile }) });
-  const source = secrets.sourceOf(need.webhook, need.ref);
-  const key = secretKey(need.webhook, need.ref);
-  return {
-    label: describeSource(source),
-    read: () => secrets.material(need.webhook, need.ref),
-    async write(material) {
-      if (source.kind === 'env' || source.kind === 'file') {
-        throw new CliError(
-          `webhook "${need.webhook}"'s local secret comes ${describeSource(source)}: change it there (or unset ${secretVariable(need.webhook, need.ref)} and remove it from the file to use the state directory)`,
-        );
-      }
-      const all = readDevSecrets(dir);
-      const entry = all[key];
-      all[key] =
-        material.publicKey !== undefined
-          ? {
-              scheme: need.scheme,
-              publicKey: material.publicKey,
-              ...(material.values.length > 0 && { secret: { values: material.values } }),
-            }
-          : { scheme: need.scheme, secret: { values: material.values } };
-      // Keep the development private key while its public key is still the one stored.
-      if (entry?.privateKey && devMaterial(entry).publicKey === material.publicKey)
-        all[key] = { ...all[key]!, privateKey: entry.privateKey };
-      writeDevSecrets(dir, all);
-    },
-  };
 }
 
 /** `--public-key` takes the key itself, or `@file`. */

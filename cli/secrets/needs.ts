@@ -1,3 +1,4 @@
+import { activeSecretValues, type SecretMaterial } from '../../lambdas/core/config/secret';
 import { DEFAULT_SECRET, isPreset, type JwtAlgorithm, type VerifierConfig } from '../../lambdas/core/config/verifier';
 import type { WebhookConfig } from '../../lambdas/core/config/webhook';
 
@@ -60,4 +61,20 @@ export function secretVariable(webhook: string, ref: string): string {
 export function schemeLabel(webhook: WebhookConfig): string {
   const v = webhook.verifier;
   return v.type === 'allOf' ? `allOf(${v.sources.map((s) => s.type).join(', ')})` : v.type;
+}
+
+/**
+ * Whether the verifier has something to verify with (else it refuses every request as
+ * `secret_not_set`): an active value, or for public-key schemes the public key (presets also read
+ * active values as keys; `jwt` only `publicKey`). `expired` when values exist but all expired.
+ */
+export function secretState(need: SecretNeed, material: SecretMaterial, now: Date): 'set' | 'empty' | 'expired' {
+  const active = activeSecretValues(material, now).length > 0;
+  const key = material.publicKey !== undefined && material.publicKey.trim() !== '';
+  const set = need.origin === 'public-key' ? key || (need.scheme !== 'jwt' && active) : active;
+  if (set) return 'set';
+  const expired = material.values.some(
+    (e) => e.value !== '' && e.expiresAt !== undefined && Date.parse(e.expiresAt) <= now.getTime(),
+  );
+  return expired ? 'expired' : 'empty';
 }
