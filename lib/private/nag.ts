@@ -74,8 +74,16 @@ export function acknowledgeFindings(t: NagTargets): void {
   ack(
     t.api,
     'AwsSolutions-APIG6',
-    'Execution logging needs the account-wide API Gateway CloudWatch role, which this construct does not change; access logs, X-Ray tracing and metrics are on.',
+    "Execution logging is off on purpose: API Gateway writes it to a log group of its own (API-Gateway-Execution-Logs_…, without this gateway's KMS key or retention) and it records request parameter values and payloads (signatures, API keys, basic-auth headers). Access logs (JSON, KMS-encrypted), X-Ray tracing and stage metrics are on; the account role both need is set unless cloudWatchRole is false.",
   );
+  const cloudWatchRole = t.api.node.tryFindChild('CloudWatchRole');
+  if (cloudWatchRole) {
+    ack(
+      cloudWatchRole,
+      `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]`,
+      "The region's API Gateway account role, which stage access logging needs: AWS documents this managed policy for it, and every API of the account and region logs through the same role.",
+    );
+  }
   ack(
     t.api,
     'AwsSolutions-COG4',
