@@ -147,8 +147,12 @@ export class WebhookGateway extends Construct {
         routes: this.routes.map((r) => r.config),
       }),
     });
-    // The config must not name a key before the key exists.
-    this.webhookStacks = new WebhookStacks(this, (stack) => this.config.node.addDependency(stack));
+    this.webhookStacks = new WebhookStacks(this, (stack) => {
+      // The config must not name a key before the key exists.
+      this.config.resource.node.addDependency(stack);
+      // The secrets' custom resources need the writer's permissions in place.
+      stack.node.addDependency(writer.role);
+    });
 
     const monitoring = new Monitoring(this, 'Monitoring', {
       gatewayName: this.gatewayName,
@@ -182,6 +186,7 @@ export class WebhookGateway extends Construct {
     acknowledgeFindings({
       handlers: [ingest, authorizer, dispatcher, writer],
       ingest,
+      writer,
       config: this.config,
       api,
       payloadBucket: this.payloadBucket,
@@ -217,6 +222,8 @@ export class WebhookGateway extends Construct {
         prefix: this.secretPrefix,
         key: this.encryptionKey,
         removalPolicy: this.props.removalPolicy ?? DEFAULTS.removalPolicy,
+        serviceToken: this.config.provider.serviceToken,
+        gatewayName: this.gatewayName,
         ...defined({ sharedSecret: this.props.defaultSecret }),
       },
       api: this.api,

@@ -12,6 +12,7 @@ import type { Handler } from './functions';
 export interface NagTargets {
   readonly handlers: readonly Handler[];
   readonly ingest: Handler;
+  readonly writer: Handler;
   readonly config: ConfigResource;
   readonly api: apigw.RestApi;
   readonly payloadBucket: s3.Bucket;
@@ -50,6 +51,11 @@ export function acknowledgeFindings(t: NagTargets): void {
     t.ingest.role,
     `AwsSolutions-IAM5[Resource::${secretsArn}]`,
     'The ingest function reads the secrets this gateway creates, by their name prefix: there can be hundreds, they live in nested stacks, and Secrets Manager appends a random suffix to every ARN.',
+  );
+  ack(
+    t.writer.role,
+    `AwsSolutions-IAM5[Resource::${secretsArn}]`,
+    "The config writer creates, adopts and (with removalPolicy DESTROY) deletes the gateway's webhook secrets, by their name prefix: they are created at deploy time from nested stacks, and Secrets Manager appends a random suffix to every ARN.",
   );
   ack(
     t.ingest.role,
@@ -112,14 +118,5 @@ export function acknowledgePayloadReads(grantee: IConstruct, bucket: s3.IBucket)
     grantee,
     payloadObjects(bucket),
     'The workflow reads payloadRef objects of the webhook gateway, whose keys are chosen per delivery (s3:GetObject only, one bucket).',
-  );
-}
-
-/** Webhook secrets are rotated by hand (the provider issues them, or the sender is reconfigured). */
-export function acknowledgeSecretRotation(secret: IConstruct): void {
-  ack(
-    secret,
-    'AwsSolutions-SMG4',
-    'The value is issued by the provider or configured at the sender, so it cannot rotate on a schedule; `webhook-gateway secret rotate` adds a new value and keeps the old one active for a while.',
   );
 }

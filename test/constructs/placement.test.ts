@@ -138,11 +138,12 @@ describe('one chain of usage-plan keys', () => {
     }
     // The nested stacks themselves deploy one after another, in index order.
     const parent = Template.fromStack(f.stack).toJSON().Resources as Record<string, Json>;
-    const ids = stacks.sort((a, b) => a.node.id.localeCompare(b.node.id, 'en', { numeric: true }));
-    for (let i = 1; i < ids.length; i++) {
-      expect(parent[logicalIdOf(ids[i]!.nestedStackResource!)].DependsOn).toEqual([
-        logicalIdOf(ids[i - 1]!.nestedStackResource!),
-      ]);
+    const ids = stacks
+      .sort((a, b) => a.node.id.localeCompare(b.node.id, 'en', { numeric: true }))
+      .map((s) => logicalIdOf(s.nestedStackResource!));
+    for (let i = 0; i < ids.length; i++) {
+      const waitsFor = (parent[ids[i]!].DependsOn as string[]).filter((d) => ids.includes(d));
+      expect(waitsFor).toEqual(i === 0 ? [] : [ids[i - 1]]);
     }
   });
 });
