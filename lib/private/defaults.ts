@@ -18,8 +18,12 @@ export const DEFAULTS = {
   cloudWatchRole: true,
   /** What Lambda takes after API Gateway base64-encodes the body (6 MB payload limit). */
   maxBodySize: Size.mebibytes(4),
-  /** A base64 body of this size plus headers still fits Lambda's 6 MB synchronous payload. */
+  /** A base64 body of this size plus the rest of the event still fits Lambda's synchronous payload. */
   maxBodySizeLimit: Size.mebibytes(4),
+  /** Lambda's synchronous invocation payload limit ("6 MB"), in bytes. */
+  lambdaPayloadLimitBytes: 6 * 1024 * 1024,
+  /** What the proxy event holds besides the body: headers twice (10 KiB of values each way), context, names. */
+  proxyEventOverheadBytes: 64 * 1024,
   /** API Gateway's default quota of usage plans per account and region (one per webhook). */
   usagePlanQuota: 300,
   /** Per nested stack; CloudFormation's hard limit is 500. */

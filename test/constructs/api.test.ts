@@ -1,6 +1,8 @@
+import { Size } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { gatewayOutputKey, readGatewayOutputs, WebhookSource } from '../../lib';
+import { DEFAULTS } from '../../lib/private/defaults';
 import { gatewayFixture, type Json, logicalIdOf } from './helpers';
 
 function fixture(props?: Parameters<typeof gatewayFixture>[0]) {
@@ -168,6 +170,24 @@ describe('the API Gateway account role (CloudWatch Logs)', () => {
     const { template } = fixture({ cloudWatchRole: false });
     template.resourceCountIs('AWS::ApiGateway::Account', 0);
     template.hasResourceProperties('AWS::ApiGateway::Stage', { AccessLogSetting: Match.anyValue() });
+  });
+});
+
+describe('largest body', () => {
+  it('lets every body that maxBodySize allows reach the ingest function: base64 plus the event fit Lambda', () => {
+    const limit = DEFAULTS.maxBodySizeLimit.toBytes();
+    expect(Math.ceil(limit / 3) * 4 + DEFAULTS.proxyEventOverheadBytes).toBeLessThanOrEqual(
+      DEFAULTS.lambdaPayloadLimitBytes,
+    );
+    const f = gatewayFixture();
+    f.gateway.addWebhook('big', {
+      source: WebhookSource.github(),
+      eventKey: "'b'",
+      maxBodySize: Size.bytes(limit + 1),
+    });
+    expect(() => f.app.synth()).toThrow(
+      /webhook "big": maxBodySize 4194305 bytes must be between 1 byte and 4194304 bytes/,
+    );
   });
 });
 
