@@ -87,6 +87,20 @@ describe('scale', () => {
     expect(JSON.stringify(config.Properties.Config).length).toBeLessThan(CONFIG_MAX_BYTES);
   });
 
+  it('warns when a gateway nears the account quota of usage plans (one per webhook)', () => {
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Many');
+    const gateway = new WebhookGateway(stack, 'Webhooks');
+    const warnings = () => gateway.node.metadata.filter((m) => m.type === 'aws:cdk:warning').map((m) => String(m.data));
+    for (let i = 0; i < 239; i++) gateway.addWebhook(`h${i}`, { source: WebhookSource.github(), eventKey: "'x'" });
+    expect(warnings().filter((w) => w.includes('usage plan'))).toEqual([]);
+    gateway.addWebhook('h239', { source: WebhookSource.github(), eventKey: "'x'" });
+    expect(warnings().filter((w) => w.includes('usage plan'))).toEqual([
+      expect.stringMatching(
+        /the gateway has 240 webhooks, each with its own usage plan: API Gateway allows 300 usage plans per account and region by default.*request an increase of the quota "Usage plans per account per Region"/,
+      ),
+    ]);
+  });
+
   it('fails synth if a nested stack would pass the resource budget, naming its webhooks and the fix', () => {
     // Names that all hash to nested stack 0 (placement depends on the name alone).
     const names = Array.from({ length: 4000 }, (_, i) => `hook-${i}`).filter(
