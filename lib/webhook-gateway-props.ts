@@ -1,4 +1,5 @@
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -14,6 +15,20 @@ export interface WebhookGatewayProps {
   readonly stageName?: string;
   /** Limits of webhooks that set no `rateLimit` (fields they leave out fall back to these). @default - 100 requests per second, burst 200, no quota */
   readonly defaultRateLimit?: RateLimit;
+  /**
+   * The stage's default method throttle: all webhooks and unknown paths together (API Gateway
+   * applies each webhook's usage plan first, then this). A webhook's rate or burst above it fails synth.
+   * @default - 1,000 requests per second, burst 2,000
+   */
+  readonly stageThrottle?: apigw.ThrottleSettings;
+  /**
+   * Sets the region's API Gateway account setting `cloudWatchRoleArn` to a role created here, which
+   * stage access logging needs (without it the stage fails to create). The role and the setting are
+   * kept when the stack is deleted (other APIs of the account may log through them). `false` when
+   * the account's role is managed elsewhere.
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
   /** A secret shared by every webhook whose secret we would generate (GitHub, GitLab, hmac, apiKey, basicAuth) and that sets none. @default - one generated secret per webhook */
   readonly defaultSecret?: ISecret;
   /** How long delivery history, dedup records and stored payloads are kept. @default Duration.days(30) */

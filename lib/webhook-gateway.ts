@@ -21,21 +21,24 @@ import { createEncryptionKey } from './private/encryption';
 import { createHandlers } from './private/handlers';
 import { gatewayMetric, Monitoring } from './private/monitoring';
 import { acknowledgeFindings, acknowledgePayloadReads } from './private/nag';
-import { apiKeyValue, defaultSecretPrefix, gatewayName, shardOf } from './private/naming';
+import { apiKeyValue, defaultSecretPrefix, gatewayName } from './private/naming';
 import { defined } from './private/objects';
 import { addGatewayOutputs } from './private/outputs';
 import { createQueues } from './private/queues';
 import { type RouteEntry, routeEntry } from './private/routes';
 import { createConfigTable, createHistoryTable, createPayloadBucket } from './private/storage';
 import {
+  aboveStageThrottle,
   checkRoute,
   checkWebhookExpressions,
   checkWebhookOptions,
   nameProblem,
   rateLimitProblems,
+  type StageThrottle,
+  stageThrottleProblems,
 } from './private/validation';
 import { waiterIdOf, Waiters } from './private/waiters';
-import { planLimitsId, resolveLimits, WebhookStack } from './private/webhook-stacks';
+import { resolveLimits, WEBHOOK_STACK_COUNT, WebhookStacks } from './private/webhook-stacks';
 import type { RouteOptions, Webhook, WebhookOptions } from './webhook';
 import type { WaitForWebhookOptions, WebhookGatewayProps } from './webhook-gateway-props';
 
@@ -63,7 +66,8 @@ export class WebhookGateway extends Construct {
   readonly secretPrefix: string;
   private readonly props: WebhookGatewayProps;
   private readonly webhooks = new Map<string, Webhook>();
-  private readonly webhookStacks: WebhookStack[] = [];
+  private readonly webhookStacks: WebhookStacks;
+  private readonly stageThrottle: StageThrottle;
   private readonly routes: RouteEntry[] = [];
   private readonly errors: string[] = [];
   private readonly granted = new Set<ISecret>();
@@ -77,6 +81,13 @@ export class WebhookGateway extends Construct {
     this.errors.push(
       ...rateLimitProblems(props.defaultRateLimit).map((e) => `default${e[0]!.toUpperCase()}${e.slice(1)}`),
     );
+    this.stageThrottle = { ...DEFAULTS.stageThrottle, ...defined({ ...props.stageThrottle }) };
+    this.errors.push(...stageThrottleProblems(this.stageThrottle));
+    if ('webhookStacks' in props) {
+      this.errors.push(
+        `webhookStacks is no longer a prop: a webhook's nested stack is a hash of its name over ${WEBHOOK_STACK_COUNT} fixed nested stacks, so adding, removing or reconfiguring webhooks never moves another one; remove webhookStacks`,
+      );
+    }
     const removalPolicy = props.removalPolicy ?? DEFAULTS.removalPolicy;
     const historyRetention = props.historyRetention ?? DEFAULTS.historyRetention;
     const logRetention = props.logRetention ?? DEFAULTS.logRetention;
@@ -120,6 +131,8 @@ export class WebhookGateway extends Construct {
       key,
       removalPolicy,
       logRetention,
+      cloudWatchRole: props.cloudWatchRole ?? DEFAULTS.cloudWatchRole,
+      stageThrottle: this.stageThrottle,
     });
     this.api = api;
 
@@ -133,6 +146,12 @@ export class WebhookGateway extends Construct {
         webhooks: [...this.webhooks.values()].map((w) => w.toConfig()),
         routes: this.routes.map((r) => r.config),
       }),
+    });
+    this.webhookStacks = new WebhookStacks(this, (stack) => {
+      // The config must not name a key before the key exists.
+      this.config.resource.node.addDependency(stack);
+      // The secrets' custom resources need the writer's permissions in place.
+      stack.node.addDependency(writer.role);
     });
 
     const monitoring = new Monitoring(this, 'Monitoring', {
@@ -167,6 +186,7 @@ export class WebhookGateway extends Construct {
     acknowledgeFindings({
       handlers: [ingest, authorizer, dispatcher, writer],
       ingest,
+      writer,
       config: this.config,
       api,
       payloadBucket: this.payloadBucket,
@@ -187,10 +207,10 @@ export class WebhookGateway extends Construct {
     const { limits, windows } = resolveLimits(options.rateLimit, this.props.defaultRateLimit);
     const maxBodySize = (options.maxBodySize ?? DEFAULTS.maxBodySize).toBytes();
     const checked = checkWebhookOptions(options, source, maxBodySize, DEFAULTS.maxBodySizeLimit.toBytes());
+    checked.errors.push(...aboveStageThrottle(limits, this.stageThrottle));
     // Invalid limits fail synth below; the plan must still be buildable until then.
     const planLimits = rateLimitProblems(limits).length === 0 ? limits : resolveLimits(undefined, undefined).limits;
-    const webhookStack = this.webhookStackFor(name);
-    const webhook = webhookStack.addWebhook({
+    const webhook = this.webhookStacks.stackFor(name).addWebhook({
       name,
       options: {
         ...options,
@@ -202,10 +222,13 @@ export class WebhookGateway extends Construct {
         prefix: this.secretPrefix,
         key: this.encryptionKey,
         removalPolicy: this.props.removalPolicy ?? DEFAULTS.removalPolicy,
+        serviceToken: this.config.provider.serviceToken,
+        gatewayName: this.gatewayName,
         ...defined({ sharedSecret: this.props.defaultSecret }),
       },
-      usagePlan: webhookStack.planFor(planLimits),
-      apiKeyValue: apiKeyValue(this, name, planLimitsId(planLimits)),
+      api: this.api,
+      limits: planLimits,
+      apiKeyValue: apiKeyValue(this, name),
       maxBodySize,
     });
     webhook.existingSecrets.forEach((s) => this.grantSecret(s));
@@ -218,6 +241,12 @@ export class WebhookGateway extends Construct {
     const warnings = [...checked.warnings.map((w) => `webhook "${name}": ${w}`), ...expressions.warnings];
     for (const warning of warnings) Annotations.of(this).addWarningV2(`webhook-gateway:${name}`, warning);
     this.webhooks.set(name, webhook);
+    if (this.webhooks.size === Math.ceil(DEFAULTS.usagePlanQuota * 0.8)) {
+      Annotations.of(this).addWarningV2(
+        'webhook-gateway:usage-plans',
+        `the gateway has ${this.webhooks.size} webhooks, each with its own usage plan: API Gateway allows ${DEFAULTS.usagePlanQuota} usage plans per account and region by default, shared with every other API there; request an increase of the quota "Usage plans per account per Region" before you pass it`,
+      );
+    }
     for (const waiter of this.waiterChecks) if (waiter.webhook === name) webhook.addWaiter();
     return webhook;
   }
@@ -375,21 +404,6 @@ export class WebhookGateway extends Construct {
       dispatcher: this.dispatcherFunction,
     });
     return this.waiters;
-  }
-
-  private webhookStackFor(name: string): WebhookStack {
-    const count = this.props.webhookStacks ?? DEFAULTS.webhookStacks;
-    if (!Number.isInteger(count) || count < 1)
-      throw new Error(`${this.node.path}: webhookStacks must be a positive whole number`);
-    const index = shardOf(name, count);
-    let found = this.webhookStacks[index];
-    if (!found) {
-      found = new WebhookStack(this, `Webhooks${index}`, this.api);
-      // The config must not name a key before the key exists.
-      this.config.node.addDependency(found);
-      this.webhookStacks[index] = found;
-    }
-    return found;
   }
 
   private grantSecret(secret: ISecret): void {

@@ -8,6 +8,7 @@ import type { SuccessResponse, WebhookConfig } from '../lambdas/core/config/webh
 import { resolveSecrets, type SecretScope } from './private/secrets';
 import type { WebhookSource, WebhookSourceConfig } from './webhook-source';
 import { defined } from './private/objects';
+import type { PlanLimits } from './private/webhook-stacks';
 
 /** A quota over one API Gateway period. */
 export interface Quota {
@@ -89,7 +90,10 @@ export interface WebhookBinding {
   readonly source: WebhookSourceConfig;
   readonly url: string;
   readonly secretScope: Omit<SecretScope, 'webhook' | 'webhookSecret'>;
-  readonly usagePlan: apigw.IUsagePlan;
+  /** The API and stage the webhook's usage plan applies to. */
+  readonly api: apigw.RestApi;
+  /** Throttle and quota of the webhook's own usage plan (after defaults). */
+  readonly limits: PlanLimits;
   readonly apiKeyValue: string;
   readonly maxBodySize: number;
 }
@@ -107,10 +111,11 @@ export class Webhook extends Construct {
   readonly secrets: Readonly<Record<string, ISecret>>;
   /** Secrets given by the user (granted by ARN rather than by the gateway's name prefix). */
   readonly existingSecrets: readonly ISecret[];
-  /** The usage-plan key the authorizer returns for this webhook's path. */
+  /** The usage-plan key the authorizer returns for this webhook's path; its value never changes. */
   readonly apiKey: apigw.IApiKey;
+  /** The webhook's own usage plan: its throttle and quota, updated in place when they change. */
   readonly usagePlan: apigw.IUsagePlan;
-  /** The resource that associates the key with the plan (API Gateway limits how fast these are created). */
+  /** The resource that associates the key with the plan (API Gateway creates these one at a time). */
   readonly usagePlanKey: apigw.CfnUsagePlanKey;
   /** Problems found while binding (reported at synth with the gateway's other checks). */
   readonly problems: readonly string[];
@@ -132,7 +137,14 @@ export class Webhook extends Construct {
     this.secret = resolved.secrets[DEFAULT_SECRET];
     this.existingSecrets = resolved.existing;
     this.problems = resolved.errors;
-    this.usagePlan = binding.usagePlan;
+    const { limits } = binding;
+    const quota = limits.quota ? ` quota ${limits.quota.limit}/${limits.quota.period}` : '';
+    this.usagePlan = new apigw.UsagePlan(this, 'UsagePlan', {
+      description: `Webhook "${name}": ${limits.rate}/s burst ${limits.burst}${quota}`,
+      apiStages: [{ api: binding.api, stage: binding.api.deploymentStage }],
+      throttle: { rateLimit: limits.rate, burstLimit: limits.burst },
+      ...defined({ quota: limits.quota && { limit: limits.quota.limit, period: limits.quota.period } }),
+    });
     this.apiKey = new apigw.ApiKey(this, 'ApiKey', {
       value: binding.apiKeyValue,
       description: `Usage-plan key of webhook "${name}" (returned by the authorizer, never sent by senders)`,
@@ -140,7 +152,7 @@ export class Webhook extends Construct {
     this.usagePlanKey = new apigw.CfnUsagePlanKey(this, 'UsagePlanKey', {
       keyId: this.apiKey.keyId,
       keyType: 'API_KEY',
-      usagePlanId: binding.usagePlan.usagePlanId,
+      usagePlanId: this.usagePlan.usagePlanId,
     });
     this.config = {
       name,
@@ -168,6 +180,15 @@ export class Webhook extends Construct {
         })),
       }),
     };
+  }
+
+  /**
+   * Creates this webhook's plan and key only once `previous`'s plan key exists: API Gateway's
+   * control plane takes one CreateUsagePlanKey at a time per account and region.
+   */
+  createAfter(previous: Webhook): void {
+    this.usagePlan.node.addDependency(previous.usagePlanKey);
+    this.apiKey.node.addDependency(previous.usagePlanKey);
   }
 
   /** Records a waiter listening to this webhook (waitForWebhook): the runtime then checks waiters too. */

@@ -1,5 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { createConfigWriter } from './handler';
+import { createSecretWriter, SECRET_RESOURCE_TYPE } from './secrets';
 
-/** `onEvent` of the Provider framework behind Custom::WebhookGatewayConfig. */
-export const handler = createConfigWriter(new DynamoDBClient({}));
+const writeConfig = createConfigWriter(new DynamoDBClient({}));
+const writeSecret = createSecretWriter(new SecretsManagerClient({}));
+
+/** `onEvent` of the Provider framework behind Custom::WebhookGatewayConfig and Custom::WebhookGatewaySecret. */
+export const handler = (event: CloudFormationCustomResourceEvent) =>
+  event.ResourceType === SECRET_RESOURCE_TYPE ? writeSecret(event) : writeConfig(event);

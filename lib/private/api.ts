@@ -1,4 +1,4 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -15,6 +15,10 @@ export interface ApiOptions {
   readonly key: kms.IKey;
   readonly removalPolicy: RemovalPolicy;
   readonly logRetention: logs.RetentionDays;
+  /** Sets the region's API Gateway CloudWatch Logs role (kept when the stack is deleted). */
+  readonly cloudWatchRole: boolean;
+  /** Default method throttle of the stage: every webhook and unknown path together. */
+  readonly stageThrottle: Required<apigw.ThrottleSettings>;
 }
 
 export interface GatewayApi {
@@ -54,7 +58,7 @@ function accessLogFormat(gatewayName: string): apigw.AccessLogFormat {
  * on the path, which returns the webhook's usage-plan key (throttle and quota apply before any
  * verifier runs). Every body arrives base64 (every media type is binary) so the verifier sees
  * the exact bytes. Other methods answer 405 from a MOCK integration; API Gateway's own answers are
- * mapped to the HTTP contract of DESIGN.md.
+ * mapped to the gateway's HTTP answers.
  */
 export function createApi(scope: Construct, options: ApiOptions): GatewayApi {
   const accessLogs = new logs.LogGroup(scope, 'AccessLogs', {
@@ -68,11 +72,15 @@ export function createApi(scope: Construct, options: ApiOptions): GatewayApi {
     endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
     binaryMediaTypes: ['*/*'],
     apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
-    cloudWatchRole: false,
+    // Access logging fails at CREATE in a region whose account settings name no CloudWatch Logs role.
+    cloudWatchRole: options.cloudWatchRole,
+    ...(options.cloudWatchRole && { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN }),
     deployOptions: {
       stageName: options.stageName,
       tracingEnabled: true,
       metricsEnabled: true,
+      throttlingRateLimit: options.stageThrottle.rateLimit,
+      throttlingBurstLimit: options.stageThrottle.burstLimit,
       accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
       accessLogFormat: accessLogFormat(options.gatewayName),
     },
@@ -95,13 +103,17 @@ export function createApi(scope: Construct, options: ApiOptions): GatewayApi {
     },
   );
   // Any other method: 405 without invoking anything. POST stays specific, so it wins over ANY.
+  // Every media type is binary, so without CONVERT_TO_TEXT API Gateway would base64-decode the
+  // mock's JSON answer for the sender's Accept type and fail with 500 (then 503 below).
   webhookResource.addMethod(
     'ANY',
     new apigw.MockIntegration({
       passthroughBehavior: apigw.PassthroughBehavior.WHEN_NO_TEMPLATES,
+      contentHandling: apigw.ContentHandling.CONVERT_TO_TEXT,
       integrationResponses: [
         {
           statusCode: '405',
+          contentHandling: apigw.ContentHandling.CONVERT_TO_TEXT,
           responseParameters: { 'method.response.header.Allow': "'POST'" },
           responseTemplates: json('Method Not Allowed'),
         },
@@ -125,14 +137,11 @@ export function createApi(scope: Construct, options: ApiOptions): GatewayApi {
       'Too Many Requests',
       retryAfter(DEFAULTS.retryAfterQuota),
     ],
-    // A known webhook whose key is not in a plan yet (mid-deployment): retryable.
-    [
-      'KeyNotReady',
-      apigw.ResponseType.INVALID_API_KEY,
-      '503',
-      'Service Unavailable',
-      retryAfter(DEFAULTS.retryAfterUnavailable),
-    ],
+    // The authorizer's cached answer names the key of a webhook removed since: a key lives as long
+    // as its webhook and the config names it only once it exists, so nothing else leads here.
+    ['RemovedWebhook', apigw.ResponseType.INVALID_API_KEY, '404', 'Not Found'],
+    // Lambda refused the invocation payload (the body, base64, above 6 MB): never a retry signal.
+    ['TooLarge', apigw.ResponseType.REQUEST_TOO_LARGE, '413', 'Payload Too Large'],
     [
       'Unavailable',
       apigw.ResponseType.DEFAULT_5XX,

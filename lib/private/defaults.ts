@@ -9,12 +9,23 @@ export const DEFAULTS = {
   /** EventMesh's default: 100 requests per second, burst 200, no quota. */
   rate: 100,
   burst: 200,
+  /**
+   * The stage's default method throttle, every webhook and unknown path together: ten webhooks at
+   * their default rate, well under the account's regional 10,000/s (2,500/s in newer regions).
+   */
+  stageThrottle: { rateLimit: 1000, burstLimit: 2000 },
+  /** Sets the region's API Gateway CloudWatch Logs role, which access logging needs. */
+  cloudWatchRole: true,
   /** What Lambda takes after API Gateway base64-encodes the body (6 MB payload limit). */
   maxBodySize: Size.mebibytes(4),
-  /** A base64 body of this size plus headers still fits Lambda's 6 MB synchronous payload. */
+  /** A base64 body of this size plus the rest of the event still fits Lambda's synchronous payload. */
   maxBodySizeLimit: Size.mebibytes(4),
-  /** Nested stacks holding the per-webhook resources (about 3 each): room for ~1,000 webhooks. */
-  webhookStacks: 8,
+  /** Lambda's synchronous invocation payload limit ("6 MB"), in bytes. */
+  lambdaPayloadLimitBytes: 6 * 1024 * 1024,
+  /** What the proxy event holds besides the body: headers twice (10 KiB of values each way), context, names. */
+  proxyEventOverheadBytes: 64 * 1024,
+  /** API Gateway's default quota of usage plans per account and region (one per webhook). */
+  usagePlanQuota: 300,
   /** Per nested stack; CloudFormation's hard limit is 500. */
   resourceBudget: 450,
   configCacheSeconds: 30,

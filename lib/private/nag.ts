@@ -12,6 +12,7 @@ import type { Handler } from './functions';
 export interface NagTargets {
   readonly handlers: readonly Handler[];
   readonly ingest: Handler;
+  readonly writer: Handler;
   readonly config: ConfigResource;
   readonly api: apigw.RestApi;
   readonly payloadBucket: s3.Bucket;
@@ -52,6 +53,11 @@ export function acknowledgeFindings(t: NagTargets): void {
     'The ingest function reads the secrets this gateway creates, by their name prefix: there can be hundreds, they live in nested stacks, and Secrets Manager appends a random suffix to every ARN.',
   );
   ack(
+    t.writer.role,
+    `AwsSolutions-IAM5[Resource::${secretsArn}]`,
+    "The config writer creates, adopts and (with removalPolicy DESTROY) deletes the gateway's webhook secrets, by their name prefix: they are created at deploy time from nested stacks, and Secrets Manager appends a random suffix to every ARN.",
+  );
+  ack(
     t.ingest.role,
     payloadObjects(t.payloadBucket),
     'The ingest function writes claim-check objects under keys chosen per delivery (s3:PutObject only, one bucket).',
@@ -74,8 +80,16 @@ export function acknowledgeFindings(t: NagTargets): void {
   ack(
     t.api,
     'AwsSolutions-APIG6',
-    'Execution logging needs the account-wide API Gateway CloudWatch role, which this construct does not change; access logs, X-Ray tracing and metrics are on.',
+    "Execution logging is off on purpose: API Gateway writes it to a log group of its own (API-Gateway-Execution-Logs_…, without this gateway's KMS key or retention) and it records request parameter values and payloads (signatures, API keys, basic-auth headers). Access logs (JSON, KMS-encrypted), X-Ray tracing and stage metrics are on; the account role both need is set unless cloudWatchRole is false.",
   );
+  const cloudWatchRole = t.api.node.tryFindChild('CloudWatchRole');
+  if (cloudWatchRole) {
+    ack(
+      cloudWatchRole,
+      `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]`,
+      "The region's API Gateway account role, which stage access logging needs: AWS documents this managed policy for it, and every API of the account and region logs through the same role.",
+    );
+  }
   ack(
     t.api,
     'AwsSolutions-COG4',
@@ -104,14 +118,5 @@ export function acknowledgePayloadReads(grantee: IConstruct, bucket: s3.IBucket)
     grantee,
     payloadObjects(bucket),
     'The workflow reads payloadRef objects of the webhook gateway, whose keys are chosen per delivery (s3:GetObject only, one bucket).',
-  );
-}
-
-/** Webhook secrets are rotated by hand (the provider issues them, or the sender is reconfigured). */
-export function acknowledgeSecretRotation(secret: IConstruct): void {
-  ack(
-    secret,
-    'AwsSolutions-SMG4',
-    'The value is issued by the provider or configured at the sender, so it cannot rotate on a schedule; `webhook-gateway secret rotate` adds a new value and keeps the old one active for a while.',
   );
 }

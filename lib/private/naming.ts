@@ -24,15 +24,15 @@ export function defaultSecretPrefix(gateway: Construct): string {
 
 /**
  * The usage-plan API key value of a webhook: deterministic, so the config carries it without a
- * cross-stack token, and unique per stack, gateway, webhook and limits. Including the limits makes
- * a change of plan a new key (created before the old one is removed), since API Gateway refuses a
- * key in two plans of the same stage.
+ * cross-stack token, unique per stack, gateway and webhook, and the same for the webhook's whole
+ * life. Its limits live in its own usage plan, updated in place, so a change of limits never
+ * replaces the key that cached authorizer answers still name.
  */
-export function apiKeyValue(gateway: Construct, webhook: string, limitsId: string): string {
-  return `whk${sha256(Stack.of(gateway).stackName, gateway.node.addr, webhook, limitsId).slice(0, 40)}`;
+export function apiKeyValue(gateway: Construct, webhook: string): string {
+  return `whk${sha256(Stack.of(gateway).stackName, gateway.node.addr, webhook).slice(0, 40)}`;
 }
 
-/** Which nested stack holds a webhook: a hash of its name, so adding or removing others never moves it. */
+/** Which nested stack holds a webhook: a hash of its name alone, so nothing else ever moves it. */
 export function shardOf(webhook: string, shards: number): number {
   return Number.parseInt(sha256(webhook).slice(0, 8), 16) % shards;
 }
@@ -40,9 +40,4 @@ export function shardOf(webhook: string, shards: number): number {
 /** A route id from everything that defines the route, so it survives reordering. */
 export function routeId(parts: readonly (string | undefined)[]): string {
   return `r${sha256(...parts.map((p) => p ?? '')).slice(0, 15)}`;
-}
-
-/** A short stable id for a set of limits, usable in construct ids. */
-export function limitsId(parts: readonly (number | string | undefined)[]): string {
-  return sha256(parts.map((p) => String(p ?? '-')).join('|')).slice(0, 10);
 }

@@ -72,8 +72,24 @@ export function grantDispatcher(fn: iam.IGrantable, r: GatewayResources): void {
   allow(fn, ['kms:Decrypt', 'kms:GenerateDataKey'], [r.key.keyArn]);
 }
 
-/** Config writer: updates webhook items (keeping run-time attributes), writes routes, deletes stale items. */
+/**
+ * Config writer: updates webhook items (keeping run-time attributes), writes routes, deletes stale
+ * items; creates, adopts (describe, restore, tag, update the description) and deletes the
+ * gateway's secrets by name prefix, never reading a value. KMS: data keys for the new values.
+ */
 export function grantConfigWriter(fn: iam.IGrantable, r: GatewayResources): void {
   allow(fn, ['dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:Query'], [r.configTable.tableArn]);
+  allow(
+    fn,
+    [
+      'secretsmanager:CreateSecret',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:RestoreSecret',
+      'secretsmanager:UpdateSecret',
+      'secretsmanager:TagResource',
+      'secretsmanager:DeleteSecret',
+    ],
+    [createdSecretsArn(Stack.of(r.configTable), r.secretPrefix)],
+  );
   allow(fn, ['kms:Decrypt', 'kms:GenerateDataKey'], [r.key.keyArn]);
 }

@@ -1,16 +1,12 @@
-import { type RemovalPolicy, SecretValue, Token } from 'aws-cdk-lib';
+import { CustomResource, type RemovalPolicy, Token } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { DEFAULT_SECRET, type SecretRefName } from '../../lambdas/core/config/verifier';
 import type { SecretLocation } from '../../lambdas/core/config/webhook';
 import { SecretOrigin, type SourceSecret } from '../webhook-source';
-import { acknowledgeSecretRotation } from './nag';
 
-/** Generated values: one long alphanumeric string, stored as `{"value": "…"}` (generateSecretString cannot nest). */
-const GENERATED_LENGTH = 48;
-/** A provider-issued value or public key not pasted yet: every request is refused (`secret_not_set`). */
-export const EMPTY_SECRET_JSON = '{"values":[]}';
+import { SECRET_RESOURCE_TYPE, type SecretResourceProperties } from '../../lambdas/config-writer/secrets';
 
 export interface SecretScope {
   readonly webhook: string;
@@ -18,6 +14,10 @@ export interface SecretScope {
   readonly prefix: string;
   readonly key: kms.IKey;
   readonly removalPolicy: RemovalPolicy;
+  /** The custom resource provider that creates or adopts the secrets (the config writer's). */
+  readonly serviceToken: string;
+  /** Tagged on each secret: a secret of another gateway is never adopted. */
+  readonly gatewayName: string;
   /** WebhookOptions.secret: the webhook's own secret for the `default` reference. */
   readonly webhookSecret?: secretsmanager.ISecret;
   /** WebhookGatewayProps.defaultSecret: shared by webhooks whose `default` secret we would generate. */
@@ -54,8 +54,9 @@ function describe(webhook: string, need: SourceSecret): string {
 
 /**
  * The secret behind each reference a source reads: the one given (factory option, else
- * WebhookOptions.secret, else the gateway's shared secret for generated values), otherwise a new
- * secret under the gateway's KMS key with a deterministic name.
+ * WebhookOptions.secret, else the gateway's shared secret for generated values), otherwise a
+ * secret under the gateway's KMS key with a deterministic name, created by a custom resource that
+ * adopts the one this gateway kept when the webhook was removed (see lambdas/config-writer/secrets.ts).
  */
 export function resolveSecrets(
   scope: Construct,
@@ -79,25 +80,23 @@ export function resolveSecrets(
       continue;
     }
     const name = secretName(options.prefix, options.webhook, need.ref);
-    const generated = need.origin === SecretOrigin.GENERATED;
-    const secret = new secretsmanager.Secret(scope, isDefault ? 'Secret' : `Secret-${need.ref}`, {
-      secretName: name,
-      description: describe(options.webhook, need),
-      encryptionKey: options.key,
+    const properties: SecretResourceProperties = {
+      SecretName: name,
+      Description: describe(options.webhook, need),
+      KmsKeyId: options.key.keyArn,
+      Value: need.origin === SecretOrigin.GENERATED ? 'generated' : 'empty',
+      Gateway: options.gatewayName,
+    };
+    const resource = new CustomResource(scope, isDefault ? 'Secret' : `Secret-${need.ref}`, {
+      serviceToken: options.serviceToken,
+      resourceType: SECRET_RESOURCE_TYPE,
+      properties,
       removalPolicy: options.removalPolicy,
-      ...(generated
-        ? {
-            generateSecretString: {
-              secretStringTemplate: '{}',
-              generateStringKey: 'value',
-              excludePunctuation: true,
-              passwordLength: GENERATED_LENGTH,
-            },
-          }
-        : { secretStringValue: SecretValue.unsafePlainText(EMPTY_SECRET_JSON) }),
     });
-    acknowledgeSecretRotation(secret);
-    out.secrets[need.ref] = secret;
+    out.secrets[need.ref] = secretsmanager.Secret.fromSecretAttributes(resource, 'Imported', {
+      secretCompleteArn: resource.getAttString('Arn'),
+      encryptionKey: options.key,
+    });
     out.locations[need.ref] = { secretId: name };
   }
   if (Token.isUnresolved(options.prefix)) out.errors.push('secretPrefix must be known at synth time');

@@ -54,6 +54,42 @@ export function rateLimitProblems(limit: RateLimit | undefined): string[] {
   return problems;
 }
 
+/** The stage throttle after defaults. */
+export interface StageThrottle {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+export function stageThrottleProblems(throttle: StageThrottle): string[] {
+  const problems: string[] = [];
+  if (!(typeof throttle.rateLimit === 'number' && throttle.rateLimit > 0)) {
+    problems.push(`stageThrottle.rateLimit ${throttle.rateLimit} must be a positive number of requests per second`);
+  }
+  if (!(Number.isInteger(throttle.burstLimit) && throttle.burstLimit > 0)) {
+    problems.push(`stageThrottle.burstLimit ${throttle.burstLimit} must be a positive whole number`);
+  }
+  return problems;
+}
+
+/**
+ * A webhook whose rate or burst exceeds the stage's is throttled by the stage before its own limit
+ * is reached: the limit it declares would never hold, so this is an error rather than a warning.
+ */
+export function aboveStageThrottle(limits: { rate: number; burst: number }, stage: StageThrottle): string[] {
+  const problems: string[] = [];
+  if (limits.rate > stage.rateLimit) {
+    problems.push(
+      `rateLimit.rate ${limits.rate} is above the stage's ${stage.rateLimit} requests per second, which API Gateway applies to all webhooks together: lower the webhook's rate (or defaultRateLimit) or raise stageThrottle.rateLimit`,
+    );
+  }
+  if (limits.burst > stage.burstLimit) {
+    problems.push(
+      `rateLimit.burst ${limits.burst} is above the stage's burst ${stage.burstLimit}: lower the webhook's burst (or defaultRateLimit) or raise stageThrottle.burstLimit`,
+    );
+  }
+  return problems;
+}
+
 /** Everything about one webhook's options that can be checked without the others. */
 export function checkWebhookOptions(
   options: WebhookOptions,

@@ -1,11 +1,20 @@
 import { CfnResource, NestedStack } from 'aws-cdk-lib';
-import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type { Construct, IConstruct } from 'constructs';
 import { type RateLimit, Webhook, type WebhookBinding } from '../webhook';
 import { DEFAULTS } from './defaults';
-import { limitsId } from './naming';
+import { shardOf } from './naming';
 
-/** Limits after defaults: one usage plan per distinct set, shared by the webhooks of a nested stack. */
+/**
+ * How many nested stacks a gateway's webhooks are spread over. Fixed for the life of every gateway:
+ * a webhook's nested stack is a hash of its name modulo this, so changing it would move webhooks,
+ * which CloudFormation cannot do (it creates the same secret name and key value in the new nested
+ * stack before deleting them from the old one). 16 × 450 resources at about 4 per webhook: room
+ * for well over 1,000 webhooks, beyond API Gateway's usage-plan quota.
+ */
+export const WEBHOOK_STACK_COUNT = 16;
+
+/** Limits after defaults: the throttle and quota of the webhook's own usage plan. */
 export interface PlanLimits {
   readonly rate: number;
   readonly burst: number;
@@ -27,61 +36,92 @@ export function resolveLimits(
   return windows ? { limits, windows } : { limits };
 }
 
-export function planLimitsId(limits: PlanLimits): string {
-  return limitsId([limits.rate, limits.burst, limits.quota?.limit, limits.quota?.period]);
-}
-
 /**
- * A nested stack holding the per-webhook resources (secrets, API keys, usage-plan keys) and the
- * usage plans they use. Webhooks are spread over a fixed number of these by a hash of their name,
- * so no template nears CloudFormation's 500-resource limit and a webhook never moves.
+ * A nested stack holding the per-webhook resources (secrets, usage plan, API key, usage-plan key).
+ * A webhook's nested stack is a hash of its name over a fixed number of them, so it never moves.
  */
 export class WebhookStack extends NestedStack {
-  private readonly plans = new Map<string, apigw.UsagePlan>();
-  private previous?: Webhook;
+  readonly index: number;
+  private readonly webhooks: Webhook[] = [];
 
-  constructor(
-    scope: Construct,
-    id: string,
-    private readonly api: apigw.RestApi,
-  ) {
-    super(scope, id, { description: 'Webhook gateway: per-webhook secrets, usage plans and keys' });
+  constructor(scope: Construct, index: number) {
+    super(scope, `Webhooks${index}`, { description: 'Webhook gateway: per-webhook secrets, usage plans and keys' });
+    this.index = index;
     this.node.addValidation({ validate: () => this.checkBudget() });
   }
 
-  /** The usage plan for these limits: throttle and quota apply per API key, so webhooks can share it. */
-  planFor(limits: PlanLimits): apigw.UsagePlan {
-    const id = planLimitsId(limits);
-    let plan = this.plans.get(id);
-    if (!plan) {
-      const quota = limits.quota ? ` quota ${limits.quota.limit}/${limits.quota.period}` : '';
-      plan = new apigw.UsagePlan(this, `Plan-${id}`, {
-        description: `Webhooks limited to ${limits.rate}/s burst ${limits.burst}${quota}`,
-        apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
-        throttle: { rateLimit: limits.rate, burstLimit: limits.burst },
-        quota: limits.quota ? { limit: limits.quota.limit, period: limits.quota.period } : undefined,
-      });
-      this.plans.set(id, plan);
-    }
-    return plan;
+  /** The webhooks of this nested stack, in the order they were added. */
+  get members(): readonly Webhook[] {
+    return this.webhooks;
   }
 
   addWebhook(binding: WebhookBinding): Webhook {
     const webhook = new Webhook(this, binding);
-    // API Gateway's control plane throttles key and plan-key creation: create them one at a time.
-    if (this.previous) webhook.apiKey.node.addDependency(this.previous.usagePlanKey);
-    this.previous = webhook;
+    const previous = this.webhooks.at(-1);
+    if (previous) webhook.createAfter(previous);
+    this.webhooks.push(webhook);
     return webhook;
   }
 
   private checkBudget(): string[] {
     const count = countResources(this);
-    return count > DEFAULTS.resourceBudget
-      ? [
-          `nested stack ${this.node.id} holds ${count} resources (CloudFormation allows 500): raise webhookStacks so that webhooks spread over more nested stacks`,
-        ]
-      : [];
+    if (count <= DEFAULTS.resourceBudget) return [];
+    const names = this.webhooks.map((w) => w.name).join(', ');
+    return [
+      `nested stack ${this.node.id} would hold ${count} resources (CloudFormation allows 500; the gateway keeps ${DEFAULTS.resourceBudget}): its webhooks (${names}) are placed there by a hash of their names, which never changes so that no webhook ever moves between nested stacks; add further webhooks to another WebhookGateway`,
+    ];
   }
+}
+
+/**
+ * The nested stacks of a gateway, created where a webhook lands. API Gateway runs one
+ * CreateUsagePlanKey at a time per account and region (concurrent calls fail with 409), so every
+ * webhook's plan, key and plan key are created one webhook after another: in a nested stack in the
+ * order the webhooks were added, and nested stacks one after another in index order.
+ */
+export class WebhookStacks {
+  private readonly stacks = new Map<number, WebhookStack>();
+
+  constructor(
+    private readonly scope: Construct,
+    /** Called with each new nested stack (e.g. so that the config waits for it). */
+    private readonly created: (stack: WebhookStack) => void,
+  ) {}
+
+  /** Every nested stack, in index order (the order CloudFormation deploys them in). */
+  get all(): WebhookStack[] {
+    return [...this.stacks.values()].sort((a, b) => a.index - b.index);
+  }
+
+  /** The nested stack of a webhook: a hash of its name alone. */
+  stackFor(name: string): WebhookStack {
+    const index = shardOf(name, WEBHOOK_STACK_COUNT);
+    let stack = this.stacks.get(index);
+    if (!stack) {
+      stack = new WebhookStack(this.scope, index);
+      this.stacks.set(index, stack);
+      this.chain(stack);
+      this.created(stack);
+    }
+    return stack;
+  }
+
+  /** Puts a new nested stack between its neighbours in index order: each waits for the one before. */
+  private chain(stack: WebhookStack): void {
+    const ordered = this.all;
+    const at = ordered.indexOf(stack);
+    const before = ordered[at - 1];
+    const after = ordered[at + 1];
+    if (before) resourceOf(stack).addResourceDependency(resourceOf(before));
+    if (after) {
+      if (before) resourceOf(after).removeResourceDependency(resourceOf(before));
+      resourceOf(after).addResourceDependency(resourceOf(stack));
+    }
+  }
+}
+
+function resourceOf(stack: NestedStack): CfnResource {
+  return stack.nestedStackResource!;
 }
 
 function countResources(root: IConstruct): number {

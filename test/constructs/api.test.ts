@@ -1,7 +1,9 @@
+import { Size } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { gatewayOutputKey, readGatewayOutputs, WebhookSource } from '../../lib';
-import { gatewayFixture, logicalIdOf } from './helpers';
+import { DEFAULTS } from '../../lib/private/defaults';
+import { gatewayFixture, type Json, logicalIdOf } from './helpers';
 
 function fixture(props?: Parameters<typeof gatewayFixture>[0]) {
   const f = gatewayFixture(props);
@@ -79,9 +81,13 @@ describe('WebhookGateway REST API', () => {
       AuthorizationType: 'NONE',
       Integration: {
         Type: 'MOCK',
+        // Every media type is binary: without CONVERT_TO_TEXT API Gateway base64-decodes the JSON
+        // answer for the sender's Accept type, fails with 500, and the sender sees 503.
+        ContentHandling: 'CONVERT_TO_TEXT',
         IntegrationResponses: [
           {
             StatusCode: '405',
+            ContentHandling: 'CONVERT_TO_TEXT',
             ResponseParameters: { 'method.response.header.Allow': "'POST'" },
             ResponseTemplates: { 'application/json': '{"message":"Method Not Allowed"}' },
           },
@@ -96,7 +102,10 @@ describe('WebhookGateway REST API', () => {
     ['MISSING_AUTHENTICATION_TOKEN', '404', 'Not Found', undefined],
     ['THROTTLED', '429', 'Too Many Requests', "'1'"],
     ['QUOTA_EXCEEDED', '429', 'Too Many Requests', "'3600'"],
-    ['INVALID_API_KEY', '503', 'Service Unavailable', "'5'"],
+    // Keys live as long as their webhook: a cached authorizer answer naming a removed webhook's key.
+    ['INVALID_API_KEY', '404', 'Not Found', undefined],
+    // Lambda refused the payload (body above 6 MB once base64-encoded): not a retry signal.
+    ['REQUEST_TOO_LARGE', '413', 'Payload Too Large', undefined],
     ['DEFAULT_5XX', '503', 'Service Unavailable', "'5'"],
   ])('maps API Gateway response %s to %s', (type, status, message, retryAfter) => {
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
@@ -105,6 +114,14 @@ describe('WebhookGateway REST API', () => {
       ResponseTemplates: { 'application/json': JSON.stringify({ message }) },
       ResponseParameters: retryAfter ? { 'gatewayresponse.header.Retry-After': retryAfter } : Match.absent(),
     });
+  });
+
+  it('maps no 5XX response type to anything but 503, so a genuine failure is never told not to retry', () => {
+    const responses = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse'));
+    for (const r of responses) {
+      if (/5XX|INTEGRATION|CONFIGURATION|AUTHORIZER_FAILURE/.test(r.Properties.ResponseType))
+        expect(r.Properties.StatusCode, r.Properties.ResponseType).toBe('503');
+    }
   });
 
   it('gives other 4XX answers a generic JSON body', () => {
@@ -124,6 +141,98 @@ describe('WebhookGateway REST API', () => {
     expect(outputs[gatewayOutputKey('Webhooks', 'secretPrefix')]?.Value).toBe('Test/Webhooks');
     expect(outputs[gatewayOutputKey('Webhooks', 'gatewayName')]?.Value).toBe('Test-Webhooks');
     expect(Object.keys(outputs).length).toBeLessThan(15);
+  });
+});
+
+describe('the API Gateway account role (CloudWatch Logs)', () => {
+  it('is set by default, since access logging fails at CREATE in a region without it, and kept on delete', () => {
+    const { template } = fixture();
+    const [[roleId, role]] = Object.entries(template.findResources('AWS::IAM::Role')).filter(([, r]) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('apigateway.amazonaws.com'),
+    ) as [[string, Record<string, Json>]];
+    expect(role).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain(
+      'service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+    );
+    const accounts = Object.entries(template.findResources('AWS::ApiGateway::Account'));
+    expect(accounts).toHaveLength(1);
+    const [accountId, account] = accounts[0]!;
+    expect(account).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: { CloudWatchRoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] } },
+    });
+    // The stage (with its access log setting) is created only once the account names the role.
+    const [stage] = Object.values(template.findResources('AWS::ApiGateway::Stage'));
+    expect(stage!.DependsOn).toContain(accountId);
+  });
+
+  it('is left alone with cloudWatchRole: false (an account that manages it itself)', () => {
+    const { template } = fixture({ cloudWatchRole: false });
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { AccessLogSetting: Match.anyValue() });
+  });
+});
+
+describe('largest body', () => {
+  it('lets every body that maxBodySize allows reach the ingest function: base64 plus the event fit Lambda', () => {
+    const limit = DEFAULTS.maxBodySizeLimit.toBytes();
+    expect(Math.ceil(limit / 3) * 4 + DEFAULTS.proxyEventOverheadBytes).toBeLessThanOrEqual(
+      DEFAULTS.lambdaPayloadLimitBytes,
+    );
+    const f = gatewayFixture();
+    f.gateway.addWebhook('big', {
+      source: WebhookSource.github(),
+      eventKey: "'b'",
+      maxBodySize: Size.bytes(limit + 1),
+    });
+    expect(() => f.app.synth()).toThrow(
+      /webhook "big": maxBodySize 4194305 bytes must be between 1 byte and 4194304 bytes/,
+    );
+  });
+});
+
+describe('stage throttle', () => {
+  it('limits the stage to 1,000 requests per second, burst 2,000 by default (every webhook and unknown path)', () => {
+    fixture().template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [
+        Match.objectLike({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: 1000,
+          ThrottlingBurstLimit: 2000,
+        }),
+      ],
+    });
+  });
+
+  it('takes stageThrottle, field by field', () => {
+    fixture({ stageThrottle: { rateLimit: 300 } }).template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: 300, ThrottlingBurstLimit: 2000 })],
+    });
+  });
+
+  it('fails synth if a webhook may go faster than the stage, naming both limits and the fix', () => {
+    const f = gatewayFixture({ stageThrottle: { rateLimit: 50, burstLimit: 100 } });
+    f.gateway.addWebhook('fast', { source: WebhookSource.github(), eventKey: "'fast'" });
+    f.gateway.addWebhook('slow', {
+      source: WebhookSource.github(),
+      eventKey: "'slow'",
+      rateLimit: { rate: 5, burst: 10 },
+    });
+    const synth = () => f.app.synth();
+    expect(synth).toThrow(
+      /webhook "fast": rateLimit\.rate 100 is above the stage's 50 requests per second.*raise stageThrottle\.rateLimit/,
+    );
+    expect(synth).toThrow(/webhook "fast": rateLimit\.burst 200 is above the stage's burst 100/);
+    expect(synth).not.toThrow(/webhook "slow"/);
+  });
+
+  it('fails synth on a stage throttle that is not positive', () => {
+    const f = gatewayFixture({ stageThrottle: { rateLimit: 0, burstLimit: 1.5 } });
+    f.gateway.addWebhook('a', { source: WebhookSource.github(), eventKey: "'a'", rateLimit: { rate: 0.5, burst: 1 } });
+    expect(() => f.app.synth()).toThrow(
+      /stageThrottle\.rateLimit 0 must be a positive number[\s\S]*stageThrottle\.burstLimit 1\.5/,
+    );
   });
 });
 

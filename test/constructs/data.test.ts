@@ -140,7 +140,7 @@ describe('WebhookGateway data', () => {
         expect(resource, type).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
       }
     }
-    const secrets = resourcesOfType(nestedTemplates(gateway), 'AWS::SecretsManager::Secret');
+    const secrets = resourcesOfType(nestedTemplates(gateway), 'Custom::WebhookGatewaySecret');
     expect(secrets).toHaveLength(1);
     for (const [, secret] of secrets) expect(secret).toMatchObject({ DeletionPolicy: 'Retain' });
   });
@@ -158,7 +158,7 @@ describe('WebhookGateway removalPolicy DESTROY (development stacks)', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
     template.hasResourceProperties('AWS::KMS::Key', { PendingWindowInDays: 7 });
     template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
-    for (const [, secret] of resourcesOfType(nestedTemplates(gateway), 'AWS::SecretsManager::Secret')) {
+    for (const [, secret] of resourcesOfType(nestedTemplates(gateway), 'Custom::WebhookGatewaySecret')) {
       expect(secret).toMatchObject({ DeletionPolicy: 'Delete' });
     }
   });

@@ -3,18 +3,21 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { WebhookGateway, WebhookSource } from '../../lib';
-import { gatewayConfig, gatewayFixture, logicalIdOf, nestedTemplates, resourcesOfType, testApp } from './helpers';
+import {
+  gatewayConfig,
+  gatewayFixture,
+  type Json,
+  logicalIdOf,
+  nestedTemplates,
+  resourcesOfType,
+  testApp,
+} from './helpers';
 
-const GENERATED = {
-  SecretStringTemplate: '{}',
-  GenerateStringKey: 'value',
-  ExcludePunctuation: true,
-  PasswordLength: 48,
-};
-
+// Secrets are custom resources (the config writer creates them, or adopts the one this gateway
+// kept when the webhook was removed), so the template says which value to create, never the value.
 function secretsByName(templates: Template[]) {
   return Object.fromEntries(
-    resourcesOfType(templates, 'AWS::SecretsManager::Secret').map(([, r]) => [r.Properties.Name, r.Properties]),
+    resourcesOfType(templates, 'Custom::WebhookGatewaySecret').map(([, r]) => [r.Properties.SecretName, r.Properties]),
   );
 }
 
@@ -41,20 +44,20 @@ describe('webhook secrets', () => {
   const secrets = secretsByName(nestedTemplates(gateway));
   const config = Object.fromEntries(gatewayConfig(stack).webhooks.map((w) => [w.name, w]));
 
-  it('generates the secret where we choose it, as {"value": …} under the gateway key', () => {
+  it('generates the secret where we choose it, under the gateway key, tagged with the gateway', () => {
     for (const name of ['github', 'hmac']) {
       expect(secrets[`Test/Webhooks/${name}`]).toMatchObject({
-        GenerateSecretString: GENERATED,
-        KmsKeyId: { Ref: expect.stringMatching(/WebhooksKey/) },
+        Value: 'generated',
+        KmsKeyId: { Ref: expect.stringMatching(/WebhooksKey.*Arn/) },
+        Gateway: 'Test-Webhooks',
+        ServiceToken: { Ref: expect.stringMatching(/WebhooksConfigProviderframeworkonEvent/) },
       });
-      expect(secrets[`Test/Webhooks/${name}`].SecretString).toBeUndefined();
     }
   });
 
   it('creates an empty secret for provider-issued values and public keys', () => {
     for (const name of ['stripe', 'slack', 'discord', 'jwt-rs', 'jwt-hs']) {
-      expect(secrets[`Test/Webhooks/${name}`]).toMatchObject({ SecretString: '{"values":[]}' });
-      expect(secrets[`Test/Webhooks/${name}`].GenerateSecretString).toBeUndefined();
+      expect(secrets[`Test/Webhooks/${name}`]).toMatchObject({ Value: 'empty' });
     }
   });
 
@@ -71,8 +74,8 @@ describe('webhook secrets', () => {
   });
 
   it('gives each allOf member that needs a secret its own, referenced by name', () => {
-    expect(secrets['Test/Webhooks/both']).toMatchObject({ GenerateSecretString: GENERATED });
-    expect(secrets['Test/Webhooks/both/hmac']).toMatchObject({ GenerateSecretString: GENERATED });
+    expect(secrets['Test/Webhooks/both']).toMatchObject({ Value: 'generated' });
+    expect(secrets['Test/Webhooks/both/hmac']).toMatchObject({ Value: 'generated' });
     expect(config.both!.verifier).toMatchObject({
       type: 'allOf',
       sources: [{ type: 'apiKey' }, { type: 'hmac', secret: 'hmac' }],
@@ -95,10 +98,42 @@ describe('webhook secrets', () => {
     expect(reads.some((s) => JSON.stringify(s.Resource).includes(existing.secretArn))).toBe(true);
     const ingestRole = logicalIdOf(gateway.ingestFunction.role!);
     for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
-      if (JSON.stringify(policy.Properties.PolicyDocument).includes('secretsmanager')) {
+      if (JSON.stringify(policy.Properties.PolicyDocument).includes('secretsmanager:GetSecretValue')) {
         expect(policy.Properties.Roles).toEqual([{ Ref: ingestRole }]);
       }
     }
+  });
+
+  it('lets the config writer create, adopt and delete created secrets by name prefix, never read them', () => {
+    const template = Template.fromStack(stack);
+    const writerRole = logicalIdOf(gateway.configWriterFunction.role!);
+    const [writerPolicy] = Object.values(template.findResources('AWS::IAM::Policy')).filter(
+      (p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: writerRole }]),
+    );
+    const statements = writerPolicy!.Properties.PolicyDocument.Statement as Json[];
+    const secretStatements = statements.filter((st) => JSON.stringify(st.Action).includes('secretsmanager'));
+    expect(secretStatements).toHaveLength(1);
+    expect([secretStatements[0].Action].flat().sort()).toEqual([
+      'secretsmanager:CreateSecret',
+      'secretsmanager:DeleteSecret',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:RestoreSecret',
+      'secretsmanager:TagResource',
+      'secretsmanager:UpdateSecret',
+    ]);
+    expect(JSON.stringify(secretStatements[0].Resource)).toContain(':secret:Test/Webhooks/*');
+  });
+
+  it('creates the nested stacks (and so the secrets) only once the config writer may create secrets', () => {
+    const template = Template.fromStack(stack);
+    const resources = template.toJSON().Resources as Record<string, Json>;
+    const writerPolicy = Object.keys(template.findResources('AWS::IAM::Policy')).find((id) =>
+      id.startsWith('WebhooksConfigWriterRoleDefaultPolicy'),
+    )!;
+    for (const nested of Object.values(template.findResources('AWS::CloudFormation::Stack'))) {
+      expect(nested.DependsOn).toContain(writerPolicy);
+    }
+    expect(resources[writerPolicy]).toBeDefined();
   });
 });
 
@@ -132,7 +167,7 @@ describe('shared secrets', () => {
     }
     const ids = gatewayConfig(stack).webhooks.map((w) => w.secrets.default.secretId);
     expect(ids).toEqual([`ref:${logicalIdOf(slack)}`, `ref:${logicalIdOf(slack)}`]);
-    expect(resourcesOfType(nestedTemplates(gateway), 'AWS::SecretsManager::Secret')).toHaveLength(0);
+    expect(resourcesOfType(nestedTemplates(gateway), 'Custom::WebhookGatewaySecret')).toHaveLength(0);
   });
 
   it('uses a secret given to one allOf member for that member only', () => {

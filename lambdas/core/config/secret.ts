@@ -3,7 +3,7 @@
  *   {"values": [{"value": "…", "expiresAt": "ISO-8601"}]}   shared secrets, several while rotating
  *   {"publicKey": "…"}                                     PEM, base64 DER or hex; JWKS JSON for jwt
  * Shorthands: a plain string (one value), an array of strings (several values), and
- * {"value": "…"} (what Secrets Manager's generateSecretString can produce).
+ * {"value": "…"} (how the gateway stores the values it generates).
  */
 
 export interface SecretEntry {
