@@ -53,13 +53,10 @@ function largeApp(
 }
 
 describe('scale', () => {
-  it('synthesizes 200 webhooks and 400 routes in under 30 s, every template under 500 resources', () => {
-    const started = performance.now();
+  // Synth time is measured by `npm run bench`, not asserted here.
+  it('synthesizes 200 webhooks and 400 routes, every template under 500 resources', () => {
     const { app } = largeApp(200, 400);
     const assembly = app.synth();
-    const seconds = (performance.now() - started) / 1000;
-    expect(seconds).toBeLessThan(30);
-    console.log(`200 webhooks, 400 routes: synthesized in ${seconds.toFixed(1)} s`);
 
     const [artifact] = assembly.stacks;
     const main = artifact!.template as { Resources: Record<string, Json> };
