@@ -66,6 +66,7 @@ export function validateTemplate(template: unknown, options: TemplateOptions): F
     conditions: new Set(Object.keys(section('Conditions'))),
     mappings: section('Mappings'),
     nestedOutputs: options.nestedOutputs ?? (() => undefined),
+    stackOutputs: options.stackOutputs ?? (() => undefined),
     dependencies: new Map(),
     findings,
   };
@@ -91,6 +92,8 @@ export interface TemplateOptions {
   readonly bodyBytes?: number;
   /** Outputs of nested stacks by the logical id of their `AWS::CloudFormation::Stack` resource. */
   readonly nestedOutputs?: (logicalId: string) => ReadonlySet<string> | undefined;
+  /** Outputs of the app's other stacks by stack name, for `Fn::GetStackOutput`. */
+  readonly stackOutputs?: (stackName: string) => ReadonlySet<string> | undefined;
 }
 
 const LOGICAL_ID = /^[A-Za-z0-9]+$/;
@@ -381,12 +384,20 @@ export function validateAssembly(directory: string, specs = ResourceSpecs.load()
     delivery,
     bytes: statSync(join(directory, file)).size,
   });
-  const pending = artifacts
-    .filter((a) => a.type === 'aws:cloudformation:stack' && isObject(a.properties))
-    .map((a) => {
-      const properties = a.properties as JsonObject;
-      return load(String(properties.templateFile), properties.stackTemplateAssetObjectUrl ? 'url' : 'inline');
-    });
+  const stacks = Object.entries(isObject(manifest.artifacts) ? manifest.artifacts : {}).flatMap(([id, a]) =>
+    isObject(a) && a.type === 'aws:cloudformation:stack' && isObject(a.properties)
+      ? [{ id, properties: a.properties }]
+      : [],
+  );
+  const pending = stacks.map(({ properties }) =>
+    load(String(properties.templateFile), properties.stackTemplateAssetObjectUrl ? 'url' : 'inline'),
+  );
+  const outputsByStack = new Map(
+    stacks.map(({ id, properties }, i) => [
+      typeof properties.stackName === 'string' ? properties.stackName : id,
+      new Set(Object.keys(isObject(pending[i]!.template.Outputs) ? pending[i]!.template.Outputs : {})),
+    ]),
+  );
   const findings: Finding[] = [];
   const templates: TemplateReport[] = [];
   const done = new Set<string>();
@@ -413,6 +424,7 @@ export function validateAssembly(directory: string, specs = ResourceSpecs.load()
         specs,
         delivery: current.delivery,
         bodyBytes: current.bytes,
+        stackOutputs: (name) => outputsByStack.get(name),
         nestedOutputs: (id) => {
           const child = nested.get(id);
           return child

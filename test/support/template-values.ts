@@ -71,6 +71,8 @@ export interface Scope {
   readonly mappings: Readonly<Record<string, unknown>>;
   /** The outputs of the nested stack behind an `AWS::CloudFormation::Stack` resource, when its template is known. */
   readonly nestedOutputs: (logicalId: string) => ReadonlySet<string> | undefined;
+  /** The outputs of another stack of the app, by stack name, for `Fn::GetStackOutput`. */
+  readonly stackOutputs: (stackName: string) => ReadonlySet<string> | undefined;
   /** Resource → the resources it references (Ref, GetAtt, Sub) or DependsOn: for the cycle check. */
   readonly dependencies: Map<string, Set<string>>;
   findings: Finding[];
@@ -461,6 +463,9 @@ function evaluate(scope: Scope, fn: string, arg: unknown, path: string, expected
       }
       return 'checked';
     }
+    case 'Fn::GetStackOutput':
+      evaluateGetStackOutput(scope, arg, at);
+      return 'string';
     case 'Fn::Length':
       walk(scope, arg, at);
       return 'number';
@@ -485,6 +490,30 @@ function evaluate(scope: Scope, fn: string, arg: unknown, path: string, expected
       );
       return 'any';
   }
+}
+
+const GET_STACK_OUTPUT: SpecShape = {
+  name: 'Fn::GetStackOutput',
+  properties: {
+    StackName: { type: STRING, required: true },
+    OutputName: { type: STRING, required: true },
+    Region: { type: STRING },
+    RoleArn: { type: STRING },
+  },
+};
+
+/** Another stack's output (a weak cross-stack reference): it must exist when that stack is in the app. */
+function evaluateGetStackOutput(scope: Scope, arg: unknown, at: string): void {
+  if (!isObject(arg)) {
+    report(scope, at, 'intrinsic', `Fn::GetStackOutput takes {StackName, OutputName}, got ${describeValue(arg)}`);
+    return;
+  }
+  checkShape(scope, arg, GET_STACK_OUTPUT, at);
+  const { StackName: stack, OutputName: output } = arg;
+  if (typeof stack !== 'string' || typeof output !== 'string') return;
+  const outputs = scope.stackOutputs(stack);
+  if (outputs && !outputs.has(output))
+    report(scope, `${at}.OutputName`, 'ref', `stack "${stack}" has no output "${output}"`);
 }
 
 function evaluateFindInMap(scope: Scope, arg: unknown, at: string, expected: SpecType | undefined): Kind {

@@ -275,6 +275,21 @@ describe('intrinsic functions', () => {
     ]);
   });
 
+  it('checks Fn::GetStackOutput (a weak cross-stack reference) against the outputs of the other stack', () => {
+    const template = one(QUEUE, {
+      QueueName: {
+        'Fn::GetStackOutput': { StackName: 'Producer', OutputName: 'QueueName', Region: { Ref: 'AWS::Region' } },
+      },
+      KmsMasterKeyId: { 'Fn::GetStackOutput': { StackName: 'Producer', OutputName: 'KeyArn' } },
+      DelaySeconds: { 'Fn::GetStackOutput': { StackName: 'Producer' } },
+    });
+    const stackOutputs = (name: string) => (name === 'Producer' ? new Set(['QueueName']) : undefined);
+    expect(checkTemplate(template, { stackOutputs }).map((f) => [f.rule, f.path])).toEqual([
+      ['ref', 'Resources.It.Properties.KmsMasterKeyId.Fn::GetStackOutput.OutputName'],
+      ['required', 'Resources.It.Properties.DelaySeconds.Fn::GetStackOutput.OutputName'],
+    ]);
+  });
+
   it('fails on Fn::ImportValue of an export named after a resource', () => {
     const template = one(
       QUEUE,
