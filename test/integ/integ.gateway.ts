@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { ExpectedResult, IntegTest, type IApiCall } from '@aws-cdk/integ-tests-alpha';
-import { App, Aspects, Duration, RemovalPolicies, Stack } from 'aws-cdk-lib';
+import { App, Aspects, Duration, RemovalPolicies, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -56,7 +56,10 @@ const signer = new nodejs.NodejsFunction(assertions, 'GitHubSigner', {
   runtime: lambda.Runtime.NODEJS_24_X,
   architecture: lambda.Architecture.ARM_64,
   timeout: Duration.seconds(10),
-  logGroup: new logs.LogGroup(assertions, 'GitHubSignerLogs', { retention: logs.RetentionDays.ONE_DAY }),
+  logGroup: new logs.LogGroup(assertions, 'GitHubSignerLogs', {
+    retention: logs.RetentionDays.ONE_DAY,
+    removalPolicy: RemovalPolicy.DESTROY,
+  }),
   bundling: {
     format: nodejs.OutputFormat.ESM,
     mainFields: ['module', 'main'],
