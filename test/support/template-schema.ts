@@ -17,6 +17,7 @@ import {
   type Finding,
   isObject,
   type JsonObject,
+  referencesResource,
   report,
   type Scope,
   walk,
@@ -252,7 +253,11 @@ function checkOutputs(scope: Scope, outputs: Readonly<Record<string, JsonObject>
     if (output.Export !== undefined) {
       if (!isObject(output.Export) || output.Export.Name === undefined)
         report(scope, `${path}.Export.Name`, 'required', `the export of output "${name}" has no Name`);
-      else checkValue(scope, output.Export.Name, STRING, `${path}.Export.Name`);
+      else {
+        checkValue(scope, output.Export.Name, STRING, `${path}.Export.Name`);
+        if (referencesResource(scope, output.Export.Name))
+          report(scope, `${path}.Export.Name`, 'intrinsic', 'an export name cannot use a Ref or GetAtt of a resource');
+      }
     }
     if (
       output.Condition !== undefined &&

@@ -359,7 +359,8 @@ function checkSubstitutions(scope: Scope, text: string, variables: ReadonlySet<s
   }
 }
 
-function referencesResource(scope: Scope, value: unknown): boolean {
+/** Whether a value names a resource (Ref, Fn::GetAtt, `${…}`), which export names and Fn::ImportValue may not. */
+export function referencesResource(scope: Scope, value: unknown): boolean {
   const probe: Scope = { ...scope, findings: [], resource: '\u0000probe', dependencies: new Map() };
   walk(probe, value, '');
   return (probe.dependencies.get('\u0000probe')?.size ?? 0) > 0;

@@ -290,19 +290,20 @@ describe('intrinsic functions', () => {
     ]);
   });
 
-  it('fails on Fn::ImportValue of an export named after a resource', () => {
-    const template = one(
-      QUEUE,
-      { QueueName: { 'Fn::ImportValue': { 'Fn::Sub': '${Other}-name' } } },
-      {
-        Resources: {
-          It: { Type: QUEUE, Properties: { QueueName: { 'Fn::ImportValue': { 'Fn::Sub': '${Other}-name' } } } },
-          Other: { Type: QUEUE },
-        },
+  it('fails on an export name or Fn::ImportValue that names a resource', () => {
+    const template = {
+      Resources: {
+        It: { Type: QUEUE, Properties: { QueueName: { 'Fn::ImportValue': { 'Fn::Sub': '${Other}-name' } } } },
+        Other: { Type: QUEUE },
       },
-    );
+      Outputs: {
+        ByStack: { Value: 'x', Export: { Name: { 'Fn::Sub': '${AWS::StackName}-x' } } },
+        ByResource: { Value: 'x', Export: { Name: { 'Fn::Join': ['-', [{ Ref: 'Other' }, 'x']] } } },
+      },
+    };
     expect(checkTemplate(template).map((f) => [f.rule, f.path])).toEqual([
       ['intrinsic', 'Resources.It.Properties.QueueName.Fn::ImportValue'],
+      ['intrinsic', 'Outputs.ByResource.Export.Name'],
     ]);
   });
 });
