@@ -3,7 +3,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', 'test/.tmp/', '**/*.d.ts'] },
+  {
+    ignores: [
+      'node_modules/',
+      'cdk.out/',
+      'coverage/',
+      'test/.tmp/',
+      '**/*.d.ts',
+      '**/*.snapshot/',
+      'test/integ/cdk-integ.out.*/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
