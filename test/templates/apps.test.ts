@@ -101,10 +101,13 @@ describe('the check fails on a broken property of the real templates', () => {
       'REGIONAL',
     ]);
     (stack.gateway.ingestFunction.node.defaultChild as CfnResource).addPropertyOverride('TracingConfig.Mode', 'On');
-    // Whatever the webhook stacks hold, their first resource.
+    // Whatever the webhook stacks hold, their first resource with a schema (custom resources take any property).
     const nested = stack.node
       .findAll()
-      .find((c): c is CfnResource => CfnResource.isCfnResource(c) && Stack.of(c).nested)!;
+      .find(
+        (c): c is CfnResource =>
+          CfnResource.isCfnResource(c) && Stack.of(c).nested && c.cfnResourceType.startsWith('AWS::'),
+      )!;
     nested.addPropertyOverride('NoSuchProperty', true);
     const result = validateAssembly(app.synth().directory, specs);
     expect(
