@@ -131,6 +131,8 @@ export async function runLocalGateway(options: LocalGatewayOptions): Promise<voi
         deadLetterQueueUrl: local.queues.get(model.logicalIds.deadLetterQueue)!.url,
         payloadBucket: settings.payloadBucket,
         historyRetentionDays: settings.historyRetentionDays,
+        dedupRetentionDays: settings.dedupRetentionDays,
+        ingestTimeoutSeconds: settings.ingestTimeoutSeconds,
         historyBodyLimit: settings.historyBodyLimit,
         secretSources: Object.assign({}, ...model.config.webhooks.map((w) => secrets.sources(w))),
       };

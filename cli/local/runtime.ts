@@ -5,6 +5,7 @@ import { DynamoDbHistoryStore } from '../../lambdas/adapters/dynamodb-history';
 import { DynamoDbRateWindows } from '../../lambdas/adapters/dynamodb-rate-windows';
 import { DynamoDbWaiterStore } from '../../lambdas/adapters/dynamodb-waiters';
 import { FilesystemPayloadStore } from '../../lambdas/adapters/fs-payloads';
+import { DEFAULT_SETTINGS } from '../../lambdas/adapters/settings';
 import {
   systemClock,
   type ConfigStore,
@@ -72,6 +73,8 @@ export function localRuntime(options: RuntimeOptions) {
     telemetry: ingestTelemetry(warn, options.verbose),
     settings: {
       historyRetentionDays: gateway.historyRetentionDays,
+      dedupRetentionDays: gateway.dedupRetentionDays ?? DEFAULT_SETTINGS.dedupRetentionDays,
+      ingestTimeoutSeconds: gateway.ingestTimeoutSeconds ?? DEFAULT_SETTINGS.ingestTimeoutSeconds,
       historyBodyLimit: gateway.historyBodyLimit,
       maxBodySize: LIMITS.defaultMaxBodySize,
     },
@@ -87,8 +90,9 @@ export function localRuntime(options: RuntimeOptions) {
           payloads,
           history: {
             async markEnqueued(key, executionArn) {
-              await history.markEnqueued(key, executionArn);
+              const mark = await history.markEnqueued(key, executionArn);
               options.onWaiterResumed(key, executionArn);
+              return mark;
             },
           },
           telemetry,
@@ -100,13 +104,14 @@ export function localRuntime(options: RuntimeOptions) {
     starter: localStarter(options.workflows, options.onExecutionDone, warn),
     history: {
       async markEnqueued(key, executionArn) {
-        await history.markEnqueued(key, executionArn);
+        const mark = await history.markEnqueued(key, executionArn);
         const by = startedBy.get(executionArn);
         if (by === undefined) startedBy.set(executionArn, keyOf(key));
         else if (by !== keyOf(key)) options.onWaiterResumed(key, executionArn);
         await accepted
           .executionRecorded(key)
           .catch((error: unknown) => warn(`delivery not reported: ${String(error)}`));
+        return mark;
       },
     },
     telemetry,

@@ -55,8 +55,14 @@ export interface HmacVerifierConfig extends SchemeBase {
   readonly signedContent: string;
   /** Header carrying the timestamp that is signed; required when signedContent uses `{timestamp}`. */
   readonly timestampHeader?: string;
-  /** Header carrying the delivery id; required when signedContent uses `{id}`. */
+  /** Header carrying the delivery id; required when signedContent uses `{id}`, which makes it the dedup key. */
   readonly idHeader?: string;
+  /**
+   * The idHeader is not signed: keep it as the delivery's label only (history, lines, workflow input)
+   * and dedup on a hash of the signed bytes. Required when idHeader is set and signedContent has no `{id}`.
+   * @default false
+   */
+  readonly idHeaderIsLabel?: boolean;
   /** Accepted clock difference, both directions, when timestampHeader is set. @default 300 */
   readonly toleranceSeconds?: number;
 }

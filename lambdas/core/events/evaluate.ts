@@ -51,7 +51,7 @@ export function evaluate(
 
   const headers = request.headers.toRecord();
   const { query } = request;
-  const event = transformEvent(compiled, { input: body.input, headers, query, deliveryId });
+  const event = transformEvent(compiled, { input: body.input, headers, query, dedupKey: deliveryId });
   const input = body.input;
   switch (event.status) {
     case 'filtered':

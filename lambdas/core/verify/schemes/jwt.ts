@@ -9,7 +9,7 @@ import {
   type JWTVerifyOptions,
 } from 'jose';
 import type { JwtAlgorithm, JwtVerifierConfig } from '../../config/verifier';
-import { activeSecrets, fallbackDeliveryId, isRejection, publicKeyOf, reject, verified } from '../common';
+import { activeSecrets, hashedKey, isRejection, publicKeyOf, reject, signedBytesKey, signedId, verified } from '../common';
 import type { RejectReason, RejectedRequest, Scheme, VerifyContext } from '../types';
 import { assertValid, headerNameProblem } from './config-error';
 
@@ -201,9 +201,9 @@ export const jwt: Scheme<JwtVerifierConfig> = {
       return reject(SCHEME, 'token_not_yet_valid', `iat is ${payload.iat}, in the future`);
     }
     const jti = typeof payload.jti === 'string' && payload.jti !== '' ? payload.jti : undefined;
+    // The token signs its jti; the body is not signed, so without a jti the key is the body's hash.
     return verified(SCHEME, {
-      deliveryId: jti ?? fallbackDeliveryId('', ctx.request.body),
-      deliveryIdSource: jti !== undefined ? 'provider' : 'fallback',
+      ...(jti !== undefined ? signedId(jti) : hashedKey(signedBytesKey('', ctx.request.body), 'body-hash')),
       ...(payload.iat !== undefined ? { timestamp: new Date(payload.iat * 1000) } : {}),
     });
   },
