@@ -35,7 +35,8 @@ export interface LocalGatewayOptions {
   readonly signal: AbortSignal;
   readonly report: Report;
   readonly onExecutionDone: (execution: LocalExecution) => void;
-  readonly onWaiterResumed: (historyKey: HistoryKey, executionArn: string) => void;
+  /** A delivery (its history key and label) resumed an execution waiting in a waitForWebhook state. */
+  readonly onWaiterResumed: (historyKey: HistoryKey, executionArn: string, deliveryId: string) => void;
   readonly log: (text: string) => void;
   /** Progress while starting (`Synthesizing …`). */
   readonly progress: (text: string) => void;
@@ -156,7 +157,8 @@ export async function runLocalGateway(options: LocalGatewayOptions): Promise<voi
       });
       firstIngest ??= runtime.ingest;
       runtime.loop.start();
-      loops.push(runtime.loop);
+      runtime.sweeps.start();
+      loops.push(runtime.loop, runtime.sweeps);
       for (const webhook of model.config.webhooks) {
         ingestByWebhook.set(webhook.name, runtime.ingest);
         if (runtime.waiters) waitersByWebhook.set(webhook.name, runtime.waiters);
