@@ -140,7 +140,12 @@ export class DedupTable {
           UpdateExpression: 'SET #status = :failed, #reason = :reason',
           ConditionExpression: '#attempt = :attempt AND #status <> :enqueued',
           ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason', '#attempt': 'attempt' },
-          ExpressionAttributeValues: marshall({ ':failed': 'failed', ':enqueued': 'enqueued', ':reason': reason, ':attempt': ref.attempt }),
+          ExpressionAttributeValues: marshall({
+            ':failed': 'failed',
+            ':enqueued': 'enqueued',
+            ':reason': reason,
+            ':attempt': ref.attempt,
+          }),
         }),
       ),
     );
@@ -174,7 +179,11 @@ export class DedupTable {
           Key: marshall(HISTORY_ITEMS.marker(ref.webhook, ref.idempotencyKey)),
           UpdateExpression: 'SET #status = :status REMOVE #shard',
           ConditionExpression: '#attempt = :attempt',
-          ExpressionAttributeNames: { '#status': 'status', '#attempt': 'attempt', '#shard': HISTORY_PENDING_INDEX.partitionKey },
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#attempt': 'attempt',
+            '#shard': HISTORY_PENDING_INDEX.partitionKey,
+          },
           ExpressionAttributeValues: marshall({ ':status': status, ':attempt': ref.attempt }),
         }),
       ),
@@ -201,7 +210,10 @@ export class DedupTable {
    * attempt); false when the condition failed.
    */
   private async conditionalPut(item: Record<string, AttributeValue>, now: number, takeOver?: string): Promise<boolean> {
-    const condition = takeOver === undefined ? RETRYABLE_CONDITION : `${RETRYABLE_CONDITION} OR (#status = :pending AND #attempt = :seen)`;
+    const condition =
+      takeOver === undefined
+        ? RETRYABLE_CONDITION
+        : `${RETRYABLE_CONDITION} OR (#status = :pending AND #attempt = :seen)`;
     try {
       await this.client.send(
         new PutItemCommand({
@@ -286,7 +298,10 @@ export class DynamoDbPendingSweep implements PendingSweep {
           TableName: this.tableName,
           IndexName: HISTORY_PENDING_INDEX.name,
           KeyConditionExpression: '#shard = :shard AND #lease < :before',
-          ExpressionAttributeNames: { '#shard': HISTORY_PENDING_INDEX.partitionKey, '#lease': HISTORY_PENDING_INDEX.sortKey },
+          ExpressionAttributeNames: {
+            '#shard': HISTORY_PENDING_INDEX.partitionKey,
+            '#lease': HISTORY_PENDING_INDEX.sortKey,
+          },
           ExpressionAttributeValues: { ':shard': { S: shard }, ':before': { N: String(before) } },
           ExclusiveStartKey: startKey,
         }),
@@ -320,7 +335,11 @@ export class DynamoDbPendingSweep implements PendingSweep {
   }
 
   /** The marker, if still pending under the same attempt, takes the outcome and leaves the index. */
-  private async settleMarker(key: HistoryKey, attempt: string, status: Exclude<SweepOutcome, 'skipped'>): Promise<boolean> {
+  private async settleMarker(
+    key: HistoryKey,
+    attempt: string,
+    status: Exclude<SweepOutcome, 'skipped'>,
+  ): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -328,7 +347,11 @@ export class DynamoDbPendingSweep implements PendingSweep {
           Key: marshall(key),
           UpdateExpression: 'SET #status = :status REMOVE #shard',
           ConditionExpression: '#status = :pending AND #attempt = :attempt',
-          ExpressionAttributeNames: { '#status': 'status', '#attempt': 'attempt', '#shard': HISTORY_PENDING_INDEX.partitionKey },
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#attempt': 'attempt',
+            '#shard': HISTORY_PENDING_INDEX.partitionKey,
+          },
           ExpressionAttributeValues: marshall({ ':status': status, ':pending': 'pending', ':attempt': attempt }),
         }),
       );

@@ -125,7 +125,6 @@ export class DynamoDbHistoryStore implements HistoryStore {
     );
     return Number(result.Attributes?.replays?.N ?? '0');
   }
-
 }
 
 function toItem(key: HistoryKey, record: DeliveryRecord): Record<string, AttributeValue> {

@@ -32,7 +32,11 @@ export interface SecretStore {
 /** One ingest attempt's claim on a delivery: its history item and its dedup marker. */
 export interface DeliveryClaim {
   /** The history item, with its `attempt`, `leaseUntil` and history TTL (`expiresAt`). */
-  readonly record: DeliveryRecord & { readonly idempotencyKey: string; readonly attempt: string; readonly leaseUntil: number };
+  readonly record: DeliveryRecord & {
+    readonly idempotencyKey: string;
+    readonly attempt: string;
+    readonly leaseUntil: number;
+  };
   /** `pending` when messages are to be sent, `settled` when the delivery needs none (filtered, …). */
   readonly markerStatus: 'pending' | 'settled';
   /** The marker's TTL (epoch seconds): at least the history's, so replay protection outlives bodies. */

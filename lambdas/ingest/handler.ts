@@ -178,7 +178,9 @@ export function createIngestHandler(deps: IngestDeps) {
         if (!decision.allowed) {
           metrics.count(METRICS.rateWindowExceeded);
           const detail = `a rate window is full for ${decision.retryAfterSeconds} s`;
-          return await afterSideWork(await reject(429, 'rate_window_exceeded', detail, config, decision.retryAfterSeconds));
+          return await afterSideWork(
+            await reject(429, 'rate_window_exceeded', detail, config, decision.retryAfterSeconds),
+          );
         }
       }
       // A scheme that authenticates a canonical form of the body (Twilio's parameter set) gives CEL that form.

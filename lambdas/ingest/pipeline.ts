@@ -101,7 +101,11 @@ const HISTORY_INLINE_CEILING = 256 * 1024; // a DynamoDB item holds 400 KB in al
 
 /** What one delivery will write and send, decided before any I/O. */
 interface Plan {
-  readonly record: DeliveryRecord & { readonly idempotencyKey: string; readonly attempt: string; readonly leaseUntil: number };
+  readonly record: DeliveryRecord & {
+    readonly idempotencyKey: string;
+    readonly attempt: string;
+    readonly leaseUntil: number;
+  };
   readonly entries: readonly QueueEntry[];
   readonly status: EventResult['status'];
 }
@@ -136,7 +140,9 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
     return { deliveryId: record.deliveryId!, status: 'duplicate', record };
   }
   if (failedWrite) {
-    await deps.history.markFailed(ref, 'payload_store_failed').catch((e: unknown) => warn(deps, 'history not updated', e));
+    await deps.history
+      .markFailed(ref, 'payload_store_failed')
+      .catch((e: unknown) => warn(deps, 'history not updated', e));
     throw new DependencyError('payloads', { cause: failedWrite.reason });
   }
 

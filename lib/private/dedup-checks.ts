@@ -6,7 +6,9 @@ import { DEFAULTS } from './defaults';
 /** The dedup retention: as set, else 90 days or the history retention when that is longer. */
 export function dedupRetentionOf(dedupRetention: Duration | undefined, historyRetention: Duration): Duration {
   if (dedupRetention !== undefined) return dedupRetention;
-  return historyRetention.toSeconds() > DEFAULTS.dedupRetention.toSeconds() ? historyRetention : DEFAULTS.dedupRetention;
+  return historyRetention.toSeconds() > DEFAULTS.dedupRetention.toSeconds()
+    ? historyRetention
+    : DEFAULTS.dedupRetention;
 }
 
 /** Gateway-level problems: markers must outlive the bodies, or a copy of a listed delivery is new again. */

@@ -48,7 +48,11 @@ function record(overrides: Partial<DeliveryRecord> = {}): DeliveryClaim['record'
 }
 
 /** A claim at NOW + `afterSeconds`, by a new attempt. */
-function claimAt(afterSeconds: number, overrides: Partial<DeliveryRecord> = {}, markerStatus: 'pending' | 'settled' = 'pending') {
+function claimAt(
+  afterSeconds: number,
+  overrides: Partial<DeliveryRecord> = {},
+  markerStatus: 'pending' | 'settled' = 'pending',
+) {
   const received = NOW + afterSeconds * 1000;
   const r = record({ receivedAt: new Date(received).toISOString(), ...overrides });
   return { record: r, markerStatus, markerExpiresAt: Math.floor(received / 1000) + 90 * DAY };
@@ -166,7 +170,11 @@ describe('DynamoDbHistoryStore claim', () => {
     await local.dynamodb.send(
       new PutItemCommand({
         TableName: resources.historyTable,
-        Item: marshall({ ...HISTORY_ITEMS.delivery('github', 'old-1'), status: 'enqueued', expiresAt: NOW / 1000 + DAY }),
+        Item: marshall({
+          ...HISTORY_ITEMS.delivery('github', 'old-1'),
+          status: 'enqueued',
+          expiresAt: NOW / 1000 + DAY,
+        }),
       }),
     );
     expect(await store.claim(claimAt(5, { idempotencyKey: 'old-1' }))).toMatchObject({
@@ -191,9 +199,12 @@ describe('DynamoDbHistoryStore claim', () => {
     await local.dynamodb.send(
       new PutItemCommand({
         TableName: resources.historyTable,
-        Item: marshall({ ...loser.record, ...HISTORY_ITEMS.delivery('github', 'd-1'), webhook: undefined }, {
-          removeUndefinedValues: true,
-        }),
+        Item: marshall(
+          { ...loser.record, ...HISTORY_ITEMS.delivery('github', 'd-1'), webhook: undefined },
+          {
+            removeUndefinedValues: true,
+          },
+        ),
       }),
     );
     const winner = claimAt(1);
@@ -245,7 +256,10 @@ describe('DynamoDbPendingSweep', () => {
     await store.claim(leased);
 
     expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'dead' }, now)).toBe('failed');
-    expect(await stored('dead')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^ingest_interrupted/) });
+    expect(await stored('dead')).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/^ingest_interrupted/),
+    });
     expect(await marker('dead')).toMatchObject({ status: 'failed' });
     expect(await marker('dead')).not.toHaveProperty('pendingShard');
     expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'done' }, now)).toBe('queued');

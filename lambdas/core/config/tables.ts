@@ -36,7 +36,10 @@ export const CONFIG_ITEMS = {
 export const HISTORY_ITEMS = {
   delivery: (webhook: string, idempotencyKey: string) => ({ pk: webhook, sk: `d#${idempotencyKey}` }),
   marker: (webhook: string, idempotencyKey: string) => ({ pk: webhook, sk: `k#${idempotencyKey}` }),
-  rejection: (webhook: string, receivedAt: string, suffix: string) => ({ pk: webhook, sk: `r#${receivedAt}#${suffix}` }),
+  rejection: (webhook: string, receivedAt: string, suffix: string) => ({
+    pk: webhook,
+    sk: `r#${receivedAt}#${suffix}`,
+  }),
 } as const;
 
 /** The history key of a marker's delivery (same webhook and idempotency key). */

@@ -114,11 +114,7 @@ export function signedId(id: string): DeliveryIdentity {
  * No signed id: the dedup key is a hash (`signed-hash` when a signature covers what was hashed,
  * `body-hash` otherwise); the label is the provider's unsigned id when it sent one, else the key.
  */
-export function hashedKey(
-  key: string,
-  source: Exclude<DedupKeySource, 'signed-id'>,
-  label?: string,
-): DeliveryIdentity {
+export function hashedKey(key: string, source: Exclude<DedupKeySource, 'signed-id'>, label?: string): DeliveryIdentity {
   const shown = label?.trim() || undefined;
   return {
     deliveryId: shown ?? key,

@@ -1,7 +1,13 @@
 import type { GenericHandshakeConfig, VerifierConfig } from '../config/verifier';
 import { reject } from './common';
 import { schemeFor } from './registry';
-import { DEDUP_KEY_SOURCES, type HandshakeResponse, type Verdict, type VerifiedRequest, type VerifyContext } from './types';
+import {
+  DEDUP_KEY_SOURCES,
+  type HandshakeResponse,
+  type Verdict,
+  type VerifiedRequest,
+  type VerifyContext,
+} from './types';
 
 export * from './types';
 export { REJECT_REASONS } from './types';

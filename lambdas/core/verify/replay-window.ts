@@ -40,14 +40,22 @@ export function replayBounds(config: VerifierConfig): ReplayBound[] {
     case 'hmac':
       return config.timestampHeader === undefined
         ? [{ scheme: 'hmac', option: 'tolerance' }]
-        : [{ scheme: 'hmac', option: 'tolerance', toleranceSeconds: config.toleranceSeconds ?? DEFAULT_TOLERANCES.hmac! }];
+        : [
+            {
+              scheme: 'hmac',
+              option: 'tolerance',
+              toleranceSeconds: config.toleranceSeconds ?? DEFAULT_TOLERANCES.hmac!,
+            },
+          ];
     case 'jwt':
       return [{ scheme: 'jwt', option: 'clockSkew', toleranceSeconds: config.clockSkewSeconds ?? 30 }];
     default: {
       if (!isPreset(config)) return [{ scheme: config.type, option: 'tolerance' }];
       const fallback = DEFAULT_TOLERANCES[config.type];
       const tolerance = fallback === undefined ? undefined : (config.toleranceSeconds ?? fallback);
-      return [{ scheme: config.type, option: 'tolerance', ...(tolerance !== undefined && { toleranceSeconds: tolerance }) }];
+      return [
+        { scheme: config.type, option: 'tolerance', ...(tolerance !== undefined && { toleranceSeconds: tolerance }) },
+      ];
     }
   }
 }

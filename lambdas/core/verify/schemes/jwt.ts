@@ -9,7 +9,16 @@ import {
   type JWTVerifyOptions,
 } from 'jose';
 import type { JwtAlgorithm, JwtVerifierConfig } from '../../config/verifier';
-import { activeSecrets, hashedKey, isRejection, publicKeyOf, reject, signedBytesKey, signedId, verified } from '../common';
+import {
+  activeSecrets,
+  hashedKey,
+  isRejection,
+  publicKeyOf,
+  reject,
+  signedBytesKey,
+  signedId,
+  verified,
+} from '../common';
 import type { RejectReason, RejectedRequest, Scheme, VerifyContext } from '../types';
 import { assertValid, headerNameProblem } from './config-error';
 

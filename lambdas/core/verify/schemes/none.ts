@@ -4,7 +4,6 @@ import type { Scheme } from '../types';
 
 /** `none`: accepts every request. Only ever used when a webhook names it explicitly. */
 export const none: Scheme<NoneVerifierConfig> = {
-  verify: (_config, ctx) =>
-    verified('none', hashedKey(signedBytesKey('', ctx.request.body), 'body-hash')),
+  verify: (_config, ctx) => verified('none', hashedKey(signedBytesKey('', ctx.request.body), 'body-hash')),
   sensitiveHeaders: () => [],
 };
