@@ -32,7 +32,7 @@ const routes = compileRoutes([
   { id: 'intents', eventKeyPattern: 'stripe:payment_intent.*', target },
   { id: 'github', eventKeyPattern: 'github:*', target },
 ] satisfies RouteConfig[]);
-const transformed = transformEvent(webhook, { input: stripeEvent, headers: {}, query: {}, deliveryId: stripeEvent.id });
+const transformed = transformEvent(webhook, { input: stripeEvent, headers: {}, query: {}, dedupKey: stripeEvent.id });
 if (transformed.status !== 'transformed') throw new Error(`bench setup: ${JSON.stringify(transformed)}`);
 const routable = { ...transformed, webhook: 'stripe', headers: {}, query: {} };
 
@@ -47,7 +47,7 @@ export const benchmarks: Benchmark[] = [
   { name: "evaluate '^(a+)+$' on 30 a's and a ! (RE2)", fn: () => redos.evaluate(redosInput) },
   {
     name: 'transformEvent (filter, key, scope, staticPayload)',
-    fn: () => transformEvent(webhook, { input: stripeEvent, headers: {}, query: {}, deliveryId: stripeEvent.id }),
+    fn: () => transformEvent(webhook, { input: stripeEvent, headers: {}, query: {}, dedupKey: stripeEvent.id }),
   },
   { name: 'matchRoutes (3 routes, 1 CEL filter)', fn: () => matchRoutes(routes, routable) },
 ];

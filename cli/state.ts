@@ -37,6 +37,9 @@ export interface LocalGatewayEntry {
   readonly deadLetterQueueUrl: string;
   readonly payloadBucket: string;
   readonly historyRetentionDays: number;
+  /** Absent in state files written before dedup markers existed. */
+  readonly dedupRetentionDays?: number;
+  readonly ingestTimeoutSeconds?: number;
   readonly historyBodyLimit: number;
   readonly secretSources: Readonly<Record<string, SecretSource>>;
 }

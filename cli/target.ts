@@ -24,6 +24,8 @@ export interface TargetGateway {
   readonly deadLetterQueueUrl: string;
   readonly payloadBucket: string;
   readonly historyRetentionDays: number;
+  readonly dedupRetentionDays: number;
+  readonly ingestTimeoutSeconds: number;
   readonly historyBodyLimit: number;
   /** Base URL that `webhooks/<name>` is appended to. */
   readonly baseUrl: string;
@@ -89,6 +91,8 @@ async function localTarget(stateDir: string): Promise<Target> {
     deadLetterQueueUrl: g.deadLetterQueueUrl,
     payloadBucket: g.payloadBucket,
     historyRetentionDays: g.historyRetentionDays,
+    dedupRetentionDays: g.dedupRetentionDays ?? DEFAULT_SETTINGS.dedupRetentionDays,
+    ingestTimeoutSeconds: g.ingestTimeoutSeconds ?? DEFAULT_SETTINGS.ingestTimeoutSeconds,
     historyBodyLimit: g.historyBodyLimit,
     baseUrl: `${state.url}/`,
   }));
@@ -143,6 +147,8 @@ async function deployedTarget(stackName: string, region: string | undefined): Pr
       deadLetterQueueUrl: o.deadLetterQueueUrl!,
       payloadBucket: o.payloadBucket!,
       historyRetentionDays: DEFAULT_SETTINGS.historyRetentionDays,
+      dedupRetentionDays: DEFAULT_SETTINGS.dedupRetentionDays,
+      ingestTimeoutSeconds: DEFAULT_SETTINGS.ingestTimeoutSeconds,
       historyBodyLimit: DEFAULT_SETTINGS.historyBodyLimit,
       baseUrl: o.apiUrl!.endsWith('/') ? o.apiUrl! : `${o.apiUrl}/`,
     });

@@ -31,8 +31,14 @@ export interface WebhookGatewayProps {
   readonly cloudWatchRole?: boolean;
   /** A secret shared by every webhook whose secret we would generate (GitHub, GitLab, hmac, apiKey, basicAuth) and that sets none. @default - one generated secret per webhook */
   readonly defaultSecret?: ISecret;
-  /** How long delivery history, dedup records and stored payloads are kept. @default Duration.days(30) */
+  /** How long delivery history (bodies, headers, statuses) and stored payloads are kept. @default Duration.days(30) */
   readonly historyRetention?: Duration;
+  /**
+   * How long a delivery's small dedup marker is kept: a copy sent within it is answered `duplicate`.
+   * At least historyRetention; every scheme's signed-timestamp window (2 × tolerance) must be shorter.
+   * @default - Duration.days(90), or historyRetention when that is longer
+   */
+  readonly dedupRetention?: Duration;
   /** What `cdk destroy` does with the tables, key, secrets, bucket and log groups. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
   /** Prefix of the created secrets' names; the ingest function may read `<prefix>/*`. @default `<stack name>/<construct id>` */

@@ -17,6 +17,7 @@ import { validateWaiter, type WaiterValidationInput } from '../lambdas/core/wait
 import { createApi } from './private/api';
 import { ConfigResource } from './private/config-resource';
 import { DEFAULTS, functionDefaults } from './private/defaults';
+import { dedupRetentionOf, replayWindowProblems, retentionProblems } from './private/dedup-checks';
 import { createEncryptionKey } from './private/encryption';
 import { createHandlers } from './private/handlers';
 import { gatewayMetric, Monitoring } from './private/monitoring';
@@ -53,6 +54,8 @@ export class WebhookGateway extends Construct {
   readonly authorizerFunction: nodejs.NodejsFunction;
   readonly dispatcherFunction: nodejs.NodejsFunction;
   readonly configWriterFunction: nodejs.NodejsFunction;
+  /** Runs every 5 minutes: fails deliveries whose ingest attempt ended before queuing them. */
+  readonly sweeperFunction: nodejs.NodejsFunction;
   readonly configTable: dynamodb.Table;
   readonly historyTable: dynamodb.Table;
   readonly queue: sqs.Queue;
@@ -73,6 +76,7 @@ export class WebhookGateway extends Construct {
   private readonly granted = new Set<ISecret>();
   private readonly config: ConfigResource;
   private waiters?: Waiters;
+  private readonly dedupRetention: Duration;
   private readonly waiterChecks: WaiterValidationInput[] = [];
 
   constructor(scope: Construct, id: string, props: WebhookGatewayProps = {}) {
@@ -90,6 +94,8 @@ export class WebhookGateway extends Construct {
     }
     const removalPolicy = props.removalPolicy ?? DEFAULTS.removalPolicy;
     const historyRetention = props.historyRetention ?? DEFAULTS.historyRetention;
+    const dedupRetention = (this.dedupRetention = dedupRetentionOf(props.dedupRetention, historyRetention));
+    this.errors.push(...retentionProblems(dedupRetention, historyRetention));
     const logRetention = props.logRetention ?? DEFAULTS.logRetention;
     this.gatewayName = gatewayName(this);
     this.secretPrefix = props.secretPrefix ?? defaultSecretPrefix(this);
@@ -108,6 +114,7 @@ export class WebhookGateway extends Construct {
       removalPolicy,
       logRetention,
       historyRetention,
+      dedupRetention,
       gatewayName: this.gatewayName,
       secretPrefix: this.secretPrefix,
       configTable: this.configTable,
@@ -115,11 +122,12 @@ export class WebhookGateway extends Construct {
       queue: this.queue,
       payloadBucket: this.payloadBucket,
     });
-    const { ingest, authorizer, dispatcher, writer } = handlers;
+    const { ingest, authorizer, dispatcher, writer, sweeper } = handlers;
     this.ingestFunction = ingest.function;
     this.authorizerFunction = authorizer.function;
     this.dispatcherFunction = dispatcher.function;
     this.configWriterFunction = writer.function;
+    this.sweeperFunction = sweeper.function;
     if (props.defaultSecret) this.grantSecret(props.defaultSecret);
 
     const { api, accessLogs } = createApi(this, {
@@ -184,7 +192,7 @@ export class WebhookGateway extends Construct {
       secretPrefix: this.secretPrefix,
     });
     acknowledgeFindings({
-      handlers: [ingest, authorizer, dispatcher, writer],
+      handlers: [ingest, authorizer, dispatcher, writer, sweeper],
       ingest,
       writer,
       config: this.config,
@@ -235,7 +243,9 @@ export class WebhookGateway extends Construct {
 
     const expressions = checkWebhookExpressions(webhook.toConfig());
     this.errors.push(
-      ...[...webhook.problems, ...checked.errors].map((e) => `webhook "${name}": ${e}`),
+      ...[...webhook.problems, ...checked.errors, ...replayWindowProblems(source.verifier, this.dedupRetention)].map(
+        (e) => `webhook "${name}": ${e}`,
+      ),
       ...expressions.errors,
     );
     const warnings = [...checked.warnings.map((w) => `webhook "${name}": ${w}`), ...expressions.warnings];

@@ -79,8 +79,14 @@ export interface HmacSourceOptions extends SecretSourceOptions {
   readonly signedContent?: string;
   /** Header carrying the signed timestamp; required when signedContent uses `{timestamp}`. @default - none */
   readonly timestampHeader?: string;
-  /** Header carrying the delivery id; required when signedContent uses `{id}`. @default - none */
+  /** Header carrying the delivery id; required when signedContent uses `{id}`, which makes it the dedup key. @default - none */
   readonly idHeader?: string;
+  /**
+   * The idHeader is not signed: show it as the delivery's label (history, lines, workflow input) and
+   * dedup on a hash of the signed bytes. Required when idHeader is set and signedContent has no `{id}`.
+   * @default false
+   */
+  readonly idHeaderIsLabel?: boolean;
   /** Accepted clock difference when timestampHeader is set. @default Duration.minutes(5) */
   readonly tolerance?: Duration;
 }
@@ -199,6 +205,7 @@ export class WebhookSource {
         prefix: options.prefix,
         timestampHeader: options.timestampHeader,
         idHeader: options.idHeader,
+        idHeaderIsLabel: options.idHeaderIsLabel,
         toleranceSeconds: seconds(options.tolerance),
       }),
     }));

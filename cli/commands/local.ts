@@ -68,11 +68,11 @@ export async function localCommand(argv: readonly string[], ctx: CommandContext)
     progress: ctx.stderr.isTTY ? err : () => undefined,
     report: (line, details = {}) => (json ? out(jsonLine(line)) : out(humanLine(line, details, paintOut))),
     onExecutionDone,
-    onWaiterResumed: (key, arn) =>
+    onWaiterResumed: (key, arn, deliveryId) =>
       followUp(
         paintFollowUp(
           'cyan',
-          `    ↳ ${key.pk} ${key.sk.slice(2)} resumed ${executionLabel(arn)}:${arn.split(':').pop()!.slice(-12)} (waitForWebhook)`,
+          `    ↳ ${key.pk} ${deliveryId} resumed ${executionLabel(arn)}:${arn.split(':').pop()!.slice(-12)} (waitForWebhook)`,
         ),
       ),
     onReady: (ready) =>

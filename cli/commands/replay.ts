@@ -99,6 +99,8 @@ function replayDeps(target: Target, gateway: TargetGateway, warn: (text: string)
     telemetry: quiet,
     settings: {
       historyRetentionDays: gateway.historyRetentionDays,
+      dedupRetentionDays: gateway.dedupRetentionDays,
+      ingestTimeoutSeconds: gateway.ingestTimeoutSeconds,
       historyBodyLimit: gateway.historyBodyLimit,
       maxBodySize: LIMITS.defaultMaxBodySize,
     },

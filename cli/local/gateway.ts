@@ -35,7 +35,8 @@ export interface LocalGatewayOptions {
   readonly signal: AbortSignal;
   readonly report: Report;
   readonly onExecutionDone: (execution: LocalExecution) => void;
-  readonly onWaiterResumed: (historyKey: HistoryKey, executionArn: string) => void;
+  /** A delivery (its history key and label) resumed an execution waiting in a waitForWebhook state. */
+  readonly onWaiterResumed: (historyKey: HistoryKey, executionArn: string, deliveryId: string) => void;
   readonly log: (text: string) => void;
   /** Progress while starting (`Synthesizing …`). */
   readonly progress: (text: string) => void;
@@ -131,6 +132,8 @@ export async function runLocalGateway(options: LocalGatewayOptions): Promise<voi
         deadLetterQueueUrl: local.queues.get(model.logicalIds.deadLetterQueue)!.url,
         payloadBucket: settings.payloadBucket,
         historyRetentionDays: settings.historyRetentionDays,
+        dedupRetentionDays: settings.dedupRetentionDays,
+        ingestTimeoutSeconds: settings.ingestTimeoutSeconds,
         historyBodyLimit: settings.historyBodyLimit,
         secretSources: Object.assign({}, ...model.config.webhooks.map((w) => secrets.sources(w))),
       };
@@ -154,7 +157,8 @@ export async function runLocalGateway(options: LocalGatewayOptions): Promise<voi
       });
       firstIngest ??= runtime.ingest;
       runtime.loop.start();
-      loops.push(runtime.loop);
+      runtime.sweeps.start();
+      loops.push(runtime.loop, runtime.sweeps);
       for (const webhook of model.config.webhooks) {
         ingestByWebhook.set(webhook.name, runtime.ingest);
         if (runtime.waiters) waitersByWebhook.set(webhook.name, runtime.waiters);

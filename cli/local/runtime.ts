@@ -1,10 +1,13 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDbConfigStore } from '../../lambdas/adapters/dynamodb-config';
+import { DynamoDbPendingSweep } from '../../lambdas/adapters/dynamodb-dedup';
 import { DynamoDbHistoryStore } from '../../lambdas/adapters/dynamodb-history';
 import { DynamoDbRateWindows } from '../../lambdas/adapters/dynamodb-rate-windows';
 import { DynamoDbWaiterStore } from '../../lambdas/adapters/dynamodb-waiters';
 import { FilesystemPayloadStore } from '../../lambdas/adapters/fs-payloads';
+import { DEFAULT_SETTINGS } from '../../lambdas/adapters/settings';
 import {
   systemClock,
   type ConfigStore,
@@ -18,6 +21,7 @@ import { LIMITS, type HistoryKey } from '../../lambdas/core/config/messages';
 import type { WebhookConfig } from '../../lambdas/core/config/webhook';
 import { createDispatcher } from '../../lambdas/dispatcher/handler';
 import { createIngestHandler } from '../../lambdas/ingest/handler';
+import { createSweeper } from '../../lambdas/sweeper/handler';
 import {
   ExecutionAlreadyExistsError,
   UnknownStateMachineError,
@@ -28,6 +32,7 @@ import { LocalWaiters } from '../local-waiters';
 import type { LocalGatewayEntry } from '../state';
 import { AcceptedDeliveries, type Report } from './deliveries';
 import { DispatchLoop } from './dispatch-loop';
+import { SweepSchedule } from './sweep-schedule';
 import { dispatcherTelemetry, ingestTelemetry, requestTraces } from './telemetry';
 
 export interface RuntimeOptions {
@@ -45,8 +50,8 @@ export interface RuntimeOptions {
   readonly report: Report;
   /** An execution ended (for follow-up output: failures, tasks recorded without running). */
   readonly onExecutionDone: (execution: LocalExecution) => void;
-  /** A delivery resumed an execution waiting in a waitForWebhook state. */
-  readonly onWaiterResumed: (historyKey: HistoryKey, executionArn: string) => void;
+  /** A delivery (its history key and label) resumed an execution waiting in a waitForWebhook state. */
+  readonly onWaiterResumed: (historyKey: HistoryKey, executionArn: string, deliveryId: string) => void;
   readonly warn: (text: string) => void;
   readonly verbose: boolean;
 }
@@ -55,7 +60,8 @@ export interface RuntimeOptions {
  * One gateway's handlers on local backends: the ingest handler (createIngestHandler) on the
  * DynamoDB and SQS adapters against dynalite and local-aws-sqs, local secrets and a filesystem
  * payload store; the dispatcher (createDispatcher) in a polling loop, starting workflows in
- * aws-local-stepfunctions and resuming waitForWebhook states (LocalWaiters) on the local waiter table.
+ * aws-local-stepfunctions and resuming waitForWebhook states (LocalWaiters) on the local waiter table;
+ * the sweeper on a schedule (interrupted deliveries turn `failed`).
  */
 export function localRuntime(options: RuntimeOptions) {
   const { dynamodb, sqs, gateway, warn } = options;
@@ -72,6 +78,8 @@ export function localRuntime(options: RuntimeOptions) {
     telemetry: ingestTelemetry(warn, options.verbose),
     settings: {
       historyRetentionDays: gateway.historyRetentionDays,
+      dedupRetentionDays: gateway.dedupRetentionDays ?? DEFAULT_SETTINGS.dedupRetentionDays,
+      ingestTimeoutSeconds: gateway.ingestTimeoutSeconds ?? DEFAULT_SETTINGS.ingestTimeoutSeconds,
       historyBodyLimit: gateway.historyBodyLimit,
       maxBodySize: LIMITS.defaultMaxBodySize,
     },
@@ -87,12 +95,27 @@ export function localRuntime(options: RuntimeOptions) {
           payloads,
           history: {
             async markEnqueued(key, executionArn) {
-              await history.markEnqueued(key, executionArn);
-              options.onWaiterResumed(key, executionArn);
+              const mark = await history.markEnqueued(key, executionArn);
+              options.onWaiterResumed(key, executionArn, await labelOf(key));
+              return mark;
             },
           },
           telemetry,
         });
+  // The label the sender knows the delivery by (the history key holds the dedup key, a hash for many schemes).
+  const labelOf = async (key: HistoryKey): Promise<string> => {
+    const got = await dynamodb
+      .send(
+        new GetItemCommand({
+          TableName: gateway.historyTable,
+          Key: marshall(key),
+          ProjectionExpression: 'deliveryId',
+          ConsistentRead: true,
+        }),
+      )
+      .catch(() => undefined);
+    return got?.Item?.deliveryId?.S ?? key.sk.slice(2);
+  };
   // Which delivery started each execution: a markEnqueued for another delivery is a waiter resumed.
   const startedBy = new Map<string, string>();
   const keyOf = (key: HistoryKey) => `${key.pk}\u0000${key.sk}`;
@@ -100,13 +123,14 @@ export function localRuntime(options: RuntimeOptions) {
     starter: localStarter(options.workflows, options.onExecutionDone, warn),
     history: {
       async markEnqueued(key, executionArn) {
-        await history.markEnqueued(key, executionArn);
+        const mark = await history.markEnqueued(key, executionArn);
         const by = startedBy.get(executionArn);
         if (by === undefined) startedBy.set(executionArn, keyOf(key));
-        else if (by !== keyOf(key)) options.onWaiterResumed(key, executionArn);
+        else if (by !== keyOf(key)) options.onWaiterResumed(key, executionArn, await labelOf(key));
         await accepted
           .executionRecorded(key)
           .catch((error: unknown) => warn(`delivery not reported: ${String(error)}`));
+        return mark;
       },
     },
     telemetry,
@@ -121,7 +145,15 @@ export function localRuntime(options: RuntimeOptions) {
     onGiveUp: (record) => accepted.gaveUp(record, lastError(record.messageId)),
     onError: (error) => warn(`dispatcher poll failed: ${(error as Error).message ?? String(error)}`),
   });
-  return { ingest, loop, waiters };
+  const sweeper = createSweeper({
+    sweep: new DynamoDbPendingSweep(dynamodb, gateway.historyTable),
+    clock: systemClock,
+    telemetry: dispatcherTelemetry(warn, options.verbose).telemetry,
+  });
+  const sweeps = new SweepSchedule(sweeper, (error) =>
+    warn(`sweep failed: ${(error as Error).message ?? String(error)}`),
+  );
+  return { ingest, loop, waiters, sweeps };
 }
 
 /**

@@ -10,82 +10,37 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DeliveryRecord, HistoryKey } from '../core/config/messages';
 import { HISTORY_BY_DELIVERY_INDEX, HISTORY_ITEMS, TABLE_KEYS } from '../core/config/tables';
-import type { HistoryStore, PutDeliveryResult } from './ports';
+import { DedupTable } from './dynamodb-dedup';
+import type { AttemptRef, ClaimResult, DeliveryClaim, EnqueueMark, HistoryStore } from './ports';
 
 /**
- * The dedup write's condition, in named fragments (as Powertools' DynamoDB persistence layer does):
- * write when there is no record, when the earlier attempt never reached the queue (`pending`,
- * `failed`), or when the record outlived its TTL but DynamoDB has not removed it yet.
+ * History items in DynamoDB (lambdas/core/config/tables.ts); the dedup decision and markers are
+ * DedupTable's (dynamodb-dedup.ts).
  */
-const DEDUP_CONDITION = {
-  notExists: 'attribute_not_exists(#pk)',
-  retryable: '#status IN (:pending, :failed)',
-  expired: '#expiresAt < :now',
-} as const;
-
-/** History items in DynamoDB (lambdas/core/config/tables.ts). */
 export class DynamoDbHistoryStore implements HistoryStore {
+  private readonly dedup: DedupTable;
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
-  ) {}
-
-  async putDelivery(record: DeliveryRecord): Promise<PutDeliveryResult> {
-    const key = HISTORY_ITEMS.delivery(record.webhook, requireKey(record));
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem(key, record),
-          ConditionExpression: Object.values(DEDUP_CONDITION).join(' OR '),
-          ExpressionAttributeNames: {
-            '#pk': TABLE_KEYS.partitionKey,
-            '#status': 'status',
-            '#expiresAt': TABLE_KEYS.ttl,
-          },
-          ExpressionAttributeValues: {
-            ':pending': { S: 'pending' },
-            ':failed': { S: 'failed' },
-            ':now': { N: String(Math.floor(Date.parse(record.receivedAt) / 1000)) },
-          },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { written: true };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return error.Item ? { written: false, existing: fromItem(error.Item) } : { written: false };
-    }
+  ) {
+    this.dedup = new DedupTable(client, tableName);
   }
 
-  async markFailed(key: HistoryKey, reason: string): Promise<void> {
-    await this.ignoreMissing(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall(key),
-        UpdateExpression: 'SET #status = :failed, #reason = :reason',
-        ConditionExpression: 'attribute_exists(#pk) AND #status <> :enqueued',
-        ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason', '#pk': TABLE_KEYS.partitionKey },
-        ExpressionAttributeValues: {
-          ':failed': { S: 'failed' },
-          ':enqueued': { S: 'enqueued' },
-          ':reason': { S: reason },
-        },
-      }),
-    );
+  claim(claim: DeliveryClaim): Promise<ClaimResult> {
+    return this.dedup.claim(claim);
   }
 
-  async countDuplicate(key: HistoryKey): Promise<void> {
-    await this.ignoreMissing(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall(key),
-        UpdateExpression: 'ADD #duplicates :one',
-        ConditionExpression: 'attribute_exists(#pk)',
-        ExpressionAttributeNames: { '#duplicates': 'duplicates', '#pk': TABLE_KEYS.partitionKey },
-        ExpressionAttributeValues: { ':one': { N: '1' } },
-      }),
-    );
+  markQueued(ref: AttemptRef): Promise<void> {
+    return this.dedup.markQueued(ref);
+  }
+
+  markFailed(ref: AttemptRef, reason: string): Promise<void> {
+    return this.dedup.markFailed(ref, reason);
+  }
+
+  countDuplicate(key: HistoryKey): Promise<void> {
+    return this.dedup.countDuplicate(key);
   }
 
   async putRejection(record: DeliveryRecord): Promise<void> {
@@ -98,23 +53,30 @@ export class DynamoDbHistoryStore implements HistoryStore {
     );
   }
 
-  async markEnqueued(key: HistoryKey, executionArn: string): Promise<void> {
+  async markEnqueued(key: HistoryKey, executionArn: string): Promise<EnqueueMark> {
     // The condition keeps an expired, already removed record from coming back without its TTL.
-    await this.ignoreMissing(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall(key),
-        UpdateExpression: 'SET #status = :enqueued REMOVE #reason ADD #executions :arn',
-        ConditionExpression: 'attribute_exists(#pk)',
-        ExpressionAttributeNames: {
-          '#status': 'status',
-          '#reason': 'reason',
-          '#executions': 'executions',
-          '#pk': TABLE_KEYS.partitionKey,
-        },
-        ExpressionAttributeValues: { ':enqueued': { S: 'enqueued' }, ':arn': { SS: [executionArn] } },
-      }),
-    );
+    try {
+      const result = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(key),
+          UpdateExpression: 'SET #status = :enqueued REMOVE #reason ADD #executions :arn',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#reason': 'reason',
+            '#executions': 'executions',
+            '#pk': TABLE_KEYS.partitionKey,
+          },
+          ExpressionAttributeValues: { ':enqueued': { S: 'enqueued' }, ':arn': { SS: [executionArn] } },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      );
+      return result.Attributes?.executions?.SS?.includes(executionArn) ? 'present' : 'added';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 'missing';
+      throw error;
+    }
   }
 
   async getDelivery(webhook: string, deliveryId: string): Promise<DeliveryRecord | undefined> {
@@ -163,19 +125,6 @@ export class DynamoDbHistoryStore implements HistoryStore {
     );
     return Number(result.Attributes?.replays?.N ?? '0');
   }
-
-  private async ignoreMissing(command: UpdateItemCommand): Promise<void> {
-    try {
-      await this.client.send(command);
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
-}
-
-function requireKey(record: DeliveryRecord): string {
-  if (record.idempotencyKey === undefined) throw new TypeError('a delivery record needs its idempotencyKey');
-  return record.idempotencyKey;
 }
 
 function toItem(key: HistoryKey, record: DeliveryRecord): Record<string, AttributeValue> {

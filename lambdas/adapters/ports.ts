@@ -29,24 +29,77 @@ export interface SecretStore {
   get(location: SecretLocation, owner: { readonly webhook: string; readonly ref: string }): Promise<SecretMaterial>;
 }
 
-export type PutDeliveryResult =
-  | { readonly written: true }
-  /** A live record that is not `pending` or `failed` exists: this request is a duplicate. */
-  | { readonly written: false; readonly existing?: Partial<DeliveryRecord> };
+/** One ingest attempt's claim on a delivery: its history item and its dedup marker. */
+export interface DeliveryClaim {
+  /** The history item, with its `attempt`, `leaseUntil` and history TTL (`expiresAt`). */
+  readonly record: DeliveryRecord & {
+    readonly idempotencyKey: string;
+    readonly attempt: string;
+    readonly leaseUntil: number;
+  };
+  /** `pending` when messages are to be sent, `settled` when the delivery needs none (filtered, …). */
+  readonly markerStatus: 'pending' | 'settled';
+  /** The marker's TTL (epoch seconds): at least the history's, so replay protection outlives bodies. */
+  readonly markerExpiresAt: number;
+}
+
+export type ClaimResult =
+  /** This attempt holds the delivery: send its messages. */
+  | { readonly claimed: true; readonly warnings?: readonly string[] }
+  /** A live delivery with this key exists (pending within its lease, queued or settled): a duplicate. */
+  | { readonly claimed: false; readonly previousStatus?: string; readonly warnings?: readonly string[] };
+
+/** An ingest attempt's hold on a delivery: only the attempt that wrote the items may change them. */
+export interface AttemptRef {
+  readonly webhook: string;
+  readonly idempotencyKey: string;
+  readonly attempt: string;
+}
+
+/** What markEnqueued found: the ARN was new to the item, already recorded, or the item is gone. */
+export type EnqueueMark = 'added' | 'present' | 'missing';
 
 export interface HistoryStore {
-  /** The dedup write: creates the record unless a live, settled one exists. */
-  putDelivery(record: DeliveryRecord): Promise<PutDeliveryResult>;
-  /** A record whose enqueue or payload write failed becomes `failed` (retryable); an `enqueued` one is kept. */
-  markFailed(key: HistoryKey, reason: string): Promise<void>;
+  /**
+   * The dedup decision: writes the history item and the dedup marker (in parallel) unless a live
+   * delivery with the key exists. Retryable: no record, an expired one, a `failed` one, or a `pending`
+   * one whose lease ran out without its messages being queued. Concurrent copies: exactly one claims it.
+   */
+  claim(claim: DeliveryClaim): Promise<ClaimResult>;
+  /** The attempt's messages are on the queue: its marker is no longer retryable. */
+  markQueued(ref: AttemptRef): Promise<void>;
+  /** The attempt's enqueue or payload write failed: marker and item become `failed` (retryable); an `enqueued` item is kept. */
+  markFailed(ref: AttemptRef, reason: string): Promise<void>;
   countDuplicate(key: HistoryKey): Promise<void>;
   /** A sampled rejection (sort key `r#…`). */
   putRejection(record: DeliveryRecord): Promise<void>;
   /** The dispatcher started (or found) an execution: status `enqueued`, the ARN added. */
-  markEnqueued(key: HistoryKey, executionArn: string): Promise<void>;
+  markEnqueued(key: HistoryKey, executionArn: string): Promise<EnqueueMark>;
   getDelivery(webhook: string, deliveryId: string): Promise<DeliveryRecord | undefined>;
   /** Atomically counts one more replay of the delivery and returns the count. */
   nextReplayNumber(key: HistoryKey): Promise<number>;
+}
+
+/** A marker whose ingest attempt held it past its lease, as the sweeper finds it. */
+export interface StaleMarker {
+  readonly webhook: string;
+  readonly idempotencyKey: string;
+}
+
+/** What the sweeper did with one stale marker. */
+export type SweepOutcome = 'failed' | 'queued' | 'settled' | 'skipped';
+
+/** The sweeper's view of the history table. */
+export interface PendingSweep {
+  /** Markers still `pending` whose lease ended before `before` (epoch seconds), from every shard. */
+  stalePending(before: number): Promise<StaleMarker[]>;
+  /**
+   * Settles one: `queued` when its delivery was started meanwhile (its history item is `enqueued`),
+   * `settled` when the item says it needed no message, else marker and pending item `failed` (reason
+   * `ingest_interrupted`), so that a retry is handled as new. `skipped` when the marker is no longer
+   * pending or its lease is still running.
+   */
+  settle(marker: StaleMarker, now: number): Promise<SweepOutcome>;
 }
 
 export interface QueueEntry {

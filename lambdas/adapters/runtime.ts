@@ -38,6 +38,8 @@ export function awsIngestDeps(settings: Settings, telemetry: Telemetry, clients:
     telemetry,
     settings: {
       historyRetentionDays: settings.historyRetentionDays,
+      dedupRetentionDays: settings.dedupRetentionDays,
+      ingestTimeoutSeconds: settings.ingestTimeoutSeconds,
       historyBodyLimit: settings.historyBodyLimit,
       maxBodySize: LIMITS.defaultMaxBodySize,
     },
@@ -81,6 +83,7 @@ export async function replayDelivery(deps: IngestDeps, webhook: string, delivery
     body,
     input: parsed.input,
     deliveryId: original.deliveryId,
+    dedupKey: original.idempotencyKey,
     receivedAt: deps.clock.now(),
     replay: { of: original, n },
   });

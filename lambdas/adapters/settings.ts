@@ -7,8 +7,12 @@ export interface Settings {
   readonly queueUrl: string;
   readonly payloadBucket: string;
   readonly gatewayId: string;
-  /** Days a history item, and so its dedup record, lives. */
+  /** Days a history item (and its body) lives. */
   readonly historyRetentionDays: number;
+  /** Days a dedup marker lives; never less than the history. */
+  readonly dedupRetentionDays: number;
+  /** The ingest function's timeout: the lease of a pending claim. */
+  readonly ingestTimeoutSeconds: number;
   readonly configCacheSeconds: number;
   /** Largest raw body kept inline in a history item. */
   readonly historyBodyLimit: number;
@@ -17,6 +21,8 @@ export interface Settings {
 export const DEFAULT_SETTINGS = {
   gatewayId: 'default',
   historyRetentionDays: 30,
+  dedupRetentionDays: 90,
+  ingestTimeoutSeconds: 15,
   configCacheSeconds: 30,
   historyBodyLimit: 64 * 1024,
 } as const;
@@ -39,13 +45,19 @@ export function readSettings(
   for (const key of required) {
     if (text(key) === '') throw new MissingSettingError(`environment variable ${ENV[key]} is not set`);
   }
+  const historyRetentionDays = positive(env, 'historyRetentionDays', DEFAULT_SETTINGS.historyRetentionDays);
   return {
     configTable: text('configTable'),
     historyTable: text('historyTable'),
     queueUrl: text('queueUrl'),
     payloadBucket: text('payloadBucket'),
     gatewayId: text('gatewayId') || DEFAULT_SETTINGS.gatewayId,
-    historyRetentionDays: positive(env, 'historyRetentionDays', DEFAULT_SETTINGS.historyRetentionDays),
+    historyRetentionDays,
+    dedupRetentionDays: Math.max(
+      historyRetentionDays,
+      positive(env, 'dedupRetentionDays', Math.max(DEFAULT_SETTINGS.dedupRetentionDays, historyRetentionDays)),
+    ),
+    ingestTimeoutSeconds: positive(env, 'ingestTimeoutSeconds', DEFAULT_SETTINGS.ingestTimeoutSeconds),
     configCacheSeconds: positive(env, 'configCacheSeconds', DEFAULT_SETTINGS.configCacheSeconds, true),
     historyBodyLimit: positive(env, 'historyBodyLimit', DEFAULT_SETTINGS.historyBodyLimit, true),
   };

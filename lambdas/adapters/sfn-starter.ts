@@ -5,7 +5,10 @@ import type { StartedExecution, WorkflowStarter } from './ports';
 /**
  * StartExecution with the deterministic name. For a Standard workflow an execution of that name
  * that already exists (a redelivered message, a sender's retry) is the one this message started:
- * ExecutionAlreadyExists counts as done. Express workflows do not check names: at least once.
+ * ExecutionAlreadyExists counts as done. While that execution is still running, Step Functions
+ * answers a start with the same name and input with success and the same ARN instead, so
+ * `alreadyStarted` is false then too (the dispatcher tells the two apart by the ARN already
+ * recorded in the history item). Express workflows do not check names: at least once.
  */
 export class SfnWorkflowStarter implements WorkflowStarter {
   constructor(private readonly client: SFNClient) {}

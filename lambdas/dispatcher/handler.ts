@@ -2,7 +2,7 @@ import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 
 import { METRICS } from '../core/config/environment';
 import { executionName, type QueueMessage, type StartMessage, type WaitersMessage } from '../core/config/messages';
 import { claimantOf } from '../core/waiters/model';
-import type { HistoryStore, Telemetry, WaiterPorts, WorkflowStarter } from '../adapters/ports';
+import type { EnqueueMark, HistoryStore, Telemetry, WaiterPorts, WorkflowStarter } from '../adapters/ports';
 import { offerEvent } from '../waiter/resume';
 
 export interface DispatcherDeps {
@@ -116,7 +116,6 @@ async function start(deps: DispatcherDeps, message: StartMessage): Promise<void>
     metrics.count(METRICS.executionsFailed);
     throw error;
   }
-  if (!started.alreadyStarted) metrics.count(METRICS.executionsStarted);
   const fields = {
     webhook: message.webhook,
     deliveryId: message.input.deliveryId,
@@ -124,15 +123,20 @@ async function start(deps: DispatcherDeps, message: StartMessage): Promise<void>
     executionArn: started.executionArn,
     alreadyStarted: started.alreadyStarted,
   };
+  let mark: EnqueueMark | undefined;
   try {
-    await deps.history.markEnqueued(message.historyKey, started.executionArn);
+    mark = await deps.history.markEnqueued(message.historyKey, started.executionArn);
   } catch (error) {
     // A Standard start is idempotent by name, so retrying the message is safe; retrying an Express
     // start would run the workflow again, so its history update is given up instead.
     if (message.target.type === 'STANDARD') throw error;
     log.error('history not updated', { ...fields, error: describe(error) });
   }
-  log.info('execution started', fields);
+  // Counted once per execution: StartExecution of a Standard workflow whose execution of that name
+  // is still running (a redelivered message) succeeds with the same ARN instead of failing with
+  // ExecutionAlreadyExists; the ARN already in the history item tells that start apart.
+  if (!started.alreadyStarted && mark !== 'present') metrics.count(METRICS.executionsStarted);
+  log.info('execution started', { ...fields, ...(mark === 'present' && { alreadyStarted: true }) });
 }
 
 function describe(error: unknown): string {

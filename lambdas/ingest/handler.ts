@@ -6,7 +6,7 @@ import { normalizeIdempotencyKey } from '../core/config/messages';
 import { EMPTY_SECRET, InvalidSecretFormatError, type SecretMaterial } from '../core/config/secret';
 import type { WebhookConfig } from '../core/config/webhook';
 import { InboundRequest } from '../core/http/request';
-import { answerHandshake, verifyRequest, type VerifyContext } from '../core/verify';
+import { answerHandshake, authenticatedInput, verifyRequest, type VerifyContext } from '../core/verify';
 import type { LoadedWebhook } from '../adapters/ports';
 import { readEvent, signedUrl, type HttpExchange } from './event';
 import { DependencyError, describeError, processDelivery, redactHeaders, type IngestDeps } from './pipeline';
@@ -141,46 +141,61 @@ export function createIngestHandler(deps: IngestDeps) {
       return result;
     };
 
-    const handshake = answerHandshake(config.verifier, config.handshake, ctx);
-    if (handshake) {
-      log.info('handshake answered', { ...context, scheme: verdict.scheme });
-      return afterSideWork(handshakeAnswer(handshake));
-    }
-    const parsed = parseBody(request);
-    if (!parsed.ok) return afterSideWork(await reject(parsed.status, parsed.reason, parsed.detail, config));
-
-    if (config.rateWindows && config.rateWindows.length > 0) {
-      let decision;
-      try {
-        decision = await deps.rateWindows.hit(config.name, config.rateWindows, receivedAt);
-      } catch (error) {
-        return afterSideWork(unavailable('rate_windows', error));
-      }
-      if (!decision.allowed) {
-        metrics.count(METRICS.rateWindowExceeded);
-        const detail = `a rate window is full for ${decision.retryAfterSeconds} s`;
-        return afterSideWork(await reject(429, 'rate_window_exceeded', detail, config, decision.retryAfterSeconds));
-      }
-    }
+    const delivery = {
+      webhook: loaded,
+      headers: x.headers,
+      query: request.query,
+      body: x.body,
+      // A delivery id is a DynamoDB index key (at most 2 KB): an oversized one is hashed like a long idempotency key.
+      deliveryId: normalizeIdempotencyKey(verdict.deliveryId),
+      dedupKey: verdict.dedupKey,
+      receivedAt,
+      ...(x.sourceIp !== undefined && { sourceIp: x.sourceIp }),
+      ...(x.userAgent !== undefined && { userAgent: x.userAgent }),
+      ...(sideWork && { sideWork }),
+    };
+    const deliver = async (input: unknown, failure?: string) => {
+      const outcome = await processDelivery(deps, { ...delivery, input, ...(failure !== undefined && { failure }) });
+      return accepted(outcome.deliveryId, outcome.status, config.successResponse);
+    };
 
     try {
-      const outcome = await processDelivery(deps, {
-        webhook: loaded,
-        headers: x.headers,
-        query: request.query,
-        body: x.body,
-        input: parsed.input,
-        // A delivery id is a DynamoDB index key (at most 2 KB): an oversized one is hashed like a long idempotency key.
-        deliveryId: normalizeIdempotencyKey(verdict.deliveryId),
-        receivedAt,
-        ...(x.sourceIp !== undefined && { sourceIp: x.sourceIp }),
-        ...(x.userAgent !== undefined && { userAgent: x.userAgent }),
-        ...(sideWork && { sideWork }),
-      });
-      return accepted(outcome.deliveryId, outcome.status, config.successResponse);
+      const handshake = answerHandshake(config.verifier, config.handshake, ctx);
+      if (handshake) {
+        log.info('handshake answered', { ...context, scheme: verdict.scheme });
+        return await afterSideWork(handshakeAnswer(handshake));
+      }
+      const parsed = parseBody(request);
+      if (!parsed.ok) return await afterSideWork(await reject(parsed.status, parsed.reason, parsed.detail, config));
+
+      if (config.rateWindows && config.rateWindows.length > 0) {
+        let decision;
+        try {
+          decision = await deps.rateWindows.hit(config.name, config.rateWindows, receivedAt);
+        } catch (error) {
+          return await afterSideWork(unavailable('rate_windows', error));
+        }
+        if (!decision.allowed) {
+          metrics.count(METRICS.rateWindowExceeded);
+          const detail = `a rate window is full for ${decision.retryAfterSeconds} s`;
+          return await afterSideWork(
+            await reject(429, 'rate_window_exceeded', detail, config, decision.retryAfterSeconds),
+          );
+        }
+      }
+      // A scheme that authenticates a canonical form of the body (Twilio's parameter set) gives CEL that form.
+      return await deliver(authenticatedInput(config.verifier, ctx) ?? parsed.input);
     } catch (error) {
       if (error instanceof DependencyError) return afterSideWork(unavailable(error.dependency, error.cause));
-      throw error;
+      // Verified, then something unexpected (a bug, a body no code path expected): never a 5xx for an
+      // authentic request. It is recorded as transform_failed with its body, so that it can be replayed.
+      log.error('unexpected error after verification', { ...context, error: describeError(error) });
+      try {
+        return await deliver({}, `internal_error: ${describeError(error)}`);
+      } catch (again) {
+        if (again instanceof DependencyError) return afterSideWork(unavailable(again.dependency, again.cause));
+        throw again;
+      }
     }
   };
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { METRICS } from '../core/config/environment';
 import {
   LIMITS,
@@ -20,6 +20,7 @@ import { compileRoutes, compileWebhook, matchRoutes, transformEvent } from '../c
 import type { HttpHeaders } from '../core/http/headers';
 import { sensitiveHeaders } from '../core/verify';
 import type {
+  AttemptRef,
   Clock,
   ConfigStore,
   HistoryStore,
@@ -34,6 +35,10 @@ import type {
 
 export interface IngestSettings {
   readonly historyRetentionDays: number;
+  /** How long a delivery's dedup marker lives (at least the history): the replay protection. */
+  readonly dedupRetentionDays: number;
+  /** The ingest function's timeout: a pending claim older than this is an attempt that died. */
+  readonly ingestTimeoutSeconds: number;
   /** Largest raw body kept inline in a history item; larger ones go to the payload store. */
   readonly historyBodyLimit: number;
   /** A ceiling over every webhook's maxBodySize, checked before anything else. */
@@ -71,7 +76,12 @@ export interface Delivery {
   readonly body: Buffer;
   /** The parsed body: CEL's `input`. */
   readonly input: unknown;
+  /** The label: the provider's id as it shows it (an unsigned header too), else the dedup key. */
   readonly deliveryId: string;
+  /** The verifier's dedup key, from signed bytes only: the default idempotency key (ignored for a replay). */
+  readonly dedupKey: string;
+  /** An unexpected error met after verification: the delivery is recorded as transform_failed with its body. */
+  readonly failure?: string;
   readonly receivedAt: Date;
   readonly sourceIp?: string;
   readonly userAgent?: string;
@@ -89,14 +99,80 @@ export interface DeliveryOutcome {
 
 const HISTORY_INLINE_CEILING = 256 * 1024; // a DynamoDB item holds 400 KB in all
 
+/** What one delivery will write and send, decided before any I/O. */
+interface Plan {
+  readonly record: DeliveryRecord & {
+    readonly idempotencyKey: string;
+    readonly attempt: string;
+    readonly leaseUntil: number;
+  };
+  readonly entries: readonly QueueEntry[];
+  readonly status: EventResult['status'];
+}
+
 /**
- * CEL → route → dedup write (with any payload-store writes alongside) → queue send. At most two
- * sequential round trips; nothing is answered `accepted` before the queue took every message.
- * Throws DependencyError when a dependency fails.
+ * CEL → route → claim (history item and dedup marker, with any payload-store writes alongside) →
+ * queue send (with the marker marked queued alongside). Two sequential round trips; nothing is
+ * answered `accepted` before the queue took every message, and a copy of a delivery that is pending,
+ * queued or finished is answered `duplicate` and starts nothing. An unexpected error while building
+ * the event is recorded as transform_failed, body kept. Throws only DependencyError.
  */
 export async function processDelivery(deps: IngestDeps, delivery: Delivery): Promise<DeliveryOutcome> {
+  const writes: Promise<unknown>[] = [];
+  const plan = planDelivery(deps, delivery, writes);
+  const { record } = plan;
+  const ref: AttemptRef = { webhook: record.webhook, idempotencyKey: record.idempotencyKey, attempt: record.attempt };
+  const markerExpiresAt = Math.max(record.expiresAt, expiry(delivery.receivedAt, deps.settings.dedupRetentionDays));
+
+  // Round trip 1: the claim, with the payload-store writes and side work alongside.
+  const claim = deps.history.claim({
+    record,
+    markerStatus: plan.entries.length > 0 ? 'pending' : 'settled',
+    markerExpiresAt,
+  });
+  const [claimed, ...others] = await Promise.allSettled([claim, ...writes, delivery.sideWork]);
+  if (claimed.status === 'rejected') throw new DependencyError('history', { cause: claimed.reason });
+  for (const warning of claimed.value.warnings ?? []) deps.telemetry.log.warn(warning, { webhook: record.webhook });
+  const failedWrite = others.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (!claimed.value.claimed) {
+    deps.telemetry.metrics.count(METRICS.duplicate);
+    log(deps, record, 'duplicate', claimed.value.previousStatus);
+    return { deliveryId: record.deliveryId!, status: 'duplicate', record };
+  }
+  if (failedWrite) {
+    await deps.history
+      .markFailed(ref, 'payload_store_failed')
+      .catch((e: unknown) => warn(deps, 'history not updated', e));
+    throw new DependencyError('payloads', { cause: failedWrite.reason });
+  }
+
+  if (plan.entries.length === 0) {
+    const status = plan.status as keyof typeof STATUS_METRICS;
+    deps.telemetry.metrics.count(STATUS_METRICS[status]);
+    log(deps, record, status);
+    return { deliveryId: record.deliveryId!, status, record };
+  }
+
+  // Round trip 2: every route's message (and the waiters'), and the marker marked queued alongside;
+  // the 2xx waits for the send. A failed send turns the marker failed again before the 503.
+  const [sent, queued] = await Promise.allSettled([deps.queue.send(plan.entries), deps.history.markQueued(ref)]);
+  if (sent.status === 'rejected') {
+    await deps.history.markFailed(ref, 'enqueue_failed').catch((e: unknown) => warn(deps, 'history not updated', e));
+    throw new DependencyError('queue', { cause: sent.reason });
+  }
+  // The messages are queued; the sweeper settles the marker from the history once its lease is over.
+  if (queued.status === 'rejected') warn(deps, 'dedup marker not marked queued', queued.reason);
+  // Unrouted, only offered to waiters: still `unrouted` (the record turns `enqueued` once a waiter resumes).
+  const status = plan.status === 'pending' ? 'accepted' : 'unrouted';
+  deps.telemetry.metrics.count(status === 'accepted' ? METRICS.routed : METRICS.unrouted);
+  deps.telemetry.metrics.count(METRICS.enqueued, plan.entries.length);
+  log(deps, record, status);
+  return { deliveryId: record.deliveryId!, status, record };
+}
+
+/** The record and messages; never throws: an unexpected error becomes a transform_failed record. */
+function planDelivery(deps: IngestDeps, delivery: Delivery, writes: Promise<unknown>[]): Plan {
   const { config } = delivery.webhook;
-  const headers = redactHeaders(delivery.headers, config);
   const event = toEvent(delivery);
   const idempotencyKey = delivery.replay
     ? replayDeliveryId(normalizeIdempotencyKey(event.idempotencyKey), delivery.replay.n)
@@ -104,98 +180,93 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   const deliveryId = delivery.replay
     ? replayDeliveryId(delivery.replay.of.deliveryId!, delivery.replay.n)
     : delivery.deliveryId;
-  const historyKey = HISTORY_ITEMS.delivery(config.name, idempotencyKey);
-  const writes: Promise<unknown>[] = [];
-
   const bodySha256 = sha256Hex(delivery.body);
+  // First, so that the body is kept whatever happens next.
   const bodyRef = storedBodyRef(deps, delivery, { idempotencyKey, bodySha256 }, writes);
-  const record: DeliveryRecord = {
+  const receivedSeconds = delivery.receivedAt.getTime() / 1000;
+  const base = {
     webhook: config.name,
     deliveryId,
     idempotencyKey,
     receivedAt: delivery.receivedAt.toISOString(),
-    status: event.status,
-    ...(event.reason !== undefined && { reason: event.reason }),
-    ...(event.eventKey !== undefined && { eventKey: event.eventKey }),
-    ...(event.scope !== undefined && { scope: event.scope }),
-    routes: event.routes.map((r) => r.id),
     ...(delivery.sourceIp !== undefined && { sourceIp: delivery.sourceIp }),
     ...(delivery.userAgent !== undefined && { userAgent: delivery.userAgent }),
-    headers,
     bodySize: delivery.body.length,
     bodySha256,
     ...(bodyRef ? { bodyRef } : { body: delivery.body }),
     ...(delivery.replay && { replayOf: delivery.replay.of.deliveryId }),
-    expiresAt:
-      Math.floor(delivery.receivedAt.getTime() / 1000) + Math.round(deps.settings.historyRetentionDays * 86400),
+    attempt: randomUUID(),
+    leaseUntil: Math.ceil(receivedSeconds + deps.settings.ingestTimeoutSeconds),
+    expiresAt: expiry(delivery.receivedAt, deps.settings.historyRetentionDays),
   };
+  const record = (e: EventResult, headers: Record<string, string>) => ({
+    ...base,
+    status: e.status,
+    ...(e.reason !== undefined && { reason: e.reason }),
+    ...(e.eventKey !== undefined && { eventKey: e.eventKey }),
+    ...(e.scope !== undefined && { scope: e.scope }),
+    routes: e.routes.map((r) => r.id),
+    headers,
+  });
 
-  // An event offered to waiters travels with the route messages (same batch, same group), routed or not.
-  const toWaiters = config.hasWaiters === true && (event.status === 'pending' || event.status === 'unrouted');
-  let entries: QueueEntry[] = [];
-  if (event.status === 'pending' || toWaiters) {
-    const input = workflowInput(deps, { ...event, deliveryId, idempotencyKey, config, headers, delivery }, writes);
-    const groupId = queueGroupId(config.name, event.groupBy);
-    entries = event.routes.map((route) => ({
-      groupId,
-      deduplicationId: queueDeduplicationId(config.name, idempotencyKey, route.id),
-      message: {
-        kind: 'start',
-        routeId: route.id,
-        target: route.target,
-        webhook: config.name,
-        idempotencyKey,
-        historyKey,
-        input,
-      },
-    }));
-    if (toWaiters) {
-      entries.push({
-        groupId,
-        deduplicationId: queueDeduplicationId(config.name, idempotencyKey, WAITERS_QUEUE_ID),
-        message: { kind: 'waiters', webhook: config.name, idempotencyKey, historyKey, input },
-      });
-    }
-  }
-
-  // Round trip 1: the dedup write, with the payload-store writes and side work alongside.
-  const [put, ...others] = await Promise.allSettled([deps.history.putDelivery(record), ...writes, delivery.sideWork]);
-  if (put.status === 'rejected') throw new DependencyError('history', { cause: put.reason });
-  const failedWrite = others.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (!put.value.written) {
-    await deps.history.countDuplicate(historyKey).catch((error: unknown) => warn(deps, 'duplicate not counted', error));
-    deps.telemetry.metrics.count(METRICS.duplicate);
-    log(deps, record, 'duplicate', put.value.existing?.status);
-    return { deliveryId, status: 'duplicate', record };
-  }
-  if (failedWrite) {
-    await deps.history
-      .markFailed(historyKey, 'payload_store_failed')
-      .catch((e: unknown) => warn(deps, 'history not updated', e));
-    throw new DependencyError('payloads', { cause: failedWrite.reason });
-  }
-
-  if (event.status !== 'pending' && !toWaiters) {
-    deps.telemetry.metrics.count(STATUS_METRICS[event.status]);
-    log(deps, record, event.status);
-    return { deliveryId, status: event.status, record };
-  }
-
-  // Round trip 2: every route's message (and the waiters'); the 2xx waits for it.
   try {
-    await deps.queue.send(entries);
+    const headers = redactHeaders(delivery.headers, config);
+    const historyKey = HISTORY_ITEMS.delivery(config.name, idempotencyKey);
+    // An event offered to waiters travels with the route messages (same batch, same group), routed or not.
+    const toWaiters = config.hasWaiters === true && (event.status === 'pending' || event.status === 'unrouted');
+    const entries: QueueEntry[] = [];
+    if (event.status === 'pending' || toWaiters) {
+      const input = workflowInput(deps, { ...event, deliveryId, idempotencyKey, config, headers, delivery }, writes);
+      const groupId = queueGroupId(config.name, event.groupBy);
+      for (const route of event.routes) {
+        entries.push({
+          groupId,
+          deduplicationId: queueDeduplicationId(config.name, idempotencyKey, route.id),
+          message: {
+            kind: 'start',
+            routeId: route.id,
+            target: route.target,
+            webhook: config.name,
+            idempotencyKey,
+            historyKey,
+            input,
+          },
+        });
+      }
+      if (toWaiters) {
+        entries.push({
+          groupId,
+          deduplicationId: queueDeduplicationId(config.name, idempotencyKey, WAITERS_QUEUE_ID),
+          message: { kind: 'waiters', webhook: config.name, idempotencyKey, historyKey, input },
+        });
+      }
+    }
+    return { record: record(event, headers), entries, status: event.status };
   } catch (error) {
-    await deps.history
-      .markFailed(historyKey, 'enqueue_failed')
-      .catch((e: unknown) => warn(deps, 'history not updated', e));
-    throw new DependencyError('queue', { cause: error });
+    // E.g. JSON.stringify of a very deeply nested payload (RangeError): record it, body kept for a replay.
+    const failed: EventResult = {
+      status: 'transform_failed',
+      reason: `internal_error: ${describeError(error)}`,
+      ...keyAndScope(event),
+      idempotencyKey: event.idempotencyKey,
+      groupBy: event.groupBy,
+      routes: [],
+    };
+    return { record: record(failed, safeHeaders(delivery, config)), entries: [], status: failed.status };
   }
-  // Unrouted, only offered to waiters: still `unrouted` (the record turns `enqueued` once a waiter resumes).
-  const status = event.status === 'pending' ? 'accepted' : 'unrouted';
-  deps.telemetry.metrics.count(status === 'accepted' ? METRICS.routed : METRICS.unrouted);
-  deps.telemetry.metrics.count(METRICS.enqueued, entries.length);
-  log(deps, record, status);
-  return { deliveryId, status, record };
+}
+
+function expiry(receivedAt: Date, days: number): number {
+  return Math.floor(receivedAt.getTime() / 1000) + Math.round(days * 86400);
+}
+
+/** Redacted headers, or none when even redacting failed (nothing unredacted is ever stored). */
+function safeHeaders(delivery: Delivery, config: WebhookConfig): Record<string, string> {
+  try {
+    return redactHeaders(delivery.headers, config);
+  } catch {
+    return {};
+  }
 }
 
 const STATUS_METRICS = {
@@ -217,11 +288,13 @@ interface EventResult {
 
 function toEvent(delivery: Delivery): EventResult {
   const { config, routes } = delivery.webhook;
-  const original = delivery.replay?.of.deliveryId ?? delivery.deliveryId;
-  const fallback = { idempotencyKey: original, groupBy: original, routes: [] };
-  const cel = { headers: delivery.headers.toRecord(), query: delivery.query };
+  // A replay keeps the original's key (its own is `<key>#replay-<n>`).
+  const dedupKey = delivery.replay ? (delivery.replay.of.idempotencyKey ?? delivery.dedupKey) : delivery.dedupKey;
+  const fallback = { idempotencyKey: dedupKey, groupBy: dedupKey, routes: [] };
+  if (delivery.failure !== undefined) return { status: 'transform_failed', reason: delivery.failure, ...fallback };
   try {
-    const t = transformEvent(compileWebhook(config), { input: delivery.input, ...cel, deliveryId: original });
+    const cel = { headers: delivery.headers.toRecord(), query: delivery.query };
+    const t = transformEvent(compileWebhook(config), { input: delivery.input, ...cel, dedupKey });
     if (t.status === 'filtered') return { status: 'filtered', ...fallback };
     if (t.status === 'transform_failed') {
       return { status: 'transform_failed', reason: `${t.expression}: ${t.error}`, ...keyAndScope(t), ...fallback };
@@ -238,7 +311,8 @@ function toEvent(delivery: Delivery): EventResult {
     if (routing.status === 'unrouted') return { status: 'unrouted', ...base, routes: [] };
     return { status: 'transform_failed', reason: `${routing.expression}: ${routing.error}`, ...base, routes: [] };
   } catch (error) {
-    // An expression that does not compile (synth checks them, so a deployment bug): keep the body for a replay.
+    // An expression that does not compile (synth checks them, so a deployment bug) or any other
+    // unexpected error: keep the body for a replay.
     return { status: 'transform_failed', reason: describeError(error), ...fallback };
   }
 }

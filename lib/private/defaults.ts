@@ -5,6 +5,10 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 export const DEFAULTS = {
   stageName: 'v1',
   historyRetention: Duration.days(30),
+  /** Replay protection: much longer than the bodies, as markers are small. */
+  dedupRetention: Duration.days(90),
+  /** How often the sweeper fails deliveries whose ingest attempt died before queuing them. */
+  sweepInterval: Duration.minutes(5),
   removalPolicy: RemovalPolicy.RETAIN,
   /** EventMesh's default: 100 requests per second, burst 200, no quota. */
   rate: 100,
@@ -48,7 +52,7 @@ export const DEFAULTS = {
   },
 } as const;
 
-export type HandlerKind = 'ingest' | 'authorizer' | 'dispatcher' | 'configWriter';
+export type HandlerKind = 'ingest' | 'authorizer' | 'dispatcher' | 'configWriter' | 'sweeper';
 
 /** Memory and timeout per function: the ingest path stays well under API Gateway's 29 s. */
 export function functionDefaults(kind: HandlerKind): { memorySize: number; timeout: Duration; description: string } {
@@ -69,6 +73,12 @@ export function functionDefaults(kind: HandlerKind): { memorySize: number; timeo
       return { memorySize: 512, timeout: Duration.seconds(30), description: 'Starts the workflows of queued events' };
     case 'configWriter':
       return { memorySize: 256, timeout: Duration.minutes(5), description: 'Writes webhook configs at deploy time' };
+    case 'sweeper':
+      return {
+        memorySize: 256,
+        timeout: Duration.minutes(2),
+        description: 'Fails deliveries whose ingest attempt ended before queuing them',
+      };
   }
 }
 

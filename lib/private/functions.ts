@@ -15,6 +15,7 @@ const ENTRIES: Record<HandlerKind, string> = {
   authorizer: 'lambdas/authorizer/index.ts',
   dispatcher: 'lambdas/dispatcher/index.ts',
   configWriter: 'lambdas/config-writer/index.ts',
+  sweeper: 'lambdas/sweeper/index.ts',
 };
 
 /**

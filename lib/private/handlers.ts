@@ -1,5 +1,7 @@
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -7,7 +9,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lambdas/core/config/environment';
-import { DEFAULTS } from './defaults';
+import { DEFAULTS, functionDefaults } from './defaults';
 import { Handler } from './functions';
 import * as grants from './permissions';
 
@@ -16,6 +18,7 @@ export interface HandlersOptions {
   readonly removalPolicy: RemovalPolicy;
   readonly logRetention: logs.RetentionDays;
   readonly historyRetention: Duration;
+  readonly dedupRetention: Duration;
   readonly gatewayName: string;
   readonly secretPrefix: string;
   readonly configTable: dynamodb.ITable;
@@ -29,11 +32,13 @@ export interface Handlers {
   readonly authorizer: Handler;
   readonly dispatcher: Handler;
   readonly writer: Handler;
+  readonly sweeper: Handler;
 }
 
 /**
- * The four functions with the environment variables of lambdas/core/config/environment.ts (only
- * those each reads), their least-privilege grants, and the dispatcher's queue subscription.
+ * The five functions with the environment variables of lambdas/core/config/environment.ts (only
+ * those each reads), their least-privilege grants, the dispatcher's queue subscription and the
+ * sweeper's schedule.
  */
 export function createHandlers(scope: Construct, o: HandlersOptions): Handlers {
   const common = {
@@ -57,16 +62,26 @@ export function createHandlers(scope: Construct, o: HandlersOptions): Handlers {
       [ENV.queueUrl]: o.queue.queueUrl,
       [ENV.payloadBucket]: o.payloadBucket.bucketName,
       [ENV.historyBodyLimit]: String(DEFAULTS.historyBodyLimitBytes),
+      [ENV.dedupRetentionDays]: String(o.dedupRetention.toDays({ integral: false })),
+      // The lease of a pending claim: an ingest attempt cannot outlive its function's timeout.
+      [ENV.ingestTimeoutSeconds]: String(functionDefaults('ingest').timeout.toSeconds()),
     }),
     authorizer: handler('Authorizer', 'authorizer', { ...configCache, [ENV.configTable]: o.configTable.tableName }),
     dispatcher: handler('Dispatcher', 'dispatcher', { [ENV.historyTable]: o.historyTable.tableName }),
     writer: handler('ConfigWriter', 'configWriter', { [ENV.configTable]: o.configTable.tableName }),
+    sweeper: handler('Sweeper', 'sweeper', { [ENV.historyTable]: o.historyTable.tableName }),
   };
   const resources = { ...o, key: o.key };
   grants.grantIngest(handlers.ingest.function, resources);
   grants.grantAuthorizer(handlers.authorizer.function, resources);
   grants.grantDispatcher(handlers.dispatcher.function, resources);
   grants.grantConfigWriter(handlers.writer.function, resources);
+  grants.grantSweeper(handlers.sweeper.function, resources);
+  new events.Rule(scope, 'SweepSchedule', {
+    description: `Sweeps pending webhook deliveries of ${scope.node.path}`,
+    schedule: events.Schedule.rate(DEFAULTS.sweepInterval),
+    targets: [new targets.LambdaFunction(handlers.sweeper.function, { retryAttempts: 0 })],
+  });
   handlers.dispatcher.function.addEventSource(
     new SqsEventSource(o.queue, { batchSize: 10, reportBatchItemFailures: true }),
   );

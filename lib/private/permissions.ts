@@ -4,7 +4,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { HISTORY_BY_DELIVERY_INDEX, HISTORY_BY_TIME_INDEX } from '../../lambdas/core/config/tables';
+import {
+  HISTORY_BY_DELIVERY_INDEX,
+  HISTORY_BY_TIME_INDEX,
+  HISTORY_PENDING_INDEX,
+} from '../../lambdas/core/config/tables';
 
 export interface GatewayResources {
   readonly configTable: dynamodb.ITable;
@@ -31,7 +35,8 @@ export function createdSecretsArn(stack: Stack, prefix: string): string {
 
 /**
  * Ingest: reads configs and routes and counts rate windows (config table), records and looks up
- * deliveries (history table and its indexes), reads the gateway's secrets (by name prefix: they
+ * deliveries and their dedup markers (history table and its indexes; DeleteItem removes only a
+ * duplicate's own stray history item), reads the gateway's secrets (by name prefix: they
  * live in nested stacks and number in the hundreds), stores payloads, enqueues. KMS: decrypt and
  * data keys.
  */
@@ -43,7 +48,7 @@ export function grantIngest(fn: iam.IGrantable, r: GatewayResources): void {
   );
   allow(
     fn,
-    ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+    ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
     historyArns(r.historyTable),
   );
   allow(fn, ['secretsmanager:GetSecretValue'], [createdSecretsArn(Stack.of(r.configTable), r.secretPrefix)]);
@@ -68,6 +73,13 @@ export function grantAuthorizer(fn: iam.IGrantable, r: GatewayResources): void {
 
 /** Dispatcher: updates history items with execution ARNs (queue and targets are granted elsewhere). */
 export function grantDispatcher(fn: iam.IGrantable, r: GatewayResources): void {
+  allow(fn, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [r.historyTable.tableArn]);
+  allow(fn, ['kms:Decrypt', 'kms:GenerateDataKey'], [r.key.keyArn]);
+}
+
+/** Sweeper: finds stale pending markers (the pending index, keys only), reads and updates them and their history items. */
+export function grantSweeper(fn: iam.IGrantable, r: GatewayResources): void {
+  allow(fn, ['dynamodb:Query'], [`${r.historyTable.tableArn}/index/${HISTORY_PENDING_INDEX.name}`]);
   allow(fn, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], [r.historyTable.tableArn]);
   allow(fn, ['kms:Decrypt', 'kms:GenerateDataKey'], [r.key.keyArn]);
 }

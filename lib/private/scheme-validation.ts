@@ -32,6 +32,7 @@ export const SOURCE_OPTIONS: Readonly<Record<string, readonly string[]>> = {
     'signedContent',
     'timestampHeader',
     'idHeader',
+    'idHeaderIsLabel',
     'tolerance',
   ],
   basicAuth: ['secret', 'username'],

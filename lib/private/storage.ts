@@ -3,7 +3,12 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { HISTORY_BY_DELIVERY_INDEX, HISTORY_BY_TIME_INDEX, TABLE_KEYS } from '../../lambdas/core/config/tables';
+import {
+  HISTORY_BY_DELIVERY_INDEX,
+  HISTORY_BY_TIME_INDEX,
+  HISTORY_PENDING_INDEX,
+  TABLE_KEYS,
+} from '../../lambdas/core/config/tables';
 
 export interface StorageOptions {
   readonly key: kms.IKey;
@@ -32,7 +37,10 @@ export function createConfigTable(scope: Construct, options: StorageOptions): dy
   return table(scope, 'ConfigTable', options);
 }
 
-/** One item per delivery (also its dedup record), TTL; by webhook and time, and by delivery id. */
+/**
+ * One item per delivery and one small dedup marker per delivery, TTL; indexes: by webhook and time,
+ * by delivery id, and the sparse pending-marker index the sweeper reads (keys only).
+ */
 export function createHistoryTable(scope: Construct, options: StorageOptions): dynamodb.Table {
   const history = table(scope, 'HistoryTable', options);
   history.addGlobalSecondaryIndex({
@@ -43,6 +51,12 @@ export function createHistoryTable(scope: Construct, options: StorageOptions): d
   history.addGlobalSecondaryIndex({
     indexName: HISTORY_BY_DELIVERY_INDEX.name,
     partitionKey: { name: HISTORY_BY_DELIVERY_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+  });
+  history.addGlobalSecondaryIndex({
+    indexName: HISTORY_PENDING_INDEX.name,
+    partitionKey: { name: HISTORY_PENDING_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+    sortKey: { name: HISTORY_PENDING_INDEX.sortKey, type: dynamodb.AttributeType.NUMBER },
+    projectionType: dynamodb.ProjectionType.KEYS_ONLY,
   });
   return history;
 }

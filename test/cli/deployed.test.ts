@@ -142,17 +142,24 @@ describe('the commands on a deployed stack (--stack, --region)', () => {
 
   it('history and replay work on the deployed history table and queue', async () => {
     const history = new DynamoDbHistoryStore(backends.dynamodb, resources.historyTable);
-    await history.putDelivery({
-      webhook: 'deploys',
-      deliveryId: 'dep-deployed-1',
-      idempotencyKey: 'dep-deployed-1',
-      receivedAt: new Date().toISOString(),
-      status: 'enqueued',
-      eventKey: 'deploys:deployment',
-      routes: [config.routes.find((r) => r.webhook === 'deploys')!.id],
-      headers: { 'x-github-event': 'deployment', 'content-type': 'application/json' },
-      body: Buffer.from('{"deployment":{"id":1}}'),
-      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    const now = Math.floor(Date.now() / 1000);
+    await history.claim({
+      markerStatus: 'settled',
+      markerExpiresAt: now + 3600,
+      record: {
+        webhook: 'deploys',
+        deliveryId: 'dep-deployed-1',
+        idempotencyKey: 'dep-deployed-1',
+        receivedAt: new Date().toISOString(),
+        status: 'enqueued',
+        eventKey: 'deploys:deployment',
+        routes: [config.routes.find((r) => r.webhook === 'deploys')!.id],
+        headers: { 'x-github-event': 'deployment', 'content-type': 'application/json' },
+        body: Buffer.from('{"deployment":{"id":1}}'),
+        attempt: 'seed',
+        leaseUntil: now,
+        expiresAt: now + 3600,
+      },
     });
     const listed = await cli('history', 'deploys', '--json', ...STACK);
     expect(JSON.parse(listed.stdout)).toMatchObject({ deliveryId: 'dep-deployed-1', status: 'enqueued' });

@@ -16,6 +16,7 @@ import { verify } from '@octokit/webhooks-methods';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DedupTable } from '../../lambdas/adapters/dynamodb-dedup';
 import { DynamoDbHistoryStore } from '../../lambdas/adapters/dynamodb-history';
 import { createConfigWriter } from '../../lambdas/config-writer/handler';
 import { HISTORY_ITEMS } from '../../lambdas/core/config/tables';
@@ -257,6 +258,7 @@ describe('doctor on a deployed stack (--stack)', () => {
   let apiUrl: string;
   let config: GatewayConfig;
   let history: DynamoDbHistoryStore;
+  let dedup: DedupTable;
   let outputs: (webhooks: readonly string[], url?: string) => { OutputKey: string; OutputValue: string }[];
 
   beforeAll(async () => {
@@ -287,6 +289,7 @@ describe('doctor on a deployed stack (--stack)', () => {
       ResourceProperties: { ServiceToken: 'x', ConfigTableName: tables.config, Config: JSON.stringify(config) },
     } as unknown as CloudFormationCustomResourceEvent);
     history = new DynamoDbHistoryStore(backends.dynamodb, tables.history);
+    dedup = new DedupTable(backends.dynamodb, tables.history);
 
     api = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -573,17 +576,25 @@ describe('doctor on a deployed stack (--stack)', () => {
           return { status: 401, body: '{"message":"Unauthorized"}' };
         }
         const id = String(req.headers['x-github-delivery']);
-        await history.putDelivery({
-          webhook: 'deploys',
-          deliveryId: id,
-          idempotencyKey: id,
-          receivedAt: new Date().toISOString(),
-          status: 'pending',
-          eventKey: `deploys:${String(req.headers['x-github-event'])}`,
-          routes: [routeId()],
-          bodySha256: createHash('sha256').update(body).digest('hex'),
-          expiresAt: Math.floor(Date.now() / 1000) + 3600,
+        const now = Math.floor(Date.now() / 1000);
+        const claim = await dedup.claim({
+          record: {
+            webhook: 'deploys',
+            deliveryId: id,
+            idempotencyKey: id,
+            attempt: `attempt-${id}`,
+            leaseUntil: now + 15,
+            receivedAt: new Date().toISOString(),
+            status: 'pending',
+            eventKey: `deploys:${String(req.headers['x-github-event'])}`,
+            routes: [routeId()],
+            bodySha256: createHash('sha256').update(body).digest('hex'),
+            expiresAt: now + 3600,
+          },
+          markerStatus: 'pending',
+          markerExpiresAt: now + 3600,
         });
+        expect(claim.claimed).toBe(true);
         if (options.dispatch) {
           setTimeout(() => void history.markEnqueued(HISTORY_ITEMS.delivery('deploys', id), EXECUTION), 300);
         }

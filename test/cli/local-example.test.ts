@@ -122,6 +122,30 @@ describe('webhook-gateway local on the example app', () => {
     expect(gateway.lines.filter((l) => l.deliveryId === 'gh-dup-1')).toHaveLength(2);
   });
 
+  it('answers copies sent with the original duplicate, one --json line each, and starts one workflow', async () => {
+    const from = gateway.lines.length;
+    const request = () => github('github', 'push', { repository: { full_name: 'octo/inflight' } }, 'gh-inflight-1');
+    const answers = await Promise.all([request(), request(), request(), request()]);
+    expect(answers.map((a) => a.json().status).sort()).toEqual(['accepted', 'duplicate', 'duplicate', 'duplicate']);
+    const accepted = await gateway.line(byDelivery('gh-inflight-1', 'accepted'), from);
+    expect(accepted.executions).toHaveLength(1);
+    const duplicates = () => gateway.lines.slice(from).filter(byDelivery('gh-inflight-1', 'duplicate'));
+    await gateway.line(() => duplicates().length === 3, from);
+    const lines = gateway.lines.slice(from).filter(byDelivery('gh-inflight-1'));
+    expect(lines.filter((l) => l.status === 'duplicate')).toEqual(
+      Array(3).fill({
+        time: expect.any(String),
+        webhook: 'github',
+        deliveryId: 'gh-inflight-1',
+        status: 'duplicate',
+        eventKey: 'github:push',
+        scope: 'octo/inflight',
+        routes: [expect.stringMatching(/^r[0-9a-f]+$/)],
+        executions: [],
+      }),
+    );
+  });
+
   it('starts ProcessPayment for a Stripe payment signed by the stripe library, and leaves a small one unrouted', async () => {
     expect((await stripePayment('evt_big_1', 5000)).json()).toEqual({ id: 'evt_big_1', status: 'accepted' });
     expect((await stripePayment('evt_small_1', 500)).json()).toEqual({ id: 'evt_small_1', status: 'unrouted' });

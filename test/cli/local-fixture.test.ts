@@ -184,14 +184,17 @@ describe('the test app on the local gateway', () => {
 
   it('records what the webhook filter drops as filtered (secret from the --secrets file)', async () => {
     const from = gateway.lines.length;
-    expect((await github('deploys', 'push', {}, 'dep-push', SECRETS.deploys)).json()).toEqual({
+    // GitHub signs the body alone (not X-GitHub-Event): each delivery has its own body, as GitHub's do.
+    expect((await github('deploys', 'push', { ref: 'main' }, 'dep-push', SECRETS.deploys)).json()).toEqual({
       id: 'dep-push',
       status: 'filtered',
     });
-    expect((await github('deploys', 'deployment', {}, 'dep-1', SECRETS.deploys)).json()).toEqual({
-      id: 'dep-1',
-      status: 'accepted',
-    });
+    expect((await github('deploys', 'deployment', { deployment: { id: 1 } }, 'dep-1', SECRETS.deploys)).json()).toEqual(
+      {
+        id: 'dep-1',
+        status: 'accepted',
+      },
+    );
     expect(await gateway.line((l) => l.deliveryId === 'dep-push', from)).toMatchObject({
       status: 'filtered',
       routes: [],
@@ -225,7 +228,7 @@ describe('the test app on the local gateway', () => {
     // window), two of them share a window and the later one is refused.
     const statuses: number[] = [];
     for (const id of ['win-1', 'win-2', 'win-3']) {
-      statuses.push((await github('windowed', 'push', {}, id, ENV.WEBHOOK_SECRET_WINDOWED)).status);
+      statuses.push((await github('windowed', 'push', { id }, id, ENV.WEBHOOK_SECRET_WINDOWED)).status);
     }
     expect(statuses[0]).toBe(202);
     expect(statuses.filter((s) => s === 202).length).toBeLessThanOrEqual(2);

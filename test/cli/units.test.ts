@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseDuration, parseHeaders } from '../../cli/args';
 import { describeFailure } from '../../cli/errors';
+import { humanLine, jsonLine } from '../../cli/output';
+import { SweepSchedule } from '../../cli/local/sweep-schedule';
 import { UsagePlanThrottle, quotaWindow } from '../../cli/local/throttle';
 import { sampleEvent } from '../../cli/samples';
 import { devMaterial, newDevSecret } from '../../cli/secrets/dev';
@@ -169,5 +171,50 @@ describe('describeFailure (one line for AWS errors)', () => {
       );
       expect(describeFailure(noRegion)).toBe('no AWS region: pass --region, or set AWS_REGION or AWS_PROFILE');
     }
+  });
+});
+
+describe('delivery lines', () => {
+  it('gives a duplicate its own line, in --json and in the human form', () => {
+    const line = {
+      time: '2026-03-01T12:00:00.000Z',
+      webhook: 'github',
+      deliveryId: 'gh-1',
+      status: 'duplicate',
+      eventKey: 'github:push',
+      routes: ['r1'],
+      executions: [],
+    };
+    expect(JSON.parse(jsonLine(line))).toEqual(line);
+    const human = humanLine(line, { httpStatus: 202 }, (_, text) => text);
+    expect(human).toMatch(/^\d\d:\d\d:\d\d +github +202 duplicate +gh-1 +github:push$/);
+  });
+});
+
+describe('SweepSchedule (the sweeper schedule, emulated locally)', () => {
+  it('runs the sweep on its interval, one run at a time, and stop waits for a run in progress', async () => {
+    let runs = 0;
+    let active = 0;
+    let overlapped = false;
+    const schedule = new SweepSchedule(
+      async () => {
+        runs++;
+        overlapped ||= active > 0;
+        active++;
+        await new Promise((done) => setTimeout(done, 30));
+        active--;
+      },
+      () => undefined,
+      10,
+    );
+    schedule.start();
+    await new Promise((done) => setTimeout(done, 120));
+    await schedule.stop();
+    expect(runs).toBeGreaterThanOrEqual(2);
+    expect(overlapped).toBe(false);
+    expect(active).toBe(0);
+    const after = runs;
+    await new Promise((done) => setTimeout(done, 40));
+    expect(runs).toBe(after);
   });
 });

@@ -53,7 +53,7 @@ describe('WebhookGateway data', () => {
     },
   );
 
-  it('indexes history by webhook and time, and by delivery id', () => {
+  it('indexes history by webhook and time, by delivery id, and its pending dedup markers (sparse, keys only)', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: [
         {
@@ -69,7 +69,19 @@ describe('WebhookGateway data', () => {
           KeySchema: [{ AttributeName: 'deliveryId', KeyType: 'HASH' }],
           Projection: { ProjectionType: 'ALL' },
         },
+        {
+          IndexName: 'byPendingLease',
+          KeySchema: [
+            { AttributeName: 'pendingShard', KeyType: 'HASH' },
+            { AttributeName: 'leaseUntil', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
       ],
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: 'pendingShard', AttributeType: 'S' },
+        { AttributeName: 'leaseUntil', AttributeType: 'N' },
+      ]),
     });
   });
 

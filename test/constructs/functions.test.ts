@@ -28,6 +28,7 @@ describe('WebhookGateway functions', () => {
     authorizer: gateway.authorizerFunction,
     dispatcher: gateway.dispatcherFunction,
     configWriter: gateway.configWriterFunction,
+    sweeper: gateway.sweeperFunction,
   };
 
   it.each(Object.entries(functions))(
@@ -52,7 +53,7 @@ describe('WebhookGateway functions', () => {
   );
 
   it('runs every function, the config provider framework included, on nodejs24.x, arm64, with X-Ray', () => {
-    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(5);
+    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(6);
     template.allResourcesProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
@@ -67,8 +68,30 @@ describe('WebhookGateway functions', () => {
       [ENV.queueUrl]: { Ref: logicalIdOf(gateway.queue) },
       [ENV.payloadBucket]: { Ref: logicalIdOf(gateway.payloadBucket) },
       [ENV.historyRetentionDays]: '30',
+      [ENV.dedupRetentionDays]: '90',
+      // The lease of a pending claim is the function's own timeout.
+      [ENV.ingestTimeoutSeconds]: String(resources[logicalIdOf(gateway.ingestFunction)].Properties.Timeout),
       [ENV.configCacheSeconds]: '30',
       [ENV.historyBodyLimit]: '65536',
+    });
+  });
+
+  it('runs the sweeper every 5 minutes, letting it query the pending index and update history items only', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf(gateway.sweeperFunction), 'Arn'] } })],
+    });
+    const granted = statements(gateway.sweeperFunction).filter((s) => actions(s)[0]!.startsWith('dynamodb:'));
+    expect(granted.flatMap(actions).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    const query = granted.find((s) => actions(s).includes('dynamodb:Query'))!;
+    expect(JSON.stringify(query.Resource)).toContain('/index/byPendingLease');
+    expect(granted.flatMap((s) => refs(s.Resource))).toEqual([
+      logicalIdOf(gateway.historyTable),
+      logicalIdOf(gateway.historyTable),
+    ]);
+    expect(resources[logicalIdOf(gateway.sweeperFunction)].Properties.Environment.Variables).toMatchObject({
+      [ENV.historyTable]: { Ref: logicalIdOf(gateway.historyTable) },
     });
   });
 
@@ -105,6 +128,7 @@ describe('WebhookGateway functions', () => {
     expect(statements(gateway.ingestFunction).flatMap(actions).sort()).toEqual(
       [
         'dynamodb:BatchGetItem',
+        'dynamodb:DeleteItem',
         'dynamodb:GetItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',

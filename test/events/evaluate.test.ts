@@ -67,7 +67,7 @@ describe('evaluate (dry run)', () => {
     });
   });
 
-  it('takes the delivery id from a request GitHub signed and the verifier accepted', async () => {
+  it('takes the dedup key from a request GitHub signed and the verifier accepted', async () => {
     const body = JSON.stringify(githubExample('star', 'created'));
     const secret = "It's a Secret to Everybody";
     const headers = {
@@ -78,13 +78,27 @@ describe('evaluate (dry run)', () => {
     };
     const verdict = await verify({ type: 'github' }, { headers, body }, secret);
     expect(verdict.ok).toBe(true);
-    const result = evaluate(github, routes, inbound({ headers, body }), verdict.ok ? verdict.deliveryId : undefined);
+    const result = evaluate(github, routes, inbound({ headers, body }), verdict.ok ? verdict.dedupKey : undefined);
     expect(result).toMatchObject({
       status: 'accepted',
       eventKey: 'github:star:created',
-      idempotencyKey: '72d3162e-cc78-11e3-81ab-4c9367dc0958',
+      idempotencyKey: verdict.ok && verdict.dedupKey,
     });
+    expect(result.idempotencyKey).toMatch(/^[0-9a-f]{64}$/); // the signed body's hash, not X-GitHub-Delivery
     expect(result.matchedRoutes.map((r) => r.id)).toEqual(['stars']);
+  });
+
+  it("gives CEL a Twilio form's signed parameter set, as the ingest does", () => {
+    const sms = { name: 'sms', verifier: { type: 'twilio' as const }, expressions: { eventKey: "'sms:' + input.To" } };
+    const request = inbound({
+      body: 'To=%2B1555&MediaUrl=b&To=%2B1555&MediaUrl=a',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
+    expect(evaluate(sms, [], request)).toMatchObject({
+      status: 'unrouted',
+      eventKey: 'sms:+1555',
+      input: { To: '+1555', MediaUrl: ['a', 'b'] },
+    });
   });
 
   it('reads a GitHub delivery sent as application/x-www-form-urlencoded', () => {

@@ -12,7 +12,7 @@ import { paymentIntentEvent } from './fixtures/stripe';
 const GITHUB_KEY = "'github:' + headers['x-github-event'] + ':' + input.action";
 
 function transform(config: WebhookEventConfig, request: Partial<TransformRequest> & { input: unknown }) {
-  return transformEvent(compileWebhook(config), { headers: {}, query: {}, deliveryId: 'delivery-1', ...request });
+  return transformEvent(compileWebhook(config), { headers: {}, query: {}, dedupKey: 'delivery-1', ...request });
 }
 
 const stripe = (
@@ -27,7 +27,7 @@ const stripe = (
 describe('transformEvent', () => {
   it("gives 'stripe:payment_intent.created' for a Stripe event", () => {
     const event = paymentIntentEvent('payment_intent.created');
-    expect(transform(stripe(), { input: event, deliveryId: event.id })).toEqual({
+    expect(transform(stripe(), { input: event, dedupKey: event.id })).toEqual({
       status: 'transformed',
       eventKey: 'stripe:payment_intent.created',
       payload: event,

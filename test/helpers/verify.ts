@@ -2,7 +2,13 @@ import { parseSecretMaterial, EMPTY_SECRET, type SecretMaterial } from '../../la
 import type { VerifierConfig } from '../../lambdas/core/config/verifier';
 import { HttpHeaders } from '../../lambdas/core/http/headers';
 import { InboundRequest } from '../../lambdas/core/http/request';
-import { verifyRequest, answerHandshake, type Verdict, type VerifyContext } from '../../lambdas/core/verify';
+import {
+  verifyRequest,
+  answerHandshake,
+  type Verdict,
+  type VerifiedRequest,
+  type VerifyContext,
+} from '../../lambdas/core/verify';
 
 export interface RequestInit {
   readonly method?: string;
@@ -57,4 +63,16 @@ export function tampered(body: string): string {
   const i = Math.floor(body.length / 2);
   const c = body.charCodeAt(i);
   return body.slice(0, i) + String.fromCharCode(c === 0x61 ? 0x62 : 0x61) + body.slice(i + 1);
+}
+
+/** Verifies and returns the accepted verdict (its label and dedup key); fails the test otherwise. */
+export async function accepted(
+  config: VerifierConfig,
+  init: RequestInit,
+  secrets?: SecretsInit,
+  now?: Date,
+): Promise<VerifiedRequest> {
+  const verdict = await verify(config, init, secrets, now);
+  if (!verdict.ok) throw new Error(`expected the request to verify, got ${verdict.reason}: ${verdict.detail}`);
+  return verdict;
 }

@@ -123,6 +123,56 @@ describe('dispatcher', () => {
     expect((await stored('evt_1'))?.executions).toEqual([sfn.started[0]!.executionArn]);
   });
 
+  it('counts ExecutionsStarted once when a redelivered message finds its execution still running', async () => {
+    // StartExecution of a running Standard execution with the same name and input succeeds again.
+    const { handler, sfn, telemetry } = dispatcher();
+    await recordPending('evt_r');
+    const record = toRecord({
+      MessageId: 'm',
+      ReceiptHandle: 'h',
+      Body: JSON.stringify(message('evt_r')),
+      MD5OfBody: 'x',
+    });
+    await handler({ Records: [record] });
+    await handler({ Records: [{ ...record, messageId: 'm-again' }] });
+    expect(sfn.inputs()).toHaveLength(2);
+    expect(
+      sfn.mock.commandCalls(StartExecutionCommand).every((c) => c.args[0].input.name === sfn.started[0]!.name),
+    ).toBe(true);
+    expect(telemetry.total('ExecutionsStarted')).toBe(1);
+    // Once closed, the name fails with ExecutionAlreadyExists: still not counted again.
+    sfn.close(sfn.started[0]!.executionArn);
+    await handler({ Records: [{ ...record, messageId: 'm-third' }] });
+    expect(telemetry.total('ExecutionsStarted')).toBe(1);
+    expect((await stored('evt_r'))?.executions).toEqual([sfn.started[0]!.executionArn]);
+  });
+
+  it('counts an execution whose history update failed once, when the retried message records it', async () => {
+    const { sfn, telemetry } = dispatcher();
+    await recordPending('evt_h');
+    const record = toRecord({
+      MessageId: 'm',
+      ReceiptHandle: 'h',
+      Body: JSON.stringify(message('evt_h')),
+      MD5OfBody: 'x',
+    });
+    const failing = createDispatcher({
+      starter: new SfnWorkflowStarter(sfn.client),
+      history: new DynamoDbHistoryStore(local.clients({ maxAttempts: 1 }).dynamodb, resources.historyTable),
+      telemetry,
+    });
+    local.dynamodbServer.fail('down', /UpdateItem$/);
+    try {
+      expect((await failing({ Records: [record] })).batchItemFailures).toHaveLength(1);
+    } finally {
+      local.dynamodbServer.heal();
+    }
+    expect(telemetry.total('ExecutionsStarted')).toBe(0);
+    expect((await failing({ Records: [{ ...record, messageId: 'm-again' }] })).batchItemFailures).toEqual([]);
+    expect(telemetry.total('ExecutionsStarted')).toBe(1);
+    expect(sfn.started).toHaveLength(1);
+  });
+
   it('reports a failed message and the later messages of its group, and handles other groups', async () => {
     const sfn = fakeStepFunctions();
     const { handler } = dispatcher(sfn);

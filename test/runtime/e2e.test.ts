@@ -327,6 +327,23 @@ describe('the example app, end to end', () => {
     expect(await dispatchAll()).toEqual([]);
   });
 
+  it('answers duplicate for copies sent while the original is still on the queue, and starts one workflow', async () => {
+    const stripeCopy = stripeRequest(paymentSucceeded('evt_e2e_inflight', 5000));
+    const githubCopy = await github(
+      'github',
+      'push',
+      { ref: 'refs/heads/inflight', repository: { full_name: 'o/r' } },
+      'gh-inflight',
+    );
+    for (const request of [stripeCopy, githubCopy]) {
+      expect((await post(request)).json()).toMatchObject({ status: 'accepted' });
+      const copies = await Promise.all(Array.from({ length: 16 }, () => post(request)));
+      expect(copies.map((c) => c.json().status)).toEqual(Array(16).fill('duplicate'));
+    }
+    expect(await dispatchAll()).toHaveLength(2);
+    expect(await dispatchAll()).toEqual([]);
+  });
+
   it('records a payment the route filter leaves out as unrouted', async () => {
     const response = await post(stripeRequest(paymentSucceeded('evt_small', 500)));
     expect(response.json()).toEqual({ id: 'evt_small', status: 'unrouted' });
@@ -484,7 +501,7 @@ describe('the example app, end to end', () => {
     expect(response!.statusCode).toBe(503);
     expect(await record('stripe', 'evt_fault_sqs')).toMatchObject({ status: 'failed', reason: 'enqueue_failed' });
     expect((await post(request)).json()).toMatchObject({ status: 'accepted' });
-    expect((await post(request)).json()).toMatchObject({ status: 'accepted' }); // still pending: enqueued again, deduplicated
+    expect((await post(request)).json()).toMatchObject({ status: 'duplicate' }); // still on the queue
     const started = await dispatchAll();
     expect(started).toHaveLength(1);
     expect(await record('stripe', 'evt_fault_sqs')).toMatchObject({

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { DynamoDbPendingSweep, pendingShard } from '../../lambdas/adapters/dynamodb-dedup';
 import { DynamoDbHistoryStore, fromItem } from '../../lambdas/adapters/dynamodb-history';
+import type { AttemptRef, DeliveryClaim } from '../../lambdas/adapters/ports';
 import type { DeliveryRecord } from '../../lambdas/core/config/messages';
 import { HISTORY_ITEMS } from '../../lambdas/core/config/tables';
 import { createGatewayResources, startLocalAws, type GatewayResources, type LocalAws } from '../support/local-aws';
@@ -20,85 +23,265 @@ beforeEach(async () => {
 });
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
+const LEASE = 15;
+const DAY = 86400;
 
-function record(overrides: Partial<DeliveryRecord> = {}): DeliveryRecord {
+function record(overrides: Partial<DeliveryRecord> = {}): DeliveryClaim['record'] {
+  const receivedAt = overrides.receivedAt ?? new Date(NOW).toISOString();
+  const seconds = Math.floor(Date.parse(receivedAt) / 1000);
   return {
     webhook: 'github',
     deliveryId: 'd-1',
     idempotencyKey: 'd-1',
-    receivedAt: new Date(NOW).toISOString(),
+    receivedAt,
     status: 'pending',
     routes: ['r1'],
     headers: { 'content-type': 'application/json', 'x-hub-signature-256': '[redacted]' },
     bodySize: 2,
     bodySha256: 'ab',
     body: Buffer.from('{}'),
-    expiresAt: Math.floor(NOW / 1000) + 30 * 86400,
+    attempt: randomUUID(),
+    leaseUntil: seconds + LEASE,
+    expiresAt: seconds + 30 * DAY,
     ...overrides,
-  };
+  } as DeliveryClaim['record'];
+}
+
+/** A claim at NOW + `afterSeconds`, by a new attempt. */
+function claimAt(
+  afterSeconds: number,
+  overrides: Partial<DeliveryRecord> = {},
+  markerStatus: 'pending' | 'settled' = 'pending',
+) {
+  const received = NOW + afterSeconds * 1000;
+  const r = record({ receivedAt: new Date(received).toISOString(), ...overrides });
+  return { record: r, markerStatus, markerExpiresAt: Math.floor(received / 1000) + 90 * DAY };
+}
+
+const refOf = (c: DeliveryClaim): AttemptRef => ({
+  webhook: c.record.webhook,
+  idempotencyKey: c.record.idempotencyKey,
+  attempt: c.record.attempt,
+});
+
+async function item(key: { pk: string; sk: string }) {
+  const got = await local.dynamodb.send(
+    new GetItemCommand({ TableName: resources.historyTable, Key: marshall(key), ConsistentRead: true }),
+  );
+  return got.Item ? unmarshall(got.Item) : undefined;
 }
 
 async function stored(idempotencyKey = 'd-1') {
-  const item = await local.dynamodb.send(
-    new GetItemCommand({
-      TableName: resources.historyTable,
-      Key: marshall(HISTORY_ITEMS.delivery('github', idempotencyKey)),
-    }),
-  );
-  return item.Item ? fromItem(item.Item) : undefined;
+  const got = await item(HISTORY_ITEMS.delivery('github', idempotencyKey));
+  return got ? fromItem(marshall(got, { removeUndefinedValues: true })) : undefined;
 }
 
-describe('DynamoDbHistoryStore dedup write', () => {
-  it('writes a new delivery and reads it back with its raw body', async () => {
-    expect(await store.putDelivery(record())).toEqual({ written: true });
-    const item = await stored();
-    expect(item).toMatchObject({ webhook: 'github', deliveryId: 'd-1', status: 'pending', routes: ['r1'] });
-    expect(Buffer.from(item!.body!).toString()).toBe('{}');
+const marker = (idempotencyKey = 'd-1') => item(HISTORY_ITEMS.marker('github', idempotencyKey));
+
+describe('DynamoDbHistoryStore claim', () => {
+  it('writes the history item and a small marker in one round trip, and reads the item back with its body', async () => {
+    const first = claimAt(0);
+    expect(await store.claim(first)).toEqual({ claimed: true });
+    const history = await stored();
+    expect(history).toMatchObject({ webhook: 'github', deliveryId: 'd-1', status: 'pending', routes: ['r1'] });
+    expect(Buffer.from(history!.body!).toString()).toBe('{}');
+    expect(await marker()).toEqual({
+      pk: 'github',
+      sk: 'k#d-1',
+      status: 'pending',
+      attempt: first.record.attempt,
+      leaseUntil: first.record.leaseUntil,
+      expiresAt: first.markerExpiresAt,
+      pendingShard: pendingShard('github', 'd-1'),
+    });
   });
 
-  it('overwrites a pending record (its enqueue may have failed) and a failed one', async () => {
-    await store.putDelivery(record());
-    expect(await store.putDelivery(record({ routes: ['r1', 'r2'] }))).toEqual({ written: true });
-    await store.markFailed(HISTORY_ITEMS.delivery('github', 'd-1'), 'enqueue_failed');
-    expect((await stored())!.status).toBe('failed');
-    expect(await store.putDelivery(record())).toEqual({ written: true });
-    expect((await stored())!.status).toBe('pending');
+  it('answers duplicate for a copy while the first is pending within its lease, and leaves the first alone', async () => {
+    const first = claimAt(0);
+    await store.claim(first);
+    expect(await store.claim(claimAt(LEASE - 1))).toMatchObject({ claimed: false, previousStatus: 'pending' });
+    expect(await stored()).toMatchObject({ attempt: first.record.attempt, duplicates: 1 });
+    expect(await marker()).toMatchObject({ attempt: first.record.attempt, status: 'pending' });
   });
 
-  it('refuses to overwrite an enqueued record: a duplicate', async () => {
-    await store.putDelivery(record());
+  it('hands a delivery whose pending claim outlived its lease without being queued to the retry', async () => {
+    await store.claim(claimAt(0));
+    const retry = claimAt(LEASE + 1);
+    expect(await store.claim(retry)).toEqual({ claimed: true });
+    expect(await stored()).toMatchObject({ attempt: retry.record.attempt, status: 'pending' });
+    expect(await marker()).toMatchObject({ attempt: retry.record.attempt, status: 'pending' });
+  });
+
+  it('answers duplicate once the messages are queued, however late the copy comes', async () => {
+    const first = claimAt(0);
+    await store.claim(first);
+    await store.markQueued(refOf(first));
+    expect(await marker()).not.toHaveProperty('pendingShard');
+    expect(await store.claim(claimAt(LEASE + 3600))).toMatchObject({ claimed: false, previousStatus: 'queued' });
+    expect(await store.claim(claimAt(29 * DAY))).toMatchObject({ claimed: false });
+  });
+
+  it('answers duplicate for an enqueued or settled delivery, and repairs a marker that missed its queued mark', async () => {
+    const first = claimAt(0);
+    await store.claim(first);
+    // The send went through but the queued mark was lost; the dispatcher started the execution.
     await store.markEnqueued(HISTORY_ITEMS.delivery('github', 'd-1'), 'arn:aws:states:us-east-1:1:execution:m:n');
-    const again = await store.putDelivery(record({ receivedAt: new Date(NOW + 60_000).toISOString() }));
-    expect(again.written).toBe(false);
-    const item = await stored();
-    expect(item).toMatchObject({ status: 'enqueued', executions: ['arn:aws:states:us-east-1:1:execution:m:n'] });
-    expect(item!.receivedAt).toBe(new Date(NOW).toISOString());
+    expect(await store.claim(claimAt(LEASE + 60))).toMatchObject({ claimed: false, previousStatus: 'enqueued' });
+    expect(await marker()).toMatchObject({ status: 'queued' });
+    expect(await stored()).toMatchObject({ status: 'enqueued', attempt: first.record.attempt, duplicates: 1 });
+
+    await store.claim(claimAt(0, { idempotencyKey: 'f-1', status: 'filtered', routes: [] }, 'settled'));
+    expect(await store.claim(claimAt(LEASE + 60, { idempotencyKey: 'f-1' }))).toMatchObject({
+      claimed: false,
+      previousStatus: 'settled',
+    });
   });
 
-  it('refuses to overwrite a settled filtered record', async () => {
-    await store.putDelivery(record({ status: 'filtered', routes: [] }));
-    expect((await store.putDelivery(record())).written).toBe(false);
+  it('hands a failed delivery to the retry', async () => {
+    const first = claimAt(0);
+    await store.claim(first);
+    await store.markFailed(refOf(first), 'enqueue_failed');
+    expect(await stored()).toMatchObject({ status: 'failed', reason: 'enqueue_failed' });
+    expect(await marker()).toMatchObject({ status: 'failed' });
+    expect(await marker()).not.toHaveProperty('pendingShard');
+    expect(await store.claim(claimAt(1))).toEqual({ claimed: true });
+    expect(await stored()).toMatchObject({ status: 'pending' });
   });
 
-  it('overwrites a record whose TTL passed but which DynamoDB has not removed yet', async () => {
-    await store.putDelivery(record({ status: 'enqueued', expiresAt: Math.floor(NOW / 1000) - 1 }));
-    expect(await store.putDelivery(record())).toEqual({ written: true });
+  it('answers duplicate for a copy whose history expired while its marker lives, and keeps no item of the copy', async () => {
+    const first = claimAt(0);
+    await store.claim(first);
+    await store.markQueued(refOf(first));
+    // 31 days on: the history item's TTL passed (DynamoDB may not have removed it yet), the marker's has not.
+    const late = claimAt(31 * DAY);
+    expect(await store.claim(late)).toMatchObject({ claimed: false, previousStatus: 'queued' });
+    expect(await stored()).toBeUndefined();
+    expect(await marker()).toMatchObject({ attempt: first.record.attempt, status: 'queued' });
+  });
+
+  it('takes the delivery again once the marker expired too', async () => {
+    const first = claimAt(0);
+    await store.claim(first);
+    await store.markQueued(refOf(first));
+    expect(await store.claim(claimAt(91 * DAY))).toEqual({ claimed: true });
+  });
+
+  it('answers duplicate for a delivery recorded before markers existed', async () => {
+    await local.dynamodb.send(
+      new PutItemCommand({
+        TableName: resources.historyTable,
+        Item: marshall({
+          ...HISTORY_ITEMS.delivery('github', 'old-1'),
+          status: 'enqueued',
+          expiresAt: NOW / 1000 + DAY,
+        }),
+      }),
+    );
+    expect(await store.claim(claimAt(5, { idempotencyKey: 'old-1' }))).toMatchObject({
+      claimed: false,
+      previousStatus: 'enqueued',
+    });
+    expect(await marker('old-1')).toMatchObject({ status: 'queued' });
+  });
+
+  it('claims exactly one of many concurrent copies, and the history item is the winner’s', async () => {
+    const copies = Array.from({ length: 12 }, () => claimAt(0));
+    const results = await Promise.all(copies.map((c) => store.claim(c)));
+    const winners = copies.filter((_, i) => results[i]!.claimed);
+    expect(winners).toHaveLength(1);
+    expect(await stored()).toMatchObject({ attempt: winners[0]!.record.attempt, status: 'pending' });
+    expect(await marker()).toMatchObject({ attempt: winners[0]!.record.attempt });
+  });
+
+  it('takes over the pending item a copy wrote when that copy lost the marker, and the copy leaves it', async () => {
+    // The loser's history write landed first, the winner's marker write first: set that state up.
+    const loser = claimAt(0);
+    await local.dynamodb.send(
+      new PutItemCommand({
+        TableName: resources.historyTable,
+        Item: marshall(
+          { ...loser.record, ...HISTORY_ITEMS.delivery('github', 'd-1'), webhook: undefined },
+          {
+            removeUndefinedValues: true,
+          },
+        ),
+      }),
+    );
+    const winner = claimAt(1);
+    expect(await store.claim(winner)).toEqual({ claimed: true });
+    expect(await stored()).toMatchObject({ attempt: winner.record.attempt });
+    // A third copy finds the winner's marker: duplicate, and the winner's item stays.
+    expect(await store.claim(claimAt(2))).toMatchObject({ claimed: false, previousStatus: 'pending' });
+    expect(await stored()).toMatchObject({ attempt: winner.record.attempt });
+  });
+
+  it('lets only the attempt that holds the items change them', async () => {
+    const first = claimAt(0);
+    await store.claim(first);
+    const other: AttemptRef = { ...refOf(first), attempt: 'someone-else' };
+    await store.markFailed(other, 'enqueue_failed');
+    await store.markQueued(other);
+    expect(await stored()).toMatchObject({ status: 'pending' });
+    expect(await marker()).toMatchObject({ status: 'pending' });
   });
 
   it('keeps deliveries of different webhooks with the same key apart', async () => {
-    await store.putDelivery(record({ status: 'enqueued' }));
-    expect(await store.putDelivery(record({ webhook: 'stripe' }))).toEqual({ written: true });
+    const first = claimAt(0);
+    await store.claim(first);
+    await store.markQueued(refOf(first));
+    expect(await store.claim(claimAt(1, { webhook: 'stripe' }))).toEqual({ claimed: true });
+  });
+});
+
+describe('DynamoDbPendingSweep', () => {
+  it('finds pending markers whose lease ran out, in every shard, and none that are queued or leased', async () => {
+    const sweep = new DynamoDbPendingSweep(local.dynamodb, resources.historyTable);
+    const keys = Array.from({ length: 40 }, (_, i) => `s-${i}`);
+    const claims = keys.map((k) => claimAt(0, { idempotencyKey: k }));
+    await Promise.all(claims.map((c) => store.claim(c)));
+    await store.markQueued(refOf(claims[0]!));
+    await store.claim(claimAt(100, { idempotencyKey: 'late' }));
+    const stale = await sweep.stalePending(Math.floor(NOW / 1000) + LEASE + 1);
+    expect(stale.map((m) => m.idempotencyKey).sort()).toEqual(keys.slice(1).sort());
+    expect(new Set(keys.map((k) => pendingShard('github', k))).size).toBeGreaterThan(8);
+  });
+
+  it('fails an interrupted delivery, and settles one that went through meanwhile', async () => {
+    const sweep = new DynamoDbPendingSweep(local.dynamodb, resources.historyTable);
+    const now = Math.floor(NOW / 1000) + LEASE + 1;
+    await store.claim(claimAt(0, { idempotencyKey: 'dead' }));
+    await store.claim(claimAt(0, { idempotencyKey: 'done' }));
+    await store.markEnqueued(HISTORY_ITEMS.delivery('github', 'done'), 'arn:e');
+    const leased = claimAt(10, { idempotencyKey: 'leased' });
+    await store.claim(leased);
+
+    expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'dead' }, now)).toBe('failed');
+    expect(await stored('dead')).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/^ingest_interrupted/),
+    });
+    expect(await marker('dead')).toMatchObject({ status: 'failed' });
+    expect(await marker('dead')).not.toHaveProperty('pendingShard');
+    expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'done' }, now)).toBe('queued');
+    expect(await stored('done')).toMatchObject({ status: 'enqueued' });
+    expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'leased' }, now)).toBe('skipped');
+    expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'dead' }, now)).toBe('skipped');
+    expect(await sweep.stalePending(now)).toEqual([]);
+    // The failed one is a new delivery for the sender's retry.
+    expect(await store.claim(claimAt(LEASE + 2, { idempotencyKey: 'dead' }))).toEqual({ claimed: true });
   });
 });
 
 describe('DynamoDbHistoryStore updates', () => {
-  it('markEnqueued adds every execution ARN and clears an earlier failure', async () => {
+  it('markEnqueued adds every execution ARN, says whether it was new, and clears an earlier failure', async () => {
     const key = HISTORY_ITEMS.delivery('github', 'd-1');
-    await store.putDelivery(record());
-    await store.markFailed(key, 'enqueue_failed');
-    await store.markEnqueued(key, 'arn:a');
-    await store.markEnqueued(key, 'arn:b');
-    await store.markEnqueued(key, 'arn:a');
+    const first = claimAt(0);
+    await store.claim(first);
+    await store.markFailed(refOf(first), 'enqueue_failed');
+    expect(await store.markEnqueued(key, 'arn:a')).toBe('added');
+    expect(await store.markEnqueued(key, 'arn:b')).toBe('added');
+    expect(await store.markEnqueued(key, 'arn:a')).toBe('present');
+    expect(await store.markEnqueued(HISTORY_ITEMS.delivery('github', 'gone'), 'arn:a')).toBe('missing');
     const item = await stored();
     expect(item).toMatchObject({ status: 'enqueued', executions: ['arn:a', 'arn:b'] });
     expect(item!.reason).toBeUndefined();
@@ -106,24 +289,27 @@ describe('DynamoDbHistoryStore updates', () => {
 
   it('markFailed leaves an enqueued record alone', async () => {
     const key = HISTORY_ITEMS.delivery('github', 'd-1');
-    await store.putDelivery(record());
+    const first = claimAt(0);
+    await store.claim(first);
     await store.markEnqueued(key, 'arn:a');
-    await store.markFailed(key, 'enqueue_failed');
+    await store.markFailed(refOf(first), 'enqueue_failed');
     expect((await stored())!.status).toBe('enqueued');
   });
 
   it('does not create records for deliveries that are gone', async () => {
     const key = HISTORY_ITEMS.delivery('github', 'missing');
     await store.markEnqueued(key, 'arn:a');
-    await store.markFailed(key, 'enqueue_failed');
+    await store.markFailed({ webhook: 'github', idempotencyKey: 'missing', attempt: 'a' }, 'enqueue_failed');
+    await store.markQueued({ webhook: 'github', idempotencyKey: 'missing', attempt: 'a' });
     await store.countDuplicate(key);
     expect(await stored('missing')).toBeUndefined();
+    expect(await marker('missing')).toBeUndefined();
     await expect(store.nextReplayNumber(key)).rejects.toThrow();
   });
 
   it('counts duplicates and numbers replays atomically', async () => {
     const key = HISTORY_ITEMS.delivery('github', 'd-1');
-    await store.putDelivery(record());
+    await store.claim(claimAt(0));
     await Promise.all([store.countDuplicate(key), store.countDuplicate(key)]);
     const numbers = await Promise.all([
       store.nextReplayNumber(key),
@@ -135,8 +321,8 @@ describe('DynamoDbHistoryStore updates', () => {
   });
 
   it('finds a delivery by its id through the byDeliveryId index', async () => {
-    await store.putDelivery(record({ deliveryId: 'gh-1', idempotencyKey: 'custom-key' }));
-    await store.putDelivery(record({ webhook: 'other', deliveryId: 'gh-1', idempotencyKey: 'custom-key' }));
+    await store.claim(claimAt(0, { deliveryId: 'gh-1', idempotencyKey: 'custom-key' }));
+    await store.claim(claimAt(0, { webhook: 'other', deliveryId: 'gh-1', idempotencyKey: 'custom-key' }));
     const found = await store.getDelivery('github', 'gh-1');
     expect(found).toMatchObject({ webhook: 'github', deliveryId: 'gh-1', idempotencyKey: 'custom-key' });
     expect(await store.getDelivery('github', 'nope')).toBeUndefined();

@@ -179,10 +179,13 @@ describe('replayDelivery', () => {
     const second = await replayDelivery(gw.deps, 'github', 'orig');
     expect([first.deliveryId, first.status, second.deliveryId]).toEqual(['orig#replay-1', 'accepted', 'orig#replay-2']);
     await gw.dispatch();
+    // Keyed by the signed body (X-GitHub-Delivery is only the label); a replay's key is the original's + #replay-n.
+    const key = (await gw.delivery('github', 'orig'))!.idempotencyKey!;
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
     expect(gw.sfn.started.map((s) => s.name)).toEqual([
-      executionName('github', 'orig', 'push'),
-      executionName('github', 'orig#replay-1', 'push'),
-      executionName('github', 'orig#replay-2', 'push'),
+      executionName('github', key, 'push'),
+      executionName('github', `${key}#replay-1`, 'push'),
+      executionName('github', `${key}#replay-2`, 'push'),
     ]);
     expect(gw.sfn.started[1]!.input).toMatchObject({
       deliveryId: 'orig#replay-1',

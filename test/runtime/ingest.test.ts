@@ -7,6 +7,11 @@ import { CONFIG_ITEMS } from '../../lambdas/core/config/tables';
 import { executionName, type WorkflowInput } from '../../lambdas/core/config/messages';
 import { MAX_JSON_DEPTH } from '../../lambdas/core/http/json';
 import type { RouteConfig, WebhookConfig } from '../../lambdas/core/config/webhook';
+import { signedBytesKey } from '../../lambdas/core/verify/common';
+import { HttpHeaders } from '../../lambdas/core/http/headers';
+import { createIngestHandler } from '../../lambdas/ingest/handler';
+import { processDelivery } from '../../lambdas/ingest/pipeline';
+import { apiEvent } from '../support/api-event';
 import { testGateway, type TestGateway } from '../support/gateway';
 import { startLocalAws, type LocalAws } from '../support/local-aws';
 
@@ -68,6 +73,9 @@ async function githubRequest(
 }
 
 const push = { ref: 'refs/heads/main', repository: { full_name: 'octo/repo' } };
+
+/** GitHub's dedup key: a hash of the signed body (X-GitHub-Delivery is not signed). */
+const keyOf = (body: string) => signedBytesKey('', Buffer.from(body));
 
 function gateway(
   extra: Partial<{ webhooks: WebhookConfig[]; routes: RouteConfig[] }> = {},
@@ -138,12 +146,18 @@ describe('accepting a delivery', () => {
     expect(await gw.delivery('github', id)).toMatchObject({ deliveryId: id, status: 'pending' });
   });
 
-  it('takes at most two sequential AWS round trips on the warm path: the dedup write, then the queue', async () => {
+  it('takes at most two sequential AWS round trips on the warm path: the claim, then the queue', async () => {
     const gw = await gateway();
     expect((await gw.post(await githubRequest('push', push))).statusCode).toBe(202);
     gw.recorder.reset();
-    expect((await gw.post(await githubRequest('push', push))).statusCode).toBe(202);
-    expect(gw.recorder.commands()).toEqual(['dynamodb.PutItemCommand', 'sqs.SendMessageBatchCommand']);
+    expect((await gw.post(await githubRequest('push', { ...push, after: 'b' }))).statusCode).toBe(202);
+    // The history item and the dedup marker in parallel; then the send, with the marker marked queued alongside.
+    expect(gw.recorder.commands()).toEqual([
+      'dynamodb.PutItemCommand',
+      'dynamodb.PutItemCommand',
+      'dynamodb.UpdateItemCommand',
+      'sqs.SendMessageBatchCommand',
+    ]);
     expect(gw.recorder.sequentialStages()).toBe(2);
   });
 
@@ -151,17 +165,23 @@ describe('accepting a delivery', () => {
     const gw = await gateway();
     gw.recorder.reset();
     await gw.post(await githubRequest('push', push));
-    const first = gw.recorder.calls.filter((c) => c.command === 'UpdateItemCommand' || c.command === 'PutItemCommand');
-    expect(first.map((c) => c.command).sort()).toEqual(['PutItemCommand', 'UpdateItemCommand']);
-    const [a, b] = first;
-    expect(a!.start < b!.end && b!.start < a!.end).toBe(true); // they overlap
+    const send = gw.recorder.calls.find((c) => c.command === 'SendMessageBatchCommand')!;
+    const first = gw.recorder.calls.filter(
+      (c) =>
+        c.service === 'dynamodb' &&
+        c.end <= send.start &&
+        c.command !== 'GetItemCommand' &&
+        c.command !== 'QueryCommand',
+    );
+    expect(first.map((c) => c.command).sort()).toEqual(['PutItemCommand', 'PutItemCommand', 'UpdateItemCommand']);
+    for (const a of first) for (const b of first) expect(a.start < b.end && b.start < a.end).toBe(true); // they overlap
     const item = await local.dynamodb.send(
       new GetItemCommand({ TableName: gw.resources.configTable, Key: marshall(CONFIG_ITEMS.webhook('github')) }),
     );
     expect(item.Item?.verifiedAt?.S).toBe(gw.clock.now().toISOString());
     gw.recorder.reset();
-    await gw.post(await githubRequest('push', push));
-    expect(gw.recorder.commands()).not.toContain('dynamodb.UpdateItemCommand');
+    await gw.post(await githubRequest('push', { ...push, after: 'b' }));
+    expect(gw.recorder.commands().filter((c) => c === 'dynamodb.UpdateItemCommand')).toHaveLength(1); // the queued mark
   });
 
   it('accepts a body that API Gateway did not base64-encode', async () => {
@@ -203,15 +223,74 @@ describe('deduplication', () => {
     expect(gw.telemetry.total('Duplicate')).toBe(1);
   });
 
-  it('enqueues a retry of a delivery still pending; queue dedup and execution names keep one start', async () => {
+  it('answers duplicate for copies sent right after the original, while it is still pending, and starts nothing for them', async () => {
     const gw = await gateway();
     const request = await githubRequest('push', push, 'pending-1');
-    expect((await gw.post(request)).json()).toMatchObject({ status: 'accepted' });
+    expect((await gw.post(request)).json()).toEqual({ id: 'pending-1', status: 'accepted' });
+    const copies = await Promise.all(Array.from({ length: 16 }, () => gw.post(request)));
+    expect(copies.map((c) => c.json())).toEqual(Array(16).fill({ id: 'pending-1', status: 'duplicate' }));
+    expect(gw.telemetry.total('Duplicate')).toBe(16);
+    expect(gw.telemetry.total('Enqueued')).toBe(2);
+    await gw.dispatch();
+    const key = keyOf(request.body);
+    expect(gw.sfn.started.map((s) => s.name).sort()).toEqual(
+      [executionName('github', key, 'all-push'), executionName('github', key, 'on-push')].sort(),
+    );
+    expect(await gw.delivery('github', 'pending-1')).toMatchObject({ status: 'enqueued', duplicates: 16 });
+  });
+
+  it('answers exactly one of concurrent copies accepted', async () => {
+    const gw = await gateway();
+    await gw.post(await githubRequest('push', push)); // warm
+    const request = await githubRequest('push', { ...push, after: 'c' }, 'race-1');
+    const answers = await Promise.all(Array.from({ length: 8 }, () => gw.post(request)));
+    const statuses = answers.map((a) => a.json().status).sort();
+    expect(statuses).toEqual(['accepted', ...Array(7).fill('duplicate')]);
+    expect(await gw.takeMessages()).toHaveLength(2 + 2); // the warm-up's two routes and this one's
+  });
+
+  it('hands a delivery whose first attempt died before queuing it to the retry once the lease is over', async () => {
+    const gw = await gateway({}, { maxAttempts: 1 });
+    await gw.post(await githubRequest('push', push)); // warm
+    await gw.dispatch();
+    const request = await githubRequest('push', { ...push, after: 'd' }, 'died-1');
+    // The queue and every later DynamoDB update fail: the attempt ends with its claim still pending.
+    local.sqsServer.fail('down');
+    local.dynamodbServer.fail('down', /UpdateItem$/);
+    try {
+      expect((await gw.post(request)).statusCode).toBe(503);
+    } finally {
+      local.sqsServer.heal();
+      local.dynamodbServer.heal();
+    }
+    expect(await gw.delivery('github', 'died-1')).toMatchObject({ status: 'pending' });
+    gw.clock.advance(5_000);
+    expect((await gw.post(request)).json()).toMatchObject({ status: 'duplicate' }); // within the lease
+    gw.clock.advance(12_000); // the lease: the ingest timeout (15 s), in whole seconds
     expect((await gw.post(request)).json()).toMatchObject({ status: 'accepted' });
     await gw.dispatch();
-    expect(gw.sfn.started.map((s) => s.name).sort()).toEqual(
-      [executionName('github', 'pending-1', 'all-push'), executionName('github', 'pending-1', 'on-push')].sort(),
-    );
+    expect(gw.sfn.started.filter((s) => (s.input as WorkflowInput).deliveryId === 'died-1')).toHaveLength(2);
+  });
+
+  it('dedups on the signed body, not on the unsigned X-GitHub-Delivery', async () => {
+    const gw = await gateway();
+    const original = await githubRequest('push', { ...push, after: 'e' }, 'gh-1');
+    expect((await gw.post(original)).json()).toEqual({ id: 'gh-1', status: 'accepted' });
+    // A captured signed body sent again with a fresh id, and with the id of a future delivery.
+    const fresh = { ...original, headers: { ...original.headers, 'X-GitHub-Delivery': 'gh-fresh' } };
+    const future = { ...original, headers: { ...original.headers, 'X-GitHub-Delivery': 'gh-2' } };
+    expect((await gw.post(fresh)).json()).toEqual({ id: 'gh-fresh', status: 'duplicate' });
+    expect((await gw.post(future)).json()).toEqual({ id: 'gh-2', status: 'duplicate' });
+    // The real delivery gh-2 is new.
+    const real = await githubRequest('push', { ...push, after: 'f' }, 'gh-2');
+    expect((await gw.post(real)).json()).toEqual({ id: 'gh-2', status: 'accepted' });
+    await gw.dispatch();
+    expect(gw.sfn.started.map((s) => (s.input as WorkflowInput).deliveryId).sort()).toEqual([
+      'gh-1',
+      'gh-1',
+      'gh-2',
+      'gh-2',
+    ]);
   });
 
   it('keeps the same delivery id of two webhooks apart', async () => {
@@ -267,6 +346,62 @@ describe('events that start nothing', () => {
     );
     expect(response.json()).toMatchObject({ status: 'accepted' });
     expect((await gw.takeMessages()).map((m) => m.routeId)).toEqual(['opened-issues']);
+  });
+});
+
+describe('unexpected errors after verification', () => {
+  it('records a payload that cannot become a workflow input (JSON.stringify RangeError) as transform_failed, body kept', async () => {
+    const gw = await gateway();
+    const body = '{"ref":"refs/heads/main","repository":{"full_name":"octo/repo"}}';
+    let deep: Record<string, unknown> = { end: true };
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    const loaded = (await gw.deps.config.load('github'))!;
+    const outcome = await processDelivery(gw.deps, {
+      webhook: loaded,
+      headers: HttpHeaders.from({ 'x-github-event': 'push', 'x-github-delivery': 'deep-1' }),
+      query: {},
+      body: Buffer.from(body),
+      input: { ...push, deep },
+      deliveryId: 'deep-1',
+      dedupKey: keyOf(body),
+      receivedAt: gw.clock.now(),
+    });
+    expect(outcome).toMatchObject({ deliveryId: 'deep-1', status: 'transform_failed' });
+    const record = await gw.delivery('github', 'deep-1');
+    expect(record).toMatchObject({
+      status: 'transform_failed',
+      reason: expect.stringMatching(/^internal_error: RangeError/),
+    });
+    expect(Buffer.from(record!.body!).toString()).toBe(body);
+    expect(await gw.takeMessages()).toEqual([]);
+    expect(gw.telemetry.total('TransformFailed')).toBe(1);
+  });
+
+  it('answers 202 transform_failed, never a 5xx, when anything throws after the request verified', async () => {
+    const gw = await gateway();
+    const broken = {
+      get field(): string {
+        throw new TypeError('a bug');
+      },
+    };
+    const handler = createIngestHandler({
+      ...gw.deps,
+      config: {
+        markVerified: (name, at) => gw.deps.config.markVerified(name, at),
+        async load(name) {
+          const loaded = (await gw.deps.config.load(name))!;
+          return { ...loaded, config: { ...loaded.config, handshake: broken as never } };
+        },
+      },
+    });
+    const request = await githubRequest('push', { ...push, after: 'bug' }, 'bug-1');
+    const response = await handler(apiEvent(request));
+    expect(response.statusCode).toBe(202);
+    expect(JSON.parse(response.body)).toEqual({ id: 'bug-1', status: 'transform_failed' });
+    const record = await gw.delivery('github', 'bug-1');
+    expect(record).toMatchObject({ status: 'transform_failed', reason: 'internal_error: TypeError: a bug' });
+    expect(Buffer.from(record!.body!).toString()).toBe(request.body);
+    expect(gw.telemetry.logs.find((l) => l.message === 'unexpected error after verification')).toBeDefined();
   });
 });
 
@@ -424,6 +559,8 @@ describe('large payloads', () => {
     expect(gw.recorder.sequentialStages()).toBe(2);
     expect(gw.recorder.commands()).toEqual([
       'dynamodb.PutItemCommand',
+      'dynamodb.PutItemCommand',
+      'dynamodb.UpdateItemCommand',
       's3.PutObjectCommand',
       's3.PutObjectCommand',
       'sqs.SendMessageBatchCommand',
@@ -463,7 +600,7 @@ describe('large payloads', () => {
     expect((await gw.post(duplicate)).json()).toMatchObject({ status: 'duplicate' });
 
     // The started workflow reads its payload later: it must still be the original's.
-    const record = await gw.delivery('keyed', push.ref);
+    const record = await gw.deliveryByKey('keyed', push.ref);
     expect(gw.s3.objects.get(`payload-bucket/${record!.bodyRef!.key}`)?.body.toString()).toBe(original.body);
     const input = gw.sfn.started[0]!.input as WorkflowInput;
     const payload = gw.s3.objects.get(`payload-bucket/${input.payloadRef!.key}`)!.body.toString();
@@ -476,7 +613,7 @@ describe('dependency failures', () => {
     const gw = await gateway({}, { maxAttempts: 1 });
     await gw.post(await githubRequest('push', push)); // warm
     await gw.dispatch();
-    const request = await githubRequest('push', push, 'retry-1');
+    const request = await githubRequest('push', { ...push, after: 'r1' }, 'retry-1');
     local.dynamodbServer.fail('down', /PutItem$/);
     let response;
     try {
@@ -493,7 +630,8 @@ describe('dependency failures', () => {
 
     expect((await gw.post(request)).json()).toMatchObject({ status: 'accepted' });
     await gw.dispatch();
-    expect(gw.sfn.started.filter((s) => s.name.includes('retry-1'))).toHaveLength(2); // one per route
+    const started = gw.sfn.started.filter((s) => (s.input as WorkflowInput).deliveryId === 'retry-1');
+    expect(started).toHaveLength(2); // one per route
   });
 
   it('answers 503 when the queue refuses, marks the record failed, and accepts the retry', async () => {

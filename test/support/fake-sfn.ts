@@ -15,17 +15,22 @@ export interface Started {
 }
 
 /**
- * An SFNClient whose StartExecution behaves as Step Functions does for Standard workflows: a name
- * already used on that state machine fails with ExecutionAlreadyExists. `run` (optional) executes
- * the started workflow, e.g. in aws-local-stepfunctions.
+ * An SFNClient whose StartExecution behaves as Step Functions documents it for Standard workflows:
+ * a name already used on that state machine succeeds again, with the same ARN and start date, while
+ * that execution is open and the input is identical; otherwise it fails with ExecutionAlreadyExists.
+ * `run` (optional) executes the started workflow, e.g. in aws-local-stepfunctions; the execution is
+ * open until `run` settles (without `run`, until `close`).
  */
 export function fakeStepFunctions(run?: (started: Started) => Promise<void>) {
   const client = new SFNClient({ region: 'us-east-1' });
   const mock = mockClient(client);
   const started: Started[] = [];
+  const open = new Map<string, { input: string; startDate: Date }>();
   mock.on(StartExecutionCommand).callsFake(async (input: StartExecutionCommandInput) => {
     const executionArn = executionArnOf(input.stateMachineArn!, input.name!);
     if (started.some((s) => s.executionArn === executionArn)) {
+      const running = open.get(executionArn);
+      if (running && running.input === (input.input ?? '{}')) return { executionArn, startDate: running.startDate };
       throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${executionArn}'`, $metadata: {} });
     }
     const entry = {
@@ -35,13 +40,23 @@ export function fakeStepFunctions(run?: (started: Started) => Promise<void>) {
       executionArn,
     };
     started.push(entry);
-    if (run) await run(entry);
-    return { executionArn, startDate: new Date() };
+    const startDate = new Date();
+    open.set(executionArn, { input: input.input ?? '{}', startDate });
+    if (run) {
+      try {
+        await run(entry);
+      } finally {
+        open.delete(executionArn);
+      }
+    }
+    return { executionArn, startDate };
   });
   return {
     client,
     mock,
     started,
+    /** Ends an execution (it succeeded or failed): its name now fails with ExecutionAlreadyExists. */
+    close: (executionArn: string) => open.delete(executionArn),
     inputs: () => mock.commandCalls(StartExecutionCommand).map((c) => c.args[0].input),
   };
 }

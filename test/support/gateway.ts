@@ -103,7 +103,12 @@ export async function testGateway(local: LocalAws, config: GatewayConfig, option
         out.push(...got.Messages.map((m) => JSON.parse(m.Body!) as StartMessage));
       }
     },
-    async delivery(webhook: string, idempotencyKey: string): Promise<DeliveryRecord | undefined> {
+    /** The history item of a delivery, found by its label (the provider's id) as `history`/`replay` find it. */
+    async delivery(webhook: string, deliveryId: string): Promise<DeliveryRecord | undefined> {
+      return new DynamoDbHistoryStore(local.dynamodb, resources.historyTable).getDelivery(webhook, deliveryId);
+    },
+    /** The history item under its idempotency key. */
+    async deliveryByKey(webhook: string, idempotencyKey: string): Promise<DeliveryRecord | undefined> {
       const got = await local.dynamodb.send(
         new GetItemCommand({
           TableName: resources.historyTable,
@@ -113,7 +118,7 @@ export async function testGateway(local: LocalAws, config: GatewayConfig, option
       );
       return got.Item ? fromItem(got.Item) : undefined;
     },
-    /** Every history item of a webhook (deliveries `d#…` and sampled rejections `r#…`). */
+    /** Every history item of a webhook (deliveries `d#…`, dedup markers `k#…` and sampled rejections `r#…`). */
     async history(webhook: string): Promise<(DeliveryRecord & { sk: string })[]> {
       const got = await local.dynamodb.send(
         new QueryCommand({

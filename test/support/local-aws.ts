@@ -11,7 +11,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createRequestHandler } from 'local-aws-sqs';
-import { HISTORY_BY_DELIVERY_INDEX, HISTORY_BY_TIME_INDEX, TABLE_KEYS } from '../../lambdas/core/config/tables';
+import {
+  HISTORY_BY_DELIVERY_INDEX,
+  HISTORY_BY_TIME_INDEX,
+  HISTORY_PENDING_INDEX,
+  TABLE_KEYS,
+} from '../../lambdas/core/config/tables';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
@@ -179,6 +184,8 @@ export async function createGatewayResources(
       [
         { AttributeName: HISTORY_BY_TIME_INDEX.sortKey, AttributeType: 'S' },
         { AttributeName: HISTORY_BY_DELIVERY_INDEX.partitionKey, AttributeType: 'S' },
+        { AttributeName: HISTORY_PENDING_INDEX.partitionKey, AttributeType: 'S' },
+        { AttributeName: HISTORY_PENDING_INDEX.sortKey, AttributeType: 'N' },
       ],
       [
         {
@@ -192,6 +199,14 @@ export async function createGatewayResources(
         {
           IndexName: HISTORY_BY_DELIVERY_INDEX.name,
           KeySchema: [{ AttributeName: HISTORY_BY_DELIVERY_INDEX.partitionKey, KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: HISTORY_PENDING_INDEX.name,
+          KeySchema: [
+            { AttributeName: HISTORY_PENDING_INDEX.partitionKey, KeyType: 'HASH' },
+            { AttributeName: HISTORY_PENDING_INDEX.sortKey, KeyType: 'RANGE' },
+          ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { HmacVerifierConfig, VerifierConfig } from '../../lambdas/core/config/verifier';
 import { sensitiveHeaders } from '../../lambdas/core/verify';
-import { tampered, verify } from '../helpers/verify';
+import { accepted, tampered, verify } from '../helpers/verify';
 
 const now = new Date('2026-03-01T12:00:00Z');
 const nowSeconds = now.getTime() / 1000;
@@ -95,20 +95,37 @@ describe('allOf', () => {
     });
   });
 
-  it("prefers a member's provider delivery id over an earlier member's fallback", async () => {
+  it("takes the strongest member's dedup key: a signed id over an earlier member's body hash", async () => {
     const preferring: VerifierConfig = { type: 'allOf', sources: [key, withId] };
     expect(await verify(preferring, { headers: headers(body, { id: 'dlv_42' }), body }, secrets, now)).toMatchObject({
       ok: true,
       deliveryId: 'dlv_42',
       deliveryIdSource: 'provider',
+      dedupKey: 'dlv_42',
+      dedupKeySource: 'signed-id',
       timestamp: now,
     });
   });
 
-  it('uses the first member’s fallback delivery id when no member knows the provider’s', async () => {
-    const alone = await verify(key, { headers: headers(body), body }, secrets, now);
-    const combined = await verify(both, { headers: headers(body), body }, secrets, now);
-    expect(alone.ok && combined.ok && combined.deliveryId === alone.deliveryId).toBe(true);
+  it('takes a hash a signature covers over a body hash, and never an unsigned id', async () => {
+    const alone = await accepted(signed, { headers: headers(body), body }, secrets, now);
+    const combined = await accepted(both, { headers: headers(body), body }, secrets, now);
+    expect(combined).toMatchObject({
+      dedupKey: alone.dedupKey,
+      dedupKeySource: 'signed-hash',
+      deliveryId: alone.dedupKey,
+    });
+    // An unsigned label (hmac idHeaderIsLabel) is shown, the key stays the signed one.
+    const labelled: VerifierConfig = {
+      type: 'allOf',
+      sources: [key, { ...signed, idHeader: 'x-delivery-id', idHeaderIsLabel: true }],
+    };
+    for (const id of ['dlv_1', 'dlv_2']) {
+      expect(await accepted(labelled, { headers: headers(body, { id }), body }, secrets, now)).toMatchObject({
+        deliveryId: id,
+        dedupKey: alone.dedupKey,
+      });
+    }
   });
 
   it('works nested, and fails closed when empty', async () => {

@@ -25,6 +25,8 @@ describe('apiKey scheme', () => {
       scheme: 'apiKey',
       deliveryId: createHash('sha256').update(`\n${body}`).digest('hex'),
       deliveryIdSource: 'fallback',
+      dedupKey: createHash('sha256').update(`\n${body}`).digest('hex'),
+      dedupKeySource: 'body-hash',
     });
   });
 

@@ -48,6 +48,8 @@ describe('basicAuth scheme', () => {
       scheme: 'basicAuth',
       deliveryId: createHash('sha256').update(`\n${body}`).digest('hex'),
       deliveryIdSource: 'fallback',
+      dedupKey: createHash('sha256').update(`\n${body}`).digest('hex'),
+      dedupKeySource: 'body-hash',
     });
   });
 

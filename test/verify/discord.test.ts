@@ -47,6 +47,8 @@ describe('discord preset', () => {
       scheme: 'discord',
       deliveryId: '1180000000000000001',
       deliveryIdSource: 'provider',
+      dedupKey: '1180000000000000001',
+      dedupKeySource: 'signed-id',
       eventType: '2',
       timestamp: now,
     });

@@ -1,7 +1,7 @@
 import { sign } from '@octokit/webhooks-methods';
 import { describe, expect, it } from 'vitest';
 import type { VerifierConfig } from '../../lambdas/core/config/verifier';
-import { prettyPrinted, tampered, verify } from '../helpers/verify';
+import { accepted, prettyPrinted, tampered, verify } from '../helpers/verify';
 
 const config: VerifierConfig = { type: 'github' };
 const secret = "It's a Secret to Everybody";
@@ -31,6 +31,24 @@ describe('github preset', () => {
     const body = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 1 });
     const verdict = await verify(config, { headers: await signedHeaders(body), body }, secret);
     expect(verdict).toMatchObject({ ok: true, deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958', eventType: 'push' });
+  });
+
+  it('dedups on the signed body: X-GitHub-Delivery is only the label', async () => {
+    const body = JSON.stringify({ action: 'opened', number: 7 });
+    const first = await accepted(config, { headers: await signedHeaders(body), body }, secret);
+    expect(first).toMatchObject({ deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958', dedupKeySource: 'signed-hash' });
+    // The same signed body replayed with another (unsigned) delivery id: another label, the same key.
+    const replayed = await accepted(
+      config,
+      { headers: { ...(await signedHeaders(body)), 'X-GitHub-Delivery': 'future-delivery' }, body },
+      secret,
+    );
+    expect(replayed).toMatchObject({ deliveryId: 'future-delivery', dedupKey: first.dedupKey });
+    // Another signed body: another key, whatever the delivery header says.
+    const other = JSON.stringify({ action: 'opened', number: 8 });
+    expect((await accepted(config, { headers: await signedHeaders(other), body: other }, secret)).dedupKey).not.toBe(
+      first.dedupKey,
+    );
   });
 
   it('accepts any active secret while rotating, and not an expired one', async () => {

@@ -1,7 +1,7 @@
 import type * as Crypto from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import type { VerifierConfig } from '../../lambdas/core/config/verifier';
-import { verify } from '../helpers/verify';
+import { accepted, verify } from '../helpers/verify';
 
 const { timingSafeEqual } = vi.hoisted(() => ({ timingSafeEqual: vi.fn() }));
 vi.mock('node:crypto', async (importOriginal) => {
@@ -31,26 +31,33 @@ function gitlabHeaders(token = secret, extra: Record<string, string> = {}): Reco
 }
 
 describe('gitlab preset', () => {
-  it('accepts the secret token and takes Idempotency-Key as the delivery id', async () => {
+  it('accepts the secret token and shows Idempotency-Key as the delivery id', async () => {
     expect(await verify(config, { headers: gitlabHeaders(), body }, secret)).toMatchObject({
       ok: true,
       scheme: 'gitlab',
       deliveryId: 'f0e7a0d4-6c0e-4a57-8d6e-08b1b0b7f3e1',
       deliveryIdSource: 'provider',
+      dedupKeySource: 'body-hash',
       eventType: 'Push Hook',
     });
   });
 
-  it('gives a retry without Idempotency-Key (GitLab before 17.4) the same fallback id', async () => {
-    const first = gitlabHeaders();
-    delete first['Idempotency-Key'];
-    const retry = { ...first, 'X-Gitlab-Event-UUID': 'another-uuid', 'X-Gitlab-Webhook-UUID': 'another-request' };
-    const a = await verify(config, { headers: first, body }, secret);
-    const b = await verify(config, { headers: retry, body }, secret);
-    const other = await verify(config, { headers: first, body: body.replace('main', 'dev') }, secret);
-    expect(a).toMatchObject({ ok: true, deliveryIdSource: 'fallback' });
-    expect(a.ok && b.ok && a.deliveryId === b.deliveryId).toBe(true);
-    expect(a.ok && other.ok && a.deliveryId !== other.deliveryId).toBe(true);
+  it('dedups on the body: Idempotency-Key and the other headers are only labels (GitLab signs nothing)', async () => {
+    const first = await accepted(config, { headers: gitlabHeaders(), body }, secret);
+    const noKey = gitlabHeaders();
+    delete noKey['Idempotency-Key'];
+    const retry = { ...gitlabHeaders(), 'Idempotency-Key': 'another-key', 'X-Gitlab-Event-UUID': 'another-uuid' };
+    expect(await accepted(config, { headers: noKey, body }, secret)).toMatchObject({
+      deliveryIdSource: 'fallback',
+      deliveryId: first.dedupKey,
+      dedupKey: first.dedupKey,
+    });
+    expect(await accepted(config, { headers: retry, body }, secret)).toMatchObject({
+      deliveryId: 'another-key',
+      dedupKey: first.dedupKey,
+    });
+    const other = await accepted(config, { headers: gitlabHeaders(), body: body.replace('main', 'dev') }, secret);
+    expect(other.dedupKey).not.toBe(first.dedupKey);
   });
 
   it('accepts any active token while rotating, and not an expired one', async () => {

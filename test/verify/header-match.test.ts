@@ -20,6 +20,8 @@ describe('headerMatch scheme', () => {
       scheme: 'headerMatch',
       deliveryId: createHash('sha256').update(`\n${body}`).digest('hex'),
       deliveryIdSource: 'fallback',
+      dedupKey: createHash('sha256').update(`\n${body}`).digest('hex'),
+      dedupKeySource: 'body-hash',
     });
   });
 

@@ -98,8 +98,57 @@ describe('hmac scheme', () => {
       scheme: 'hmac',
       deliveryId: 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W',
       deliveryIdSource: 'provider',
+      dedupKey: 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W',
+      dedupKeySource: 'signed-id',
       timestamp: now,
     });
+  });
+
+  it('dedups on a hash of exactly the signed bytes when {id} is not signed, showing the idHeader as the label', async () => {
+    const labelled: HmacVerifierConfig = {
+      ...standard,
+      signedContent: '{timestamp}.{body}',
+      idHeader: 'webhook-id',
+      idHeaderIsLabel: true,
+    };
+    const sign = (id: string, ts = nowSeconds, payload = body) => ({
+      headers: {
+        'webhook-id': id,
+        'webhook-timestamp': String(ts),
+        'webhook-signature': `v1,${signWith('sha256', 'base64', secret, `${ts}.${payload}`)}`,
+      },
+      body: payload,
+    });
+    const first = await verify(labelled, sign('msg_1'), secret, now);
+    expect(first).toMatchObject({
+      ok: true,
+      deliveryId: 'msg_1',
+      deliveryIdSource: 'provider',
+      dedupKey: createHash('sha256').update(`${nowSeconds}.${body}`).digest('hex'),
+      dedupKeySource: 'signed-hash',
+    });
+    // Another label on the same signed bytes: the same key. Another signed timestamp: another key.
+    expect(await verify(labelled, sign('msg_future'), secret, now)).toMatchObject({
+      deliveryId: 'msg_future',
+      dedupKey: first.ok && first.dedupKey,
+    });
+    const later = await verify(labelled, sign('msg_1', nowSeconds + 1), secret, now);
+    expect(later.ok && first.ok && later.dedupKey !== first.dedupKey).toBe(true);
+    // Without the label header: the key is the label too.
+    const { 'webhook-id': _id, ...unlabelled } = sign('x').headers;
+    expect(await verify(labelled, { headers: unlabelled, body }, secret, now)).toMatchObject({
+      deliveryIdSource: 'fallback',
+      deliveryId: first.ok && first.dedupKey,
+    });
+  });
+
+  it('changes the key with the signed {id}: a replay cannot pick another id', async () => {
+    const a = await verify(standard, standardRequest(body, { id: 'msg_a' }), secret, now);
+    const b = await verify(standard, standardRequest(body, { id: 'msg_b' }), secret, now);
+    expect([a.ok && a.dedupKey, b.ok && b.dedupKey]).toEqual(['msg_a', 'msg_b']);
+    const swapped = { ...standardRequest(body, { id: 'msg_a' }) };
+    swapped.headers = { ...swapped.headers, 'webhook-id': 'msg_b' };
+    expect(await verify(standard, swapped, secret, now)).toMatchObject({ ok: false, reason: 'signature_mismatch' });
   });
 
   it('accepts several space-separated signatures, ignoring other versions, as Standard Webhooks sends them', async () => {
@@ -225,8 +274,14 @@ describe('hmac scheme', () => {
   it('falls back to a hash of the signed timestamp and body for the delivery id, never the signature', async () => {
     const signature = signWith('sha256', 'hex', secret, body);
     const verdict = await verify(simple, { headers: { 'X-Signature': signature }, body }, secret, now);
-    const expected = createHash('sha256').update(`\n${body}`).digest('hex');
-    expect(verdict).toMatchObject({ ok: true, deliveryId: expected, deliveryIdSource: 'fallback' });
+    const expected = createHash('sha256').update(body).digest('hex');
+    expect(verdict).toMatchObject({
+      ok: true,
+      deliveryId: expected,
+      deliveryIdSource: 'fallback',
+      dedupKey: expected,
+      dedupKeySource: 'signed-hash',
+    });
     // The same bytes with the signature spelled in upper case: still the same delivery.
     const upper = await verify(simple, { headers: { 'X-Signature': signature.toUpperCase() }, body }, secret, now);
     expect(upper).toMatchObject({ ok: true, deliveryId: expected });
@@ -373,6 +428,19 @@ describe('hmac scheme', () => {
     expect(validateHmacConfig({ ...simple, timestampHeader: 'x-ts' })).toEqual([
       'timestampHeader "x-ts" is set but signedContent "{body}" does not include {timestamp}: an unsigned timestamp does not stop replays',
     ]);
+    expect(validateHmacConfig({ ...simple, idHeader: 'x-delivery' })).toEqual([
+      'idHeader "x-delivery" is not signed (signedContent "{body}" has no {id}): a replayed body with another id would pass as new, or make a real delivery a duplicate; add {id} to signedContent if the sender signs it, or set idHeaderIsLabel: true to show it as the delivery\'s label only',
+    ]);
+    expect(validateHmacConfig({ ...simple, idHeader: 'x-delivery', idHeaderIsLabel: true })).toEqual([]);
+    expect(validateHmacConfig({ ...standard, idHeaderIsLabel: true })).toEqual([
+      'idHeaderIsLabel is set but signedContent "{id}.{timestamp}.{body}" signs {id}: remove idHeaderIsLabel',
+    ]);
+    expect(validateHmacConfig({ ...simple, idHeaderIsLabel: true })).toEqual([
+      'idHeaderIsLabel is set but idHeader is not: name the header that carries the label',
+    ]);
+    await expect(
+      verify({ ...simple, idHeader: 'x-delivery' }, { headers: { 'x-signature': 'ab' }, body }, secret, now),
+    ).rejects.toThrow(SchemeConfigError);
     expect(validateHmacConfig({ ...simple, header: 'bad header', toleranceSeconds: 60 })).toEqual([
       'header "bad header" is not a valid HTTP header name',
       'tolerance is set but timestampHeader is not: there is no timestamp to bound',

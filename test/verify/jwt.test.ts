@@ -64,6 +64,8 @@ describe('jwt scheme', () => {
         scheme: 'jwt',
         deliveryId: `delivery-${alg}`,
         deliveryIdSource: 'provider',
+        dedupKey: `delivery-${alg}`,
+        dedupKeySource: 'signed-id',
         timestamp: now,
       });
     }
@@ -138,6 +140,7 @@ describe('jwt scheme', () => {
       ok: true,
       deliveryId: createHash('sha256').update(`\n${body}`).digest('hex'),
       deliveryIdSource: 'fallback',
+      dedupKeySource: 'body-hash',
     });
     const changed = await verify(config(['HS256']), { ...bearer(t), body: tampered(body) }, hsSecret, now);
     expect(changed.ok && verdict.ok && changed.deliveryId !== verdict.deliveryId).toBe(true);

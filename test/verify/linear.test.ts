@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { LinearWebhookClient } from '@linear/sdk/webhooks';
 import { describe, expect, it } from 'vitest';
 import type { VerifierConfig } from '../../lambdas/core/config/verifier';
-import { prettyPrinted, tampered, verify } from '../helpers/verify';
+import { accepted, prettyPrinted, tampered, verify } from '../helpers/verify';
 
 // @linear/sdk only verifies, so requests are signed here and the SDK's LinearWebhookClient must
 // accept them too. The SDK checks webhookTimestamp against the real clock, so these tests use it.
@@ -54,6 +54,23 @@ describe('linear preset', () => {
       eventType: 'Issue',
       timestamp: now,
     });
+  });
+
+  it('dedups on the signed body (with its webhookTimestamp): Linear-Delivery is only the label', async () => {
+    const now = new Date();
+    const body = payload(now.getTime());
+    const first = await accepted(config, { headers: signedHeaders(body), body }, secret, now);
+    expect(first.dedupKeySource).toBe('signed-hash');
+    const relabelled = { ...signedHeaders(body), 'Linear-Delivery': 'another-delivery' };
+    expect(linearAccepts(body, relabelled)).toBe(true);
+    expect(await accepted(config, { headers: relabelled, body }, secret, now)).toMatchObject({
+      deliveryId: 'another-delivery',
+      dedupKey: first.dedupKey,
+    });
+    const resigned = payload(now.getTime() + 1);
+    expect(
+      (await accepted(config, { headers: signedHeaders(resigned), body: resigned }, secret, now)).dedupKey,
+    ).not.toBe(first.dedupKey);
   });
 
   it('takes the event type from the body and a fallback id when the headers are absent', async () => {

@@ -32,6 +32,8 @@ describe('msTeams preset', () => {
       scheme: 'msTeams',
       deliveryId: '1485983408511',
       deliveryIdSource: 'provider',
+      dedupKey: '1485983408511',
+      dedupKeySource: 'signed-id',
       eventType: 'message',
     });
   });

@@ -40,8 +40,22 @@ describe('paddle preset', () => {
       scheme: 'paddle',
       deliveryId: 'ntf_01h8bzam1z32agrxjwhjgqk8w6',
       deliveryIdSource: 'provider',
+      dedupKey: 'ntf_01h8bzam1z32agrxjwhjgqk8w6',
+      dedupKeySource: 'signed-id',
       eventType: 'transaction.completed',
     });
+  });
+
+  it('dedups on the signed notification_id: another id is another delivery', async () => {
+    const a = notification();
+    const b = notification({ notification_id: 'ntf_other' });
+    const keys = [];
+    for (const body of [a, b]) {
+      expect(await webhooks.isSignatureValid(body, secret, signature(body))).toBe(true);
+      const verdict = await verify(config, { headers: headers(signature(body)), body }, secret);
+      keys.push(verdict.ok && verdict.dedupKey);
+    }
+    expect(keys).toEqual(['ntf_01h8bzam1z32agrxjwhjgqk8w6', 'ntf_other']);
   });
 
   it('accepts a signature header with several h1 values (Paddle rotating its secret)', async () => {
@@ -156,6 +170,7 @@ describe('paddle preset', () => {
     expect(await verify(config, { headers: headers(signature(body)), body }, secret)).toMatchObject({
       ok: true,
       deliveryIdSource: 'fallback',
+      dedupKeySource: 'signed-hash',
       eventType: 'subscription.updated',
     });
   });

@@ -77,7 +77,12 @@ describe('sendgrid preset', () => {
     const headers = { [SIGNATURE]: single.signature, [TIMESTAMP]: single.timestamp };
     const at = new Date(Number(single.timestamp) * 1000 + 5_000);
     const verdict = await verify(config, { headers, body: single.body }, { default: { publicKey: single.key } }, at);
-    expect(verdict).toMatchObject({ ok: true, deliveryIdSource: 'fallback', timestamp: new Date(1600112502000) });
+    expect(verdict).toMatchObject({
+      ok: true,
+      deliveryIdSource: 'fallback',
+      dedupKeySource: 'signed-hash',
+      timestamp: new Date(1600112502000),
+    });
     expect(verdict.ok && verdict.eventType).toBe(undefined);
 
     const multi = {

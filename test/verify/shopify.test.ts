@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { ApiVersion, LogSeverity, shopifyApi } from '@shopify/shopify-api';
 import { describe, expect, it } from 'vitest';
 import type { VerifierConfig } from '../../lambdas/core/config/verifier';
-import { prettyPrinted, tampered, verify } from '../helpers/verify';
+import { accepted, prettyPrinted, tampered, verify } from '../helpers/verify';
 
 const config: VerifierConfig = { type: 'shopify' };
 const secret = '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';
@@ -68,8 +68,24 @@ describe('shopify preset', () => {
       scheme: 'shopify',
       deliveryId: 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
       deliveryIdSource: 'provider',
+      dedupKey: expect.stringMatching(/^[0-9a-f]{64}$/),
+      dedupKeySource: 'signed-hash',
       eventType: 'orders/create',
     });
+  });
+
+  it('dedups on the signed body: the webhook id header is only the label', async () => {
+    const first = await accepted(config, { headers: webhookHeaders(order), body: order }, secret);
+    const relabelled = { ...webhookHeaders(order), 'X-Shopify-Webhook-Id': 'another-id' };
+    expect(await libraryResult(order, relabelled)).toMatchObject({ valid: true });
+    expect(await accepted(config, { headers: relabelled, body: order }, secret)).toMatchObject({
+      deliveryId: 'another-id',
+      dedupKey: first.dedupKey,
+    });
+    const other = JSON.stringify({ id: 1, email: 'other@example.com' });
+    expect((await accepted(config, { headers: webhookHeaders(other), body: other }, secret)).dedupKey).not.toBe(
+      first.dedupKey,
+    );
   });
 
   it('accepts a Shopify Events delivery (headers without X-), as the library does', async () => {

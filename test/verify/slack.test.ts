@@ -71,16 +71,36 @@ describe('slack preset', () => {
       scheme: 'slack',
       deliveryId: 'Ev123ABC456',
       deliveryIdSource: 'provider',
+      dedupKey: 'Ev123ABC456',
+      dedupKeySource: 'signed-id',
       eventType: 'app_mention',
       timestamp: now,
     });
+  });
+
+  it('dedups on the signed event_id, whatever timestamp a retry is signed with', async () => {
+    const first = await verify(config, request(eventCallback, JSON_TYPE), secret, now);
+    const retry = await verify(
+      config,
+      request(eventCallback, JSON_TYPE, sign(eventCallback, { timestamp: nowSeconds - 30 })),
+      secret,
+      now,
+    );
+    const other = eventCallback.replace('Ev123ABC456', 'Ev999');
+    const another = await verify(config, request(other, JSON_TYPE), secret, now);
+    expect([first, retry, another].map((v) => v.ok && v.dedupKey)).toEqual(['Ev123ABC456', 'Ev123ABC456', 'Ev999']);
   });
 
   it('accepts a form-encoded slash command', async () => {
     const headers = sign(slashCommand);
     expect(boltAccepts(slashCommand, headers)).toBe(true);
     const verdict = await verify(config, request(slashCommand, FORM_TYPE, headers), secret, now);
-    expect(verdict).toMatchObject({ ok: true, deliveryIdSource: 'fallback', eventType: '/weather' });
+    expect(verdict).toMatchObject({
+      ok: true,
+      deliveryIdSource: 'fallback',
+      dedupKeySource: 'signed-hash',
+      eventType: '/weather',
+    });
     expect(verdict.ok && verdict.deliveryId).toMatch(/^[0-9a-f]{64}$/);
   });
 

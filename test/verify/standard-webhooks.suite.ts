@@ -46,6 +46,8 @@ export function standardWebhooksTests(c: StandardWebhooksCase): void {
       scheme: c.config.type,
       deliveryId: id,
       deliveryIdSource: 'provider',
+      dedupKey: id,
+      dedupKeySource: 'signed-id',
       eventType: 'invoice.paid',
       timestamp: live,
     });

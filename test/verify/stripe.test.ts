@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import type { VerifierConfig } from '../../lambdas/core/config/verifier';
-import { prettyPrinted, tampered, verify } from '../helpers/verify';
+import { accepted, prettyPrinted, tampered, verify } from '../helpers/verify';
 
 const stripe = new Stripe('sk_test_unused');
 const config: VerifierConfig = { type: 'stripe' };
@@ -49,9 +49,20 @@ describe('stripe preset', () => {
       scheme: 'stripe',
       deliveryId: 'evt_1NG8Du2eZvKYlo2CUI79vXWy',
       deliveryIdSource: 'provider',
+      dedupKey: 'evt_1NG8Du2eZvKYlo2CUI79vXWy',
+      dedupKeySource: 'signed-id',
       eventType: 'payment_intent.succeeded',
       timestamp: now,
     });
+  });
+
+  it('dedups on the signed event id: a retry signed again is the same, another id is not', async () => {
+    const first = await accepted(config, request(event), secret, now);
+    const retry = await accepted(config, request(event, signature(event, { timestamp: nowSeconds - 60 })), secret, now);
+    expect(retry.dedupKey).toBe(first.dedupKey);
+    const other = event.replace('evt_1NG8Du2eZvKYlo2CUI79vXWy', 'evt_other');
+    expect(stripeAccepts(other, signature(other))).toBe(true);
+    expect((await accepted(config, request(other), secret, now)).dedupKey).toBe('evt_other');
   });
 
   it('accepts a header with two v1 signatures where only the second matches', async () => {
@@ -80,9 +91,18 @@ describe('stripe preset', () => {
   it('falls back to a hash for the delivery id when the body has no id', async () => {
     const body = '{"type":"ping"}';
     const first = await verify(config, request(body), secret, now);
-    expect(first).toMatchObject({ ok: true, deliveryIdSource: 'fallback', eventType: 'ping' });
+    expect(first).toMatchObject({
+      ok: true,
+      deliveryIdSource: 'fallback',
+      dedupKeySource: 'signed-hash',
+      eventType: 'ping',
+    });
     expect(first.ok && first.deliveryId).toMatch(/^[0-9a-f]{64}$/);
+    expect(first.ok && first.dedupKey).toBe(first.ok && first.deliveryId);
     expect(await verify(config, request(body), secret, now)).toEqual(first);
+    // The same signed bytes with a second, different v1 next to the good one: still the same key.
+    const respelled = `${signature(body)},v1=${'0'.repeat(64)}`;
+    expect(await verify(config, request(body, respelled), secret, now)).toEqual(first);
   });
 
   it('honours a configured tolerance', async () => {

@@ -1,7 +1,8 @@
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
 import type { VerifierConfig } from '../../lambdas/core/config/verifier';
-import { prettyPrinted, tampered, verify } from '../helpers/verify';
+import { authenticatedInput } from '../../lambdas/core/verify';
+import { accepted, context, prettyPrinted, tampered, verify } from '../helpers/verify';
 
 const config: VerifierConfig = { type: 'twilio' };
 const authToken = '12345678901234567890123456789012';
@@ -40,14 +41,68 @@ describe('twilio preset', () => {
     expect(verdict.ok && verdict.deliveryId).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('uses I-Twilio-Idempotency-Token as the delivery id', async () => {
+  it('shows I-Twilio-Idempotency-Token as the delivery id, but dedups on the signed URL and parameters', async () => {
     const init = formRequest();
-    const headers = { ...init.headers, 'I-Twilio-Idempotency-Token': 'a5b2c7d1-0f0e-4b3a-9c8d-7e6f5a4b3c2d' };
-    expect(await verify(config, { ...init, headers }, authToken)).toMatchObject({
-      ok: true,
-      deliveryId: 'a5b2c7d1-0f0e-4b3a-9c8d-7e6f5a4b3c2d',
-      deliveryIdSource: 'provider',
+    const first = await accepted(config, init, authToken);
+    expect(first).toMatchObject({ deliveryIdSource: 'fallback', dedupKeySource: 'signed-hash' });
+    for (const token of ['a5b2c7d1-0f0e-4b3a-9c8d-7e6f5a4b3c2d', 'another-token']) {
+      const headers = { ...init.headers, 'I-Twilio-Idempotency-Token': token };
+      expect(await accepted(config, { ...init, headers }, authToken)).toMatchObject({
+        deliveryId: token,
+        deliveryIdSource: 'provider',
+        dedupKey: first.dedupKey,
+      });
+    }
+  });
+
+  it('gives every validly signed spelling of one parameter set the same key and the same input', async () => {
+    const signature = twilio.getExpectedTwilioSignature(authToken, url, params);
+    const spellings = [
+      formBody,
+      // Reordered.
+      new URLSearchParams(Object.entries(params).reverse()).toString(),
+      // Re-encoded: %20 for spaces, a letter escaped.
+      formBody.replaceAll('+', '%20').replace('CallSid=CA', 'CallSid=%43A'),
+      // A parameter repeated with the same value: Twilio signs each distinct value once.
+      `${formBody}&Digits=1234`,
+    ];
+    const first = await accepted(config, formRequest(spellings[0]), authToken);
+    for (const body of spellings) {
+      const parsed = Object.fromEntries(new URLSearchParams(body));
+      expect(twilio.validateRequest(authToken, signature, url, parsed), body).toBe(true);
+      const init = formRequest(body, signature);
+      expect((await accepted(config, init, authToken)).dedupKey, body).toBe(first.dedupKey);
+      expect(authenticatedInput(config, context(init, authToken)), body).toEqual(params);
+    }
+    const other = formRequest(
+      new URLSearchParams({ ...params, Digits: '9' }).toString(),
+      twilio.getExpectedTwilioSignature(authToken, url, { ...params, Digits: '9' }),
+    );
+    expect((await accepted(config, other, authToken)).dedupKey).not.toBe(first.dedupKey);
+  });
+
+  it('gives CEL a repeated parameter as the sorted list of its distinct values, one value as a string', async () => {
+    const signed = { To: '+18005551212', MediaUrl: ['https://m.example/2', 'https://m.example/1'] };
+    const signature = twilio.getExpectedTwilioSignature(authToken, url, signed);
+    const body =
+      'MediaUrl=https%3A%2F%2Fm.example%2F2&To=%2B18005551212&MediaUrl=https%3A%2F%2Fm.example%2F1&To=%2B18005551212';
+    const init = formRequest(body, signature);
+    expect(await verify(config, init, authToken)).toMatchObject({ ok: true });
+    expect(authenticatedInput(config, context(init, authToken))).toEqual({
+      MediaUrl: ['https://m.example/1', 'https://m.example/2'],
+      To: '+18005551212',
     });
+    // A JSON body is signed through bodySHA256: the generic parse applies.
+    const json = jsonRequest(JSON.stringify({ Status: 'sent' }));
+    expect(authenticatedInput(config, context(json, authToken))).toBeUndefined();
+  });
+
+  it('dedups a JSON body on the signed URL, which carries the body hash', async () => {
+    const body = JSON.stringify({ AccountSid: 'AC123', Status: 'delivered' });
+    const first = await accepted(config, jsonRequest(body), authToken);
+    expect((await accepted(config, jsonRequest(body), authToken)).dedupKey).toBe(first.dedupKey);
+    const other = JSON.stringify({ AccountSid: 'AC123', Status: 'failed' });
+    expect((await accepted(config, jsonRequest(other), authToken)).dedupKey).not.toBe(first.dedupKey);
   });
 
   it('accepts repeated parameters, signed as the twilio library signs them', async () => {

@@ -40,6 +40,7 @@ describe('zoom preset', () => {
       ok: true,
       scheme: 'zoom',
       deliveryIdSource: 'fallback',
+      dedupKeySource: 'signed-hash',
       eventType: 'meeting.started',
       timestamp: now,
     });

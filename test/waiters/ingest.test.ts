@@ -128,21 +128,28 @@ describe('the ingest, for a webhook with waiters', () => {
     gw.recorder.reset();
     const response = await gw.post(await review('r-1', 42));
     expect(response.json()).toEqual({ id: 'r-1', status: 'accepted' });
-    expect(gw.recorder.commands()).toEqual(['dynamodb.PutItemCommand', 'sqs.SendMessageBatchCommand']);
+    expect(gw.recorder.commands()).toEqual([
+      'dynamodb.PutItemCommand',
+      'dynamodb.PutItemCommand',
+      'dynamodb.UpdateItemCommand',
+      'sqs.SendMessageBatchCommand',
+    ]);
     expect(gw.recorder.sequentialStages()).toBe(2);
 
     const messages = await queued(gw);
     expect(messages.map((m) => m.message.kind)).toEqual(['start', 'waiters']);
     const [start, waiters] = messages;
+    const key = (start!.message as { idempotencyKey: string }).idempotencyKey; // the signed body's hash
     expect(waiters!.message).toEqual({
       kind: 'waiters',
       webhook: 'github',
-      idempotencyKey: 'r-1',
-      historyKey: { pk: 'github', sk: 'd#r-1' },
+      idempotencyKey: key,
+      historyKey: { pk: 'github', sk: `d#${key}` },
       input: start!.message.input,
     });
+    expect(waiters!.message.input.deliveryId).toBe('r-1');
     expect(waiters!.groupId).toBe(start!.groupId);
-    expect(waiters!.deduplicationId).toBe(queueDeduplicationId('github', 'r-1', WAITERS_QUEUE_ID));
+    expect(waiters!.deduplicationId).toBe(queueDeduplicationId('github', key, WAITERS_QUEUE_ID));
   });
 
   it('offers an event no route matches to waiters, answering unrouted', async () => {

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DynamoDbWaiterStore } from '../../lambdas/adapters/dynamodb-waiters';
-import type { HistoryStore, WaiterPorts } from '../../lambdas/adapters/ports';
+import type { EnqueueMark, HistoryStore, WaiterPorts } from '../../lambdas/adapters/ports';
 import { S3PayloadStore } from '../../lambdas/adapters/s3-payloads';
 import { SfnTaskTokens } from '../../lambdas/adapters/sfn-tasks';
 import type { HistoryKey, WorkflowInput } from '../../lambdas/core/config/messages';
@@ -83,8 +83,10 @@ export function fakeTaskTokens() {
 /** markEnqueued calls, kept in memory. */
 export class RecordingHistory implements Pick<HistoryStore, 'markEnqueued'> {
   readonly marks: { key: HistoryKey; executionArn: string }[] = [];
-  async markEnqueued(key: HistoryKey, executionArn: string): Promise<void> {
+  async markEnqueued(key: HistoryKey, executionArn: string): Promise<EnqueueMark> {
+    const present = this.marks.some((m) => m.key.sk === key.sk && m.executionArn === executionArn);
     this.marks.push({ key, executionArn });
+    return present ? 'present' : 'added';
   }
 }
 

@@ -4,8 +4,12 @@ export const ENV = {
   historyTable: 'HISTORY_TABLE_NAME',
   queueUrl: 'QUEUE_URL',
   payloadBucket: 'PAYLOAD_BUCKET_NAME',
-  /** Days a history item (and so its dedup record) lives. */
+  /** Days a history item (body, headers, status) lives. */
   historyRetentionDays: 'HISTORY_RETENTION_DAYS',
+  /** Days a delivery's dedup marker lives (at least the history): how long a copy is a duplicate. */
+  dedupRetentionDays: 'DEDUP_RETENTION_DAYS',
+  /** The ingest function's timeout: how long an ingest attempt holds a delivery it has not queued yet. */
+  ingestTimeoutSeconds: 'INGEST_TIMEOUT_SECONDS',
   /** Seconds a webhook config is cached in memory. */
   configCacheSeconds: 'CONFIG_CACHE_SECONDS',
   /** Largest raw body kept inline in a history item, in bytes; larger bodies are kept in the bucket. */
@@ -34,4 +38,6 @@ export const METRICS = {
   executionsStarted: 'ExecutionsStarted',
   executionsFailed: 'ExecutionsFailed',
   waitersResumed: 'WaitersResumed',
+  /** Deliveries whose ingest attempt ended before queuing them, found and failed by the sweeper. */
+  interrupted: 'Interrupted',
 } as const;

@@ -125,6 +125,10 @@ export interface DeliveryRecord {
   readonly replays?: number;
   /** How many duplicates of this delivery were answered `duplicate`. */
   readonly duplicates?: number;
+  /** The ingest attempt that wrote the item (random), so that attempts never update each other's. */
+  readonly attempt?: string;
+  /** Epoch seconds until which a `pending` item belongs to its ingest attempt (the ingest timeout). */
+  readonly leaseUntil?: number;
   /** Epoch seconds; the item's TTL. */
   readonly expiresAt: number;
 }

@@ -24,17 +24,49 @@ export const CONFIG_ITEMS = {
 } as const;
 
 /**
- * History table: one item per delivery, which is also its dedup record.
- *   pk = webhook name; sk = `d#<idempotencyKey>` for deliveries, `r#<receivedAt>#<random>` for
- *   sampled rejections. Attributes: receivedAt, deliveryId, status, reason, eventKey, scope, routes,
- *   executions, sourceIp, userAgent, headers, bodySize, bodySha256, body / bodyRef, expiresAt.
+ * History table, pk = webhook name:
+ * - sk `d#<idempotencyKey>`: one item per delivery (its history), TTL `historyRetention`. Attributes:
+ *   receivedAt, deliveryId (the label), status, reason, eventKey, scope, routes, executions, sourceIp,
+ *   userAgent, headers, bodySize, bodySha256, body / bodyRef, attempt, leaseUntil, expiresAt.
+ * - sk `k#<idempotencyKey>`: the delivery's dedup marker, small and kept longer (TTL `dedupRetention`),
+ *   so that replay protection outlives the bodies. Attributes: status (MARKER_STATUSES), attempt,
+ *   leaseUntil, expiresAt, and pendingShard while pending (the sweeper's sparse index).
+ * - sk `r#<receivedAt>#<random>`: a sampled rejection.
  */
 export const HISTORY_ITEMS = {
   delivery: (webhook: string, idempotencyKey: string) => ({ pk: webhook, sk: `d#${idempotencyKey}` }),
-  rejection: (webhook: string, receivedAt: string, suffix: string) => ({ pk: webhook, sk: `r#${receivedAt}#${suffix}` }),
+  marker: (webhook: string, idempotencyKey: string) => ({ pk: webhook, sk: `k#${idempotencyKey}` }),
+  rejection: (webhook: string, receivedAt: string, suffix: string) => ({
+    pk: webhook,
+    sk: `r#${receivedAt}#${suffix}`,
+  }),
 } as const;
+
+/** The history key of a marker's delivery (same webhook and idempotency key). */
+export function deliveryKeyOfMarker(marker: { pk: string; sk: string }): { pk: string; sk: string } {
+  return { pk: marker.pk, sk: `d#${marker.sk.slice(2)}` };
+}
+
+/**
+ * A dedup marker's status: `pending` while an ingest attempt holds it (until `leaseUntil`), `queued`
+ * once its messages are on the queue, `settled` for a delivery that needed no message (filtered,
+ * unrouted, transform_failed), `failed` when the attempt failed (a retry may take it over).
+ */
+export const MARKER_STATUSES = ['pending', 'queued', 'settled', 'failed'] as const;
+export type MarkerStatus = (typeof MARKER_STATUSES)[number];
 
 /** GSI: a webhook's deliveries by time (partition `pk`, sort `receivedAt`). */
 export const HISTORY_BY_TIME_INDEX = { name: 'byTime', partitionKey: 'pk', sortKey: 'receivedAt' } as const;
 /** GSI: a delivery by its id (partition `deliveryId`). */
 export const HISTORY_BY_DELIVERY_INDEX = { name: 'byDeliveryId', partitionKey: 'deliveryId' } as const;
+/**
+ * Sparse GSI of pending markers only (keys only): partition `pendingShard` (`0` … `shards - 1`, by a
+ * hash of the key, so no partition takes every delivery's writes), sort `leaseUntil` (epoch seconds).
+ * The sweeper queries each shard for leases that ran out.
+ */
+export const HISTORY_PENDING_INDEX = {
+  name: 'byPendingLease',
+  partitionKey: 'pendingShard',
+  sortKey: 'leaseUntil',
+  shards: 16,
+} as const;

@@ -55,8 +55,14 @@ export interface HmacVerifierConfig extends SchemeBase {
   readonly signedContent: string;
   /** Header carrying the timestamp that is signed; required when signedContent uses `{timestamp}`. */
   readonly timestampHeader?: string;
-  /** Header carrying the delivery id; required when signedContent uses `{id}`. */
+  /** Header carrying the delivery id; required when signedContent uses `{id}`, which makes it the dedup key. */
   readonly idHeader?: string;
+  /**
+   * The idHeader is not signed: keep it as the delivery's label only (history, lines, workflow input)
+   * and dedup on a hash of the signed bytes. Required when idHeader is set and signedContent has no `{id}`.
+   * @default false
+   */
+  readonly idHeaderIsLabel?: boolean;
   /** Accepted clock difference, both directions, when timestampHeader is set. @default 300 */
   readonly toleranceSeconds?: number;
 }
@@ -98,7 +104,7 @@ export interface JwtVerifierConfig extends SchemeBase {
   readonly clockSkewSeconds?: number;
   /** Refuse tokens without `exp`. @default true */
   readonly requireExpiry?: boolean;
-  /** Oldest token accepted: `iat` at most this long ago; without `iat`, `exp` at most this far ahead. @default 86400 */
+  /** Oldest token accepted: `iat` at most this long ago; without `iat`, `exp` at most this far ahead. @default DEFAULT_MAX_TOKEN_AGE_SECONDS */
   readonly maxTokenAgeSeconds?: number;
   /** Header carrying `Bearer <token>`. @default 'authorization' */
   readonly header?: string;
@@ -146,3 +152,6 @@ export interface GenericHandshakeConfig {
 export function isPreset(config: VerifierConfig): config is PresetVerifierConfig {
   return (PRESET_NAMES as readonly string[]).includes(config.type);
 }
+
+/** A JWT's default maximum age: a day. */
+export const DEFAULT_MAX_TOKEN_AGE_SECONDS = 86_400;

@@ -1,5 +1,8 @@
 import { parseBody, type BodyRejectReason } from '../body';
+import { EMPTY_SECRET } from '../config/secret';
+import type { VerifierConfig } from '../config/verifier';
 import type { RouteConfig } from '../config/webhook';
+import { authenticatedInput } from '../verify';
 import type { InboundRequest } from '../http/request';
 import type { ExpressionName, WebhookEventConfig } from './expressions';
 import { compileRoutes, matchRoutes } from './routing';
@@ -30,10 +33,11 @@ export interface DryRunResult {
  * WebhookCompileError / RouteCompileError when the configuration itself does not compile.
  */
 export function evaluate(
-  webhook: WebhookEventConfig,
+  webhook: WebhookEventConfig & { readonly verifier?: VerifierConfig },
   routes: readonly RouteConfig[],
   request: InboundRequest,
-  deliveryId = 'dry-run',
+  /** The verifier's dedup key, the default idempotency key. */
+  dedupKey = 'dry-run',
 ): DryRunResult {
   const compiled = compileWebhook(webhook);
   const compiledRoutes = compileRoutes(routes);
@@ -51,8 +55,10 @@ export function evaluate(
 
   const headers = request.headers.toRecord();
   const { query } = request;
-  const event = transformEvent(compiled, { input: body.input, headers, query, deliveryId });
-  const input = body.input;
+  // As the ingest does: a scheme that signs a canonical form of the body (Twilio) gives CEL that form.
+  const context = { request, now: new Date(0), secrets: () => EMPTY_SECRET };
+  const input = (webhook.verifier && authenticatedInput(webhook.verifier, context)) ?? body.input;
+  const event = transformEvent(compiled, { input, headers, query, dedupKey });
   switch (event.status) {
     case 'filtered':
       return { status: 'filtered', input, filterResult: false, matchedRoutes: [] };

@@ -58,8 +58,11 @@ export interface TransformRequest {
   /** Lower-cased names (HttpHeaders.toRecord()). */
   readonly headers: Readonly<Record<string, string>>;
   readonly query: Readonly<Record<string, string>>;
-  /** The provider's delivery id (or the verifier's fallback): the default idempotency key and group. */
-  readonly deliveryId: string;
+  /**
+   * The verifier's dedup key, taken from signed bytes only (never an unsigned id header): the default
+   * idempotency key and message group.
+   */
+  readonly dedupKey: string;
 }
 
 /** The delivery became an event, ready for routing. */
@@ -127,8 +130,8 @@ export function transformEvent(compiled: CompiledWebhook, request: TransformRequ
     status: 'transformed',
     ...known,
     payload,
-    idempotencyKey: idempotencyKey.value ?? request.deliveryId,
-    groupBy: groupBy.value ?? scope.value ?? request.deliveryId,
+    idempotencyKey: idempotencyKey.value ?? request.dedupKey,
+    groupBy: groupBy.value ?? scope.value ?? request.dedupKey,
   };
 }
 

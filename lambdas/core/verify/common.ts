@@ -1,7 +1,7 @@
 import { activeSecretValues } from '../config/secret';
 import { DEFAULT_SECRET, type SecretRefName } from '../config/verifier';
 import { sha256Hex } from './crypto';
-import type { RejectReason, RejectedRequest, VerifiedRequest, VerifyContext } from './types';
+import type { DedupKeySource, RejectReason, RejectedRequest, VerifiedRequest, VerifyContext } from './types';
 
 export function reject(scheme: string, reason: RejectReason, detail: string): RejectedRequest {
   return { ok: false, scheme, reason, detail };
@@ -94,12 +94,34 @@ export function checkTimestamp(
 }
 
 /**
- * For providers that send no delivery id: SHA-256 of what the provider authenticated besides the
- * body (its signed timestamp, the signed URL …) and the raw body. Never the signature itself: a
- * re-encoded or malleated signature of the same bytes must give the same id, so a replay is a duplicate.
+ * SHA-256 of what a signature covers besides the body (its signed timestamp, the signed URL …) and
+ * the raw body. Never the signature itself: a re-encoded or malleated signature of the same bytes
+ * must give the same key, so a replay is a duplicate.
  */
-export function fallbackDeliveryId(signedContext: string, body: Uint8Array): string {
+export function signedBytesKey(signedContext: string | Uint8Array, body: Uint8Array): string {
   return sha256Hex(signedContext, '\n', body);
+}
+
+/** What a verdict says about the delivery's identity: its label and its dedup key. */
+export type DeliveryIdentity = Pick<VerifiedRequest, 'deliveryId' | 'deliveryIdSource' | 'dedupKey' | 'dedupKeySource'>;
+
+/** The provider signs the delivery's id: it is the label and the dedup key at once. */
+export function signedId(id: string): DeliveryIdentity {
+  return { deliveryId: id, deliveryIdSource: 'provider', dedupKey: id, dedupKeySource: 'signed-id' };
+}
+
+/**
+ * No signed id: the dedup key is a hash (`signed-hash` when a signature covers what was hashed,
+ * `body-hash` otherwise); the label is the provider's unsigned id when it sent one, else the key.
+ */
+export function hashedKey(key: string, source: Exclude<DedupKeySource, 'signed-id'>, label?: string): DeliveryIdentity {
+  const shown = label?.trim() || undefined;
+  return {
+    deliveryId: shown ?? key,
+    deliveryIdSource: shown === undefined ? 'fallback' : 'provider',
+    dedupKey: key,
+    dedupKeySource: source,
+  };
 }
 
 /** A string field of a JSON object body, if present. */

@@ -1,7 +1,13 @@
 import type { GenericHandshakeConfig, VerifierConfig } from '../config/verifier';
 import { reject } from './common';
 import { schemeFor } from './registry';
-import type { HandshakeResponse, Verdict, VerifiedRequest, VerifyContext } from './types';
+import {
+  DEDUP_KEY_SOURCES,
+  type HandshakeResponse,
+  type Verdict,
+  type VerifiedRequest,
+  type VerifyContext,
+} from './types';
 
 export * from './types';
 export { REJECT_REASONS } from './types';
@@ -21,13 +27,19 @@ export async function verifyRequest(config: VerifierConfig, ctx: VerifyContext):
     if (!verdict.ok) return { ...verdict, scheme: `${name}/${verdict.scheme}` };
     passed.push(verdict);
   }
-  // The first member that knows the provider's delivery id wins; its other facts fill in.
-  const primary = passed.find((v) => v.deliveryIdSource === 'provider') ?? passed[0]!;
+  // The strongest dedup key wins (a signed id, then a hash a signature covers, then a body hash; the
+  // first member on a tie). The label is the first one a provider sent, else that key.
+  const keyed = [...passed].sort(
+    (a, b) => DEDUP_KEY_SOURCES.indexOf(a.dedupKeySource) - DEDUP_KEY_SOURCES.indexOf(b.dedupKeySource),
+  )[0]!;
+  const labelled = passed.find((v) => v.deliveryIdSource === 'provider');
   return {
     ok: true,
     scheme: name,
-    deliveryId: primary.deliveryId,
-    deliveryIdSource: primary.deliveryIdSource,
+    deliveryId: labelled?.deliveryId ?? keyed.dedupKey,
+    deliveryIdSource: labelled ? 'provider' : 'fallback',
+    dedupKey: keyed.dedupKey,
+    dedupKeySource: keyed.dedupKeySource,
     ...optional('eventType', passed.find((v) => v.eventType !== undefined)?.eventType),
     ...optional('timestamp', passed.find((v) => v.timestamp !== undefined)?.timestamp),
   };
@@ -49,6 +61,18 @@ export function answerHandshake(
     if (answer) return answer;
   }
   return generic ? answerGenericHandshake(generic, ctx) : undefined;
+}
+
+/**
+ * CEL's `input` as the scheme authenticated it, for a request that already verified: a member's
+ * own shape (a Twilio form's canonical parameters), else undefined (the generic body parse applies).
+ */
+export function authenticatedInput(config: VerifierConfig, ctx: VerifyContext): unknown {
+  for (const leaf of leaves(config)) {
+    const input = schemeFor(leaf).authenticatedInput?.(leaf, ctx);
+    if (input !== undefined) return input;
+  }
+  return undefined;
 }
 
 function answerGenericHandshake(config: GenericHandshakeConfig, ctx: VerifyContext): HandshakeResponse | undefined {

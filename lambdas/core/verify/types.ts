@@ -26,14 +26,32 @@ export const REJECT_REASONS = [
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
+/**
+ * Where a dedup key comes from, strongest first: an id inside the signed bytes; a SHA-256 of what
+ * a signature covers (timestamp, URL, parameters, body); a SHA-256 of a body that only a static
+ * credential (or nothing) vouches for.
+ */
+export const DEDUP_KEY_SOURCES = ['signed-id', 'signed-hash', 'body-hash'] as const;
+export type DedupKeySource = (typeof DEDUP_KEY_SOURCES)[number];
+
 export interface VerifiedRequest {
   readonly ok: true;
   /** The scheme that verified it, e.g. `github`, `hmac`, `allOf(apiKey,hmac)`. */
   readonly scheme: string;
-  /** The provider's delivery id, or a SHA-256 fallback when it sends none. */
+  /**
+   * The delivery's label: the id the provider shows (even from an unsigned header such as
+   * `X-GitHub-Delivery`), else the dedup key. Shown in history, lines and workflow input; it never
+   * decides deduplication, as anyone replaying a signed body can choose an unsigned header.
+   */
   readonly deliveryId: string;
-  /** Whether deliveryId came from the provider or is the fallback hash. */
+  /** Whether deliveryId came from the provider or is the dedup key. */
   readonly deliveryIdSource: 'provider' | 'fallback';
+  /**
+   * The dedup key, from signed bytes only: an id the provider signs, else a SHA-256 of exactly what
+   * was signed (never of the signature, so a re-encoded signature is still a duplicate), else of the body.
+   */
+  readonly dedupKey: string;
+  readonly dedupKeySource: DedupKeySource;
   /** The provider's event type, where the request states one (header or body). */
   readonly eventType?: string;
   /** The signed timestamp, where the scheme signs one. */
@@ -75,4 +93,10 @@ export interface Scheme<C extends VerifierConfig = VerifierConfig> {
   handshake?(config: C, ctx: VerifyContext): HandshakeResponse | undefined;
   /** Header names (lower case) whose values are credentials: redacted before anything is stored. */
   sensitiveHeaders(config: C): readonly string[];
+  /**
+   * CEL's `input` built from exactly what the scheme authenticated, when that differs from the
+   * generic body parse (Twilio signs a decoded parameter set, not the raw bytes). Runs only after
+   * `verify` accepted the request.
+   */
+  authenticatedInput?(config: C, ctx: VerifyContext): unknown;
 }

@@ -4,28 +4,31 @@ import { decodeSignature } from '../crypto';
 import {
   bodyString,
   checkTimestamp,
-  fallbackDeliveryId,
+  hashedKey,
   isRejection,
   parseUnixTimestamp,
   reject,
   requireHeader,
+  signedBytesKey,
+  signedId,
   verified,
 } from '../common';
 import { activePublicKeys, isEd25519 } from '../public-key';
 import type { Scheme } from '../types';
+import { DEFAULT_TOLERANCES } from '../replay-window';
 
 const SCHEME = 'discord';
 const SIGNATURE_HEADER = 'x-signature-ed25519';
 const TIMESTAMP_HEADER = 'x-signature-timestamp';
 /** Discord sets no window; five minutes both ways. */
-const DEFAULT_TOLERANCE_SECONDS = 300;
+const DEFAULT_TOLERANCE_SECONDS = DEFAULT_TOLERANCES.discord!;
 const PING = 1;
 const PONG = 1;
 
 /**
  * Discord interactions: `X-Signature-Ed25519` is the hex Ed25519 signature of `{timestamp}{body}`
- * with the application's public key (hex, stored as `publicKey`). The delivery id is the
- * interaction `id`, the event type its numeric `type`; a verified PING is answered with a PONG.
+ * with the application's public key (hex, stored as `publicKey`). The delivery id (and dedup key) is
+ * the interaction `id` in the signed body, the event type its numeric `type`; a verified PING is answered with a PONG.
  */
 export const discord: Scheme<PresetVerifierConfig> = {
   verify(config, ctx) {
@@ -53,9 +56,7 @@ export const discord: Scheme<PresetVerifierConfig> = {
     const id = bodyString(ctx, 'id');
     const type = ctx.request.jsonObject()?.type;
     return verified(SCHEME, {
-      ...(id !== undefined
-        ? { deliveryId: id, deliveryIdSource: 'provider' as const }
-        : { deliveryId: fallbackDeliveryId(tsHeader, body), deliveryIdSource: 'fallback' as const }),
+      ...(id !== undefined ? signedId(id) : hashedKey(signedBytesKey(tsHeader, body), 'signed-hash')),
       ...(typeof type === 'number' ? { eventType: String(type) } : {}),
       timestamp,
     });

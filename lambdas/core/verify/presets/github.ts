@@ -1,6 +1,6 @@
 import type { PresetVerifierConfig } from '../../config/verifier';
 import { anyHmacMatches, decodeSignature } from '../crypto';
-import { activeSecrets, isRejection, reject, requireHeader, verified } from '../common';
+import { activeSecrets, hashedKey, isRejection, reject, requireHeader, signedBytesKey, verified } from '../common';
 import type { Scheme } from '../types';
 
 const SCHEME = 'github';
@@ -9,7 +9,8 @@ const SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/;
 /**
  * GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>`. The legacy SHA-1
  * `X-Hub-Signature` alone is refused. `X-GitHub-Event` and `X-GitHub-Delivery` are required, as
- * GitHub always sends them; `ping` is an ordinary signed delivery.
+ * GitHub always sends them; `ping` is an ordinary signed delivery. GitHub signs the body alone, so
+ * the dedup key is a hash of the body and `X-GitHub-Delivery` is only the delivery's label.
  */
 export const github: Scheme<PresetVerifierConfig> = {
   verify(config, ctx) {
@@ -32,7 +33,7 @@ export const github: Scheme<PresetVerifierConfig> = {
     if (!anyHmacMatches('sha256', secrets, body, [decodeSignature(hex, 'hex')!])) {
       return reject(SCHEME, 'signature_mismatch', 'no active secret matches X-Hub-Signature-256');
     }
-    return verified(SCHEME, { deliveryId: delivery, deliveryIdSource: 'provider', eventType: event });
+    return verified(SCHEME, { ...hashedKey(signedBytesKey('', body), 'signed-hash', delivery), eventType: event });
   },
   sensitiveHeaders: () => ['x-hub-signature-256', 'x-hub-signature'],
 };

@@ -1,5 +1,5 @@
 import type { PresetVerifierConfig } from '../../config/verifier';
-import { activeSecrets, fallbackDeliveryId, isRejection, optionalHeader, reject, verified } from '../common';
+import { activeSecrets, hashedKey, isRejection, optionalHeader, reject, signedBytesKey, verified } from '../common';
 import { matchesAnySecret } from '../schemes/secret-compare';
 import type { Scheme } from '../types';
 
@@ -10,9 +10,9 @@ const TOKEN_HEADER = 'x-gitlab-token';
  * GitLab: the webhook's secret token is sent as is in `X-Gitlab-Token` and compared in constant time,
  * lengths included, with every active value (GitLab strips line breaks from the token before sending,
  * so do we).
- * `X-Gitlab-Event` is required. Delivery id: `Idempotency-Key`, which GitLab (17.4+) keeps across
- * retries of one delivery; `X-Gitlab-Event-UUID` is not used, as every hook triggered by the same
- * originating request shares it. Without `Idempotency-Key` the id is a hash of the event and body.
+ * `X-Gitlab-Event` is required. GitLab signs nothing, so the dedup key is a hash of the body; the
+ * label is `Idempotency-Key` (GitLab 17.4+ keeps it across retries of one delivery).
+ * `X-Gitlab-Event-UUID` is not used, as every hook triggered by the same originating request shares it.
  */
 export const gitlab: Scheme<PresetVerifierConfig> = {
   verify(config, ctx) {
@@ -36,9 +36,7 @@ export const gitlab: Scheme<PresetVerifierConfig> = {
 
     const eventType = event.trim();
     return verified(SCHEME, {
-      ...(idempotencyKey !== undefined && idempotencyKey.trim() !== ''
-        ? { deliveryId: idempotencyKey.trim(), deliveryIdSource: 'provider' as const }
-        : { deliveryId: fallbackDeliveryId(eventType, ctx.request.body), deliveryIdSource: 'fallback' as const }),
+      ...hashedKey(signedBytesKey('', ctx.request.body), 'body-hash', idempotencyKey),
       eventType,
     });
   },

@@ -4,26 +4,29 @@ import {
   activeSecrets,
   bodyString,
   checkTimestamp,
-  fallbackDeliveryId,
+  hashedKey,
   isRejection,
   optionalHeader,
   reject,
   requireHeader,
+  signedBytesKey,
   verified,
 } from '../common';
 import type { Scheme } from '../types';
+import { DEFAULT_TOLERANCES } from '../replay-window';
 
 const SCHEME = 'linear';
 const SIGNATURE_HEADER = 'linear-signature';
 const SIGNATURE = /^[0-9a-fA-F]{64}$/;
 /** The window @linear/sdk's LinearWebhookClient applies to `webhookTimestamp`. */
-const DEFAULT_TOLERANCE_SECONDS = 60;
+const DEFAULT_TOLERANCE_SECONDS = DEFAULT_TOLERANCES.linear!;
 
 /**
  * Linear: `Linear-Signature` is the hex HMAC-SHA256 of the raw body. As in @linear/sdk, the only
  * trusted timestamp is `webhookTimestamp` (Unix milliseconds) inside the signed body; the
- * `Linear-Timestamp` header is ignored. Delivery id: `Linear-Delivery`; event type: `Linear-Event`,
- * else the body's `type`.
+ * `Linear-Timestamp` header is ignored. The dedup key is a hash of the signed body (which carries
+ * `webhookTimestamp`); `Linear-Delivery` is not signed and is only the label. Event type:
+ * `Linear-Event`, else the body's `type`.
  */
 export const linear: Scheme<PresetVerifierConfig> = {
   verify(config, ctx) {
@@ -53,9 +56,7 @@ export const linear: Scheme<PresetVerifierConfig> = {
 
     const eventType = event?.trim() || bodyString(ctx, 'type');
     return verified(SCHEME, {
-      ...(delivery !== undefined && delivery.trim() !== ''
-        ? { deliveryId: delivery.trim(), deliveryIdSource: 'provider' as const }
-        : { deliveryId: fallbackDeliveryId('', body), deliveryIdSource: 'fallback' as const }),
+      ...hashedKey(signedBytesKey('', body), 'signed-hash', delivery),
       ...(eventType ? { eventType } : {}),
       timestamp,
     });

@@ -1,6 +1,16 @@
 import type { PresetVerifierConfig } from '../../config/verifier';
 import { anyHmacMatches, decodeSignature } from '../crypto';
-import { activeSecrets, bodyString, fallbackDeliveryId, isRejection, reject, requireHeader, verified } from '../common';
+import {
+  activeSecrets,
+  bodyString,
+  hashedKey,
+  isRejection,
+  reject,
+  requireHeader,
+  signedBytesKey,
+  signedId,
+  verified,
+} from '../common';
 import type { Scheme } from '../types';
 
 const SCHEME = 'msTeams';
@@ -9,7 +19,7 @@ const AUTHORIZATION = /^HMAC\s+(\S+)$/i;
 /**
  * Microsoft Teams outgoing webhook: `Authorization: HMAC <base64 HMAC-SHA256(key, body)>`, where the
  * key is the base64-decoded security token Teams shows when the webhook is created (store the token
- * as shown). Delivery id: the activity `id`; event type: the activity `type`.
+ * as shown). Delivery id and dedup key: the activity `id` in the signed body; event type: the activity `type`.
  */
 export const msTeams: Scheme<PresetVerifierConfig> = {
   verify(config, ctx) {
@@ -34,9 +44,7 @@ export const msTeams: Scheme<PresetVerifierConfig> = {
     const id = bodyString(ctx, 'id');
     const eventType = bodyString(ctx, 'type');
     return verified(SCHEME, {
-      ...(id !== undefined
-        ? { deliveryId: id, deliveryIdSource: 'provider' as const }
-        : { deliveryId: fallbackDeliveryId('', body), deliveryIdSource: 'fallback' as const }),
+      ...(id !== undefined ? signedId(id) : hashedKey(signedBytesKey('', body), 'signed-hash')),
       ...(eventType !== undefined ? { eventType } : {}),
     });
   },

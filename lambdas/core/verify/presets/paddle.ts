@@ -4,20 +4,23 @@ import {
   activeSecrets,
   bodyString,
   checkTimestamp,
-  fallbackDeliveryId,
+  hashedKey,
   isRejection,
   parseUnixTimestamp,
   reject,
   requireHeader,
+  signedBytesKey,
+  signedId,
   verified,
 } from '../common';
 import type { Scheme } from '../types';
+import { DEFAULT_TOLERANCES } from '../replay-window';
 
 const SCHEME = 'paddle';
 const SIGNATURE_HEADER = 'paddle-signature';
 const H1 = /^[0-9a-fA-F]{64}$/;
 /** WebhooksValidator.MAX_VALID_TIME_DIFFERENCE in @paddle/paddle-node-sdk. */
-const DEFAULT_TOLERANCE_SECONDS = 5;
+const DEFAULT_TOLERANCE_SECONDS = DEFAULT_TOLERANCES.paddle!;
 
 /**
  * Paddle Billing: `Paddle-Signature: ts=<unix seconds>;h1=<hex HMAC-SHA256(secret, "{ts}:{body}")>`,
@@ -51,9 +54,7 @@ export const paddle: Scheme<PresetVerifierConfig> = {
     const id = bodyString(ctx, 'notification_id');
     const eventType = bodyString(ctx, 'event_type');
     return verified(SCHEME, {
-      ...(id !== undefined
-        ? { deliveryId: id, deliveryIdSource: 'provider' as const }
-        : { deliveryId: fallbackDeliveryId(parsed.ts, body), deliveryIdSource: 'fallback' as const }),
+      ...(id !== undefined ? signedId(id) : hashedKey(signedBytesKey(parsed.ts, body), 'signed-hash')),
       ...(eventType !== undefined ? { eventType } : {}),
       timestamp: parsed.timestamp,
     });

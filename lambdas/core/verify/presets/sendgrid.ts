@@ -3,21 +3,23 @@ import type { PresetVerifierConfig } from '../../config/verifier';
 import { decodeSignature } from '../crypto';
 import {
   checkTimestamp,
-  fallbackDeliveryId,
+  hashedKey,
   isRejection,
   parseUnixTimestamp,
   reject,
   requireHeader,
+  signedBytesKey,
   verified,
 } from '../common';
 import { activePublicKeys, isP256 } from '../public-key';
 import type { Scheme } from '../types';
+import { DEFAULT_TOLERANCES } from '../replay-window';
 
 const SCHEME = 'sendgrid';
 const SIGNATURE_HEADER = 'x-twilio-email-event-webhook-signature';
 const TIMESTAMP_HEADER = 'x-twilio-email-event-webhook-timestamp';
 /** SendGrid sets no window; five minutes both ways, as most timestamped schemes use. */
-const DEFAULT_TOLERANCE_SECONDS = 300;
+const DEFAULT_TOLERANCE_SECONDS = DEFAULT_TOLERANCES.sendgrid!;
 
 /**
  * SendGrid Event Webhook: `X-Twilio-Email-Event-Webhook-Signature` is a base64 DER ECDSA P-256 /
@@ -48,8 +50,7 @@ export const sendgrid: Scheme<PresetVerifierConfig> = {
     const stale = checkTimestamp(SCHEME, timestamp, ctx.now, config.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS);
     if (stale) return stale;
     return verified(SCHEME, {
-      deliveryId: fallbackDeliveryId(tsHeader, body),
-      deliveryIdSource: 'fallback',
+      ...hashedKey(signedBytesKey(tsHeader, body), 'signed-hash'),
       timestamp,
     });
   },

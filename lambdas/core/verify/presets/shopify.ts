@@ -1,6 +1,6 @@
 import type { PresetVerifierConfig } from '../../config/verifier';
 import { anyHmacMatches, decodeSignature } from '../crypto';
-import { activeSecrets, isRejection, reject, requireHeader, verified } from '../common';
+import { activeSecrets, hashedKey, isRejection, reject, requireHeader, signedBytesKey, verified } from '../common';
 import type { Scheme } from '../types';
 
 const SCHEME = 'shopify';
@@ -9,7 +9,8 @@ const SCHEME = 'shopify';
  * Shopify: `X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256(app client secret, body)>`. As
  * @shopify/shopify-api's `webhooks.validate`, the topic, shop domain, API version and webhook id
  * headers are required, and a request carrying `Shopify-Hmac-Sha256` is a Shopify Events delivery
- * whose headers have no `X-` prefix and must also carry `Shopify-Event-Id`.
+ * whose headers have no `X-` prefix and must also carry `Shopify-Event-Id`. Shopify signs the body
+ * alone: the dedup key is a hash of it, and the (unsigned) webhook id header is the label.
  */
 export const shopify: Scheme<PresetVerifierConfig> = {
   verify(config, ctx) {
@@ -37,8 +38,7 @@ export const shopify: Scheme<PresetVerifierConfig> = {
       return reject(SCHEME, 'signature_mismatch', `no active secret matches ${prefix}hmac-sha256`);
     }
     return verified(SCHEME, {
-      deliveryId: found.get('webhook-id')!,
-      deliveryIdSource: 'provider',
+      ...hashedKey(signedBytesKey('', body), 'signed-hash', found.get('webhook-id')),
       eventType: found.get('topic')!,
     });
   },

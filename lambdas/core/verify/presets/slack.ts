@@ -4,17 +4,20 @@ import { anyHmacMatches, decodeSignature } from '../crypto';
 import {
   activeSecrets,
   checkTimestamp,
-  fallbackDeliveryId,
+  hashedKey,
   isRejection,
   parseUnixTimestamp,
   reject,
   requireHeader,
+  signedBytesKey,
+  signedId,
   verified,
 } from '../common';
 import type { Scheme } from '../types';
+import { DEFAULT_TOLERANCES } from '../replay-window';
 
 const SCHEME = 'slack';
-const DEFAULT_TOLERANCE_SECONDS = 300;
+const DEFAULT_TOLERANCE_SECONDS = DEFAULT_TOLERANCES.slack!;
 const SIGNATURE = /^v0=([0-9a-fA-F]{64})$/;
 
 /**
@@ -47,8 +50,9 @@ export const slack: Scheme<PresetVerifierConfig> = {
 
     const { eventId, eventType } = describe(ctx.request);
     return verified(SCHEME, {
-      deliveryId: eventId ?? fallbackDeliveryId(`v0:${signedAt.getTime() / 1000}`, body),
-      deliveryIdSource: eventId === undefined ? 'fallback' : 'provider',
+      ...(eventId !== undefined
+        ? signedId(eventId)
+        : hashedKey(signedBytesKey(`v0:${signedAt.getTime() / 1000}`, body), 'signed-hash')),
       ...(eventType === undefined ? {} : { eventType }),
       timestamp: signedAt,
     });

@@ -8,11 +8,13 @@ import {
   optionalHeader,
   parseUnixTimestamp,
   reject,
+  signedId,
   verified,
 } from '../common';
 import type { RejectedRequest, Scheme, VerifyContext } from '../types';
+import { DEFAULT_TOLERANCES } from '../replay-window';
 
-const DEFAULT_TOLERANCE_SECONDS = 300;
+const DEFAULT_TOLERANCE_SECONDS = DEFAULT_TOLERANCES.standardWebhooks!;
 const SECRET_PREFIX = 'whsec_';
 
 /**
@@ -71,8 +73,7 @@ export function standardWebhooksScheme(scheme: string, prefixes: readonly string
 
       const type = bodyString(ctx, 'type');
       return verified(scheme, {
-        deliveryId: id,
-        deliveryIdSource: 'provider',
+        ...signedId(id),
         ...(type === undefined ? {} : { eventType: type }),
         timestamp: signedAt,
       });

@@ -4,17 +4,20 @@ import {
   activeSecrets,
   bodyString,
   checkTimestamp,
-  fallbackDeliveryId,
+  hashedKey,
   isRejection,
   parseUnixTimestamp,
   reject,
   requireHeader,
+  signedBytesKey,
+  signedId,
   verified,
 } from '../common';
 import type { Scheme } from '../types';
+import { DEFAULT_TOLERANCES } from '../replay-window';
 
 const SCHEME = 'stripe';
-const DEFAULT_TOLERANCE_SECONDS = 300;
+const DEFAULT_TOLERANCE_SECONDS = DEFAULT_TOLERANCES.stripe!;
 const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 
 /**
@@ -60,8 +63,9 @@ export const stripe: Scheme<PresetVerifierConfig> = {
     const id = bodyString(ctx, 'id');
     const type = bodyString(ctx, 'type');
     return verified(SCHEME, {
-      deliveryId: id ?? fallbackDeliveryId(String(signedAt.getTime() / 1000), body),
-      deliveryIdSource: id === undefined ? 'fallback' : 'provider',
+      ...(id !== undefined
+        ? signedId(id)
+        : hashedKey(signedBytesKey(String(signedAt.getTime() / 1000), body), 'signed-hash')),
       ...(type === undefined ? {} : { eventType: type }),
       timestamp: signedAt,
     });

@@ -1,16 +1,8 @@
 import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring';
 import type { PresetVerifierConfig } from '../../config/verifier';
 import { anyHmacMatches, decodeSignature, sha256Hex, stringsEqual } from '../crypto';
-import {
-  activeSecrets,
-  fallbackDeliveryId,
-  isRejection,
-  optionalHeader,
-  reject,
-  requireHeader,
-  verified,
-} from '../common';
-import type { Scheme } from '../types';
+import { activeSecrets, hashedKey, isRejection, optionalHeader, reject, requireHeader, verified } from '../common';
+import type { Scheme, VerifyContext } from '../types';
 
 const SCHEME = 'twilio';
 
@@ -20,6 +12,11 @@ const SCHEME = 'twilio';
  * values sorted). A JSON body is not signed itself: the URL carries `bodySHA256=<hex SHA-256 of the
  * body>` and the signature covers the URL alone. The URL variants tried are those of the twilio
  * library's `validateRequest` (with and without the port, then normalized).
+ *
+ * The dedup key is a SHA-256 of exactly the signed string (the URL variant that matched, then the
+ * canonical parameters), so reordered, re-encoded or repeated parameters — all still validly signed —
+ * are the same delivery. `I-Twilio-Idempotency-Token` is not signed: it is only the label. A form's
+ * CEL input is built from the same canonical set (see `canonicalForm`).
  */
 export const twilio: Scheme<PresetVerifierConfig> = {
   verify(config, ctx) {
@@ -44,20 +41,46 @@ export const twilio: Scheme<PresetVerifierConfig> = {
     const secrets = activeSecrets(ctx, SCHEME, config.secret);
     if (isRejection(secrets)) return secrets;
 
-    if (!candidateUrls(url).some((u) => anyHmacMatches('sha1', secrets, u + params, [expected]))) {
+    const signedUrl = candidateUrls(url).find((u) => anyHmacMatches('sha1', secrets, u + params, [expected]));
+    if (signedUrl === undefined) {
       return reject(SCHEME, 'signature_mismatch', 'no active auth token matches X-Twilio-Signature');
     }
     if (bodyHash !== undefined && !stringsEqual(bodyHash, sha256Hex(body))) {
       return reject(SCHEME, 'signature_mismatch', 'the body does not match the signed bodySHA256');
     }
-    const token = idempotencyToken?.trim() || undefined;
-    return verified(SCHEME, {
-      deliveryId: token ?? fallbackDeliveryId(url, body),
-      deliveryIdSource: token === undefined ? 'fallback' : 'provider',
-    });
+    // With bodySHA256 the signed URL covers the body through its hash.
+    return verified(SCHEME, hashedKey(sha256Hex(signedUrl + params), 'signed-hash', idempotencyToken));
   },
+  authenticatedInput: (_config, ctx) => (isSignedForm(ctx) ? canonicalForm(ctx.request.text) : undefined),
   sensitiveHeaders: () => ['x-twilio-signature'],
 };
+
+/** A body Twilio signs as parameters (not through bodySHA256). */
+function isSignedForm(ctx: VerifyContext): boolean {
+  return searchParam(ctx.request.url, 'bodySHA256') === undefined && ctx.request.body.length > 0;
+}
+
+/** Each parameter's distinct values, sorted, by name: the set Twilio signs. */
+function parameterSet(form: string): Map<string, string[]> {
+  const byName = new Map<string, Set<string>>();
+  for (const [name, value] of new URLSearchParams(form)) {
+    const values = byName.get(name) ?? new Set<string>();
+    byName.set(name, values.add(value));
+  }
+  return new Map([...byName].map(([name, values]) => [name, [...values].sort()]));
+}
+
+/**
+ * A Twilio form as CEL sees it, built from the signed parameter set: a name with one distinct value
+ * is a string, one with several is the sorted list of them. `a=1&a=1` and `a=1` are the same input,
+ * as they are the same signed delivery.
+ */
+export function canonicalForm(form: string): Record<string, string | string[]> {
+  // fromEntries defines own properties, so a parameter named __proto__ stays a plain field.
+  return Object.fromEntries(
+    [...parameterSet(form)].map(([name, values]) => [name, values.length === 1 ? values[0]! : values]),
+  );
+}
 
 function searchParam(url: string, name: string): string | undefined {
   try {
@@ -68,14 +91,10 @@ function searchParam(url: string, name: string): string | undefined {
 }
 
 function sortedParams(form: string): string {
-  const byName = new Map<string, Set<string>>();
-  for (const [name, value] of new URLSearchParams(form)) {
-    const values = byName.get(name) ?? new Set<string>();
-    byName.set(name, values.add(value));
-  }
-  return [...byName.keys()]
+  const set = parameterSet(form);
+  return [...set.keys()]
     .sort()
-    .flatMap((name) => [...byName.get(name)!].sort().map((value) => name + value))
+    .flatMap((name) => set.get(name)!.map((value) => name + value))
     .join('');
 }
 

@@ -4,21 +4,23 @@ import {
   activeSecrets,
   bodyString,
   checkTimestamp,
-  fallbackDeliveryId,
+  hashedKey,
   isRejection,
   parseUnixTimestamp,
   reject,
   requireHeader,
+  signedBytesKey,
   verified,
 } from '../common';
 import type { Scheme, VerifyContext } from '../types';
+import { DEFAULT_TOLERANCES } from '../replay-window';
 
 const SCHEME = 'zoom';
 const SIGNATURE_HEADER = 'x-zm-signature';
 const TIMESTAMP_HEADER = 'x-zm-request-timestamp';
 const SIGNATURE = /^v0=([0-9a-fA-F]{64})$/;
 /** Zoom sets no window; five minutes both ways, as its sample apps use. */
-const DEFAULT_TOLERANCE_SECONDS = 300;
+const DEFAULT_TOLERANCE_SECONDS = DEFAULT_TOLERANCES.zoom!;
 const URL_VALIDATION = 'endpoint.url_validation';
 /** Zoom's plainTokens are short random tokens; anything else is not signed, so the endpoint is no oracle. */
 const PLAIN_TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -57,8 +59,7 @@ export const zoom: Scheme<PresetVerifierConfig> = {
       return reject(SCHEME, 'malformed_body', `${URL_VALIDATION} without a plainToken of 1-64 [A-Za-z0-9_-]`);
     }
     return verified(SCHEME, {
-      deliveryId: fallbackDeliveryId(tsHeader, body),
-      deliveryIdSource: 'fallback',
+      ...hashedKey(signedBytesKey(tsHeader, body), 'signed-hash'),
       ...(event !== undefined ? { eventType: event } : {}),
       timestamp,
     });

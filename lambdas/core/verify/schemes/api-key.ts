@@ -1,5 +1,5 @@
 import type { ApiKeyVerifierConfig } from '../../config/verifier';
-import { activeSecrets, fallbackDeliveryId, isRejection, reject, verified } from '../common';
+import { activeSecrets, hashedKey, isRejection, reject, signedBytesKey, verified } from '../common';
 import type { RejectedRequest, Scheme, VerifyContext } from '../types';
 import { assertValid, headerNameProblem } from './config-error';
 import { matchesAnySecret } from './secret-compare';
@@ -74,7 +74,7 @@ export const apiKey: Scheme<ApiKeyVerifierConfig> = {
     // Every presented key is compared, with no early exit.
     const matches = keys.map((key) => matchesAnySecret(key, secrets));
     if (matches.includes(false)) return reject(SCHEME, 'credentials_mismatch', 'API key does not match');
-    return verified(SCHEME, { deliveryId: fallbackDeliveryId('', ctx.request.body), deliveryIdSource: 'fallback' });
+    return verified(SCHEME, hashedKey(signedBytesKey('', ctx.request.body), 'body-hash'));
   },
   sensitiveHeaders: (config) => {
     const header = apiKeyHeader(config);

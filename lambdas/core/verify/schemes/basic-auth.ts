@@ -1,5 +1,5 @@
 import type { BasicAuthVerifierConfig } from '../../config/verifier';
-import { activeSecrets, fallbackDeliveryId, isRejection, reject, verified } from '../common';
+import { activeSecrets, hashedKey, isRejection, reject, signedBytesKey, verified } from '../common';
 import { decodeSignature } from '../crypto';
 import type { Scheme } from '../types';
 import { assertValid } from './config-error';
@@ -46,7 +46,7 @@ export const basicAuth: Scheme<BasicAuthVerifierConfig> = {
     if (!(usernameOk && passwordOk)) {
       return reject(SCHEME, 'credentials_mismatch', 'username or password does not match');
     }
-    return verified(SCHEME, { deliveryId: fallbackDeliveryId('', ctx.request.body), deliveryIdSource: 'fallback' });
+    return verified(SCHEME, hashedKey(signedBytesKey('', ctx.request.body), 'body-hash'));
   },
   sensitiveHeaders: () => ['authorization'],
 };

@@ -1,5 +1,5 @@
 import type { HeaderMatchVerifierConfig } from '../../config/verifier';
-import { fallbackDeliveryId, reject, verified } from '../common';
+import { hashedKey, reject, signedBytesKey, verified } from '../common';
 import type { Scheme } from '../types';
 import { assertValid, headerNameProblem } from './config-error';
 import { secretEquals } from './secret-compare';
@@ -41,7 +41,7 @@ export const headerMatch: Scheme<HeaderMatchVerifierConfig> = {
     }
     if (mismatch !== undefined)
       return reject(SCHEME, 'header_mismatch', `${mismatch} does not have the expected value`);
-    return verified(SCHEME, { deliveryId: fallbackDeliveryId('', ctx.request.body), deliveryIdSource: 'fallback' });
+    return verified(SCHEME, hashedKey(signedBytesKey('', ctx.request.body), 'body-hash'));
   },
   sensitiveHeaders: (config) => Object.keys(config.headers).map((name) => name.toLowerCase()),
 };

@@ -2,19 +2,22 @@ import type { HmacVerifierConfig } from '../../config/verifier';
 import {
   activeSecrets,
   checkTimestamp,
-  fallbackDeliveryId,
+  hashedKey,
   isRejection,
+  optionalHeader,
   parseUnixTimestamp,
   reject,
   requireHeader,
+  signedId,
   verified,
 } from '../common';
-import { anyHmacMatches, decodeSignature, digestLength } from '../crypto';
+import { anyHmacMatches, decodeSignature, digestLength, sha256Hex } from '../crypto';
 import type { Scheme, VerifyContext } from '../types';
 import { assertValid, headerNameProblem } from './config-error';
+import { DEFAULT_TOLERANCES } from '../replay-window';
 
 const SCHEME = 'hmac';
-const DEFAULT_TOLERANCE_SECONDS = 300;
+const DEFAULT_TOLERANCE_SECONDS = DEFAULT_TOLERANCES.hmac!;
 const MAX_SIGNATURES = 10;
 // A number ≥ 10^11 as seconds would be after the year 5138; as milliseconds it is after 1973: read it as ms.
 const MILLISECONDS_FROM = 1e14;
@@ -72,6 +75,17 @@ export function validateHmacConfig(config: HmacVerifierConfig): string[] {
   }
   if (uses('id') && config.idHeader === undefined) {
     problems.push(`signedContent ${template} uses {id}: set idHeader to the header that carries it`);
+  }
+  if (config.idHeader !== undefined && !uses('id') && config.idHeaderIsLabel !== true) {
+    problems.push(
+      `idHeader "${config.idHeader}" is not signed (signedContent ${template} has no {id}): a replayed body with another id would pass as new, or make a real delivery a duplicate; add {id} to signedContent if the sender signs it, or set idHeaderIsLabel: true to show it as the delivery's label only`,
+    );
+  }
+  if (config.idHeaderIsLabel === true && uses('id')) {
+    problems.push(`idHeaderIsLabel is set but signedContent ${template} signs {id}: remove idHeaderIsLabel`);
+  }
+  if (config.idHeaderIsLabel === true && config.idHeader === undefined) {
+    problems.push('idHeaderIsLabel is set but idHeader is not: name the header that carries the label');
   }
   if (config.timestampHeader !== undefined && !uses('timestamp')) {
     problems.push(
@@ -153,7 +167,8 @@ function render(parts: readonly Part[], ctx: VerifyContext, values: { timestamp?
 /**
  * Generic HMAC: `<header>: <prefix><signature>` over the `signedContent` template, with an optional
  * signed timestamp bounded both ways and an optional delivery-id header. Any active secret may
- * match, and any of the signatures sent.
+ * match, and any of the signatures sent. A signed `{id}` is the dedup key; otherwise the key is a
+ * SHA-256 of the signed bytes, and an unsigned idHeader is the label only.
  */
 export const hmac: Scheme<HmacVerifierConfig> = {
   verify(config, ctx) {
@@ -172,15 +187,22 @@ export const hmac: Scheme<HmacVerifierConfig> = {
       timestamp = parseTimestamp(values.timestamp);
       if (!timestamp) return reject(SCHEME, 'malformed_header', `${config.timestampHeader} is not a Unix timestamp`);
     }
-    if (config.idHeader !== undefined) {
+    const signsId = parts.some((p) => 'field' in p && p.field === 'id');
+    let label: string | undefined;
+    if (config.idHeader !== undefined && signsId) {
       const id = requireHeader(ctx, SCHEME, config.idHeader);
       if (isRejection(id)) return id;
       values.id = id.trim();
+    } else if (config.idHeader !== undefined) {
+      const shown = optionalHeader(ctx, SCHEME, config.idHeader);
+      if (isRejection(shown)) return shown;
+      label = shown;
     }
     const secrets = activeSecrets(ctx, SCHEME, config.secret);
     if (isRejection(secrets)) return secrets;
 
-    if (!anyHmacMatches(config.algorithm, secrets, render(parts, ctx, values), signatures)) {
+    const signed = render(parts, ctx, values);
+    if (!anyHmacMatches(config.algorithm, secrets, signed, signatures)) {
       return reject(SCHEME, 'signature_mismatch', `no active secret matches ${config.header}`);
     }
     // Checked after the signature, so that a timestamp rejection in the log means a genuine but stale request.
@@ -189,8 +211,7 @@ export const hmac: Scheme<HmacVerifierConfig> = {
       if (stale) return stale;
     }
     return verified(SCHEME, {
-      deliveryId: values.id ?? fallbackDeliveryId(values.timestamp ?? '', ctx.request.body),
-      deliveryIdSource: values.id !== undefined ? 'provider' : 'fallback',
+      ...(values.id !== undefined ? signedId(values.id) : hashedKey(sha256Hex(signed), 'signed-hash', label)),
       ...(timestamp ? { timestamp } : {}),
     });
   },

@@ -8,15 +8,23 @@ import {
   type JWTVerifyGetKey,
   type JWTVerifyOptions,
 } from 'jose';
-import type { JwtAlgorithm, JwtVerifierConfig } from '../../config/verifier';
-import { activeSecrets, fallbackDeliveryId, isRejection, publicKeyOf, reject, verified } from '../common';
+import { DEFAULT_MAX_TOKEN_AGE_SECONDS, type JwtAlgorithm, type JwtVerifierConfig } from '../../config/verifier';
+import {
+  activeSecrets,
+  hashedKey,
+  isRejection,
+  publicKeyOf,
+  reject,
+  signedBytesKey,
+  signedId,
+  verified,
+} from '../common';
 import type { RejectReason, RejectedRequest, Scheme, VerifyContext } from '../types';
 import { assertValid, headerNameProblem } from './config-error';
 
 const SCHEME = 'jwt';
 const DEFAULT_HEADER = 'authorization';
 const DEFAULT_CLOCK_SKEW_SECONDS = 30;
-const DEFAULT_MAX_TOKEN_AGE_SECONDS = 86_400;
 const MAX_TOKEN_AGE_CEILING_SECONDS = 365 * 86_400;
 const ALGORITHMS: readonly JwtAlgorithm[] = [
   ...(['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const),
@@ -227,9 +235,9 @@ export const jwt: Scheme<JwtVerifierConfig> = {
     const tooOld = tokenAgeProblem(payload, ctx.now, skew, config.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS);
     if (tooOld) return reject(SCHEME, 'token_too_old', tooOld);
     const jti = typeof payload.jti === 'string' && payload.jti !== '' ? payload.jti : undefined;
+    // The token signs its jti; the body is not signed, so without a jti the key is the body's hash.
     return verified(SCHEME, {
-      deliveryId: jti ?? fallbackDeliveryId('', ctx.request.body),
-      deliveryIdSource: jti !== undefined ? 'provider' : 'fallback',
+      ...(jti !== undefined ? signedId(jti) : hashedKey(signedBytesKey('', ctx.request.body), 'body-hash')),
       ...(payload.iat !== undefined ? { timestamp: new Date(payload.iat * 1000) } : {}),
     });
   },

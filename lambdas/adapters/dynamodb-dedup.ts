@@ -1,0 +1,417 @@
+import { createHash } from 'node:crypto';
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { HistoryKey } from '../core/config/messages';
+import { HISTORY_ITEMS, HISTORY_PENDING_INDEX, TABLE_KEYS, type MarkerStatus } from '../core/config/tables';
+import type { AttemptRef, ClaimResult, DeliveryClaim, PendingSweep, StaleMarker, SweepOutcome } from './ports';
+
+/**
+ * The dedup decision over two items of one delivery, written in parallel in one round trip (dynalite
+ * has no transactions, and a transaction would double the write cost): the history item `d#<key>`,
+ * which holds the body and expires with the history, and the small marker `k#<key>`, which lives for
+ * the dedup retention. Each write carries the same condition, in named fragments (as Powertools'
+ * DynamoDB persistence layer does): write when there is no item, when it outlived its TTL but
+ * DynamoDB has not removed it yet, when its attempt failed, or when it is `pending` and its lease
+ * (the ingest timeout) ran out without its messages being queued.
+ *
+ * A delivery is claimed only when both writes succeed. When exactly one does, the attempt that won
+ * the marker takes over a history item a concurrent copy wrote, and the other copy answers duplicate:
+ * so of concurrent copies exactly one is claimed, and a copy of an old delivery whose history
+ * expired (but whose marker lives) is a duplicate.
+ */
+export const RETRYABLE = {
+  notExists: 'attribute_not_exists(#pk)',
+  expired: '#expiresAt < :now',
+  failed: '#status = :failed',
+  // Items written before leases existed have none: their pending state is retryable, as it was.
+  leaseOver: '(#status = :pending AND (attribute_not_exists(#leaseUntil) OR #leaseUntil < :now))',
+} as const;
+const RETRYABLE_CONDITION = Object.values(RETRYABLE).join(' OR ');
+
+/** History statuses that end a delivery's handling: a claim finding one is a duplicate. */
+const SETTLED_HISTORY = new Set(['enqueued', 'filtered', 'unrouted', 'transform_failed']);
+
+const NAMES = {
+  '#pk': TABLE_KEYS.partitionKey,
+  '#status': 'status',
+  '#expiresAt': TABLE_KEYS.ttl,
+  '#leaseUntil': 'leaseUntil',
+} as const;
+
+/** The marker's shard in the pending index: spreads pending markers over partitions. */
+export function pendingShard(webhook: string, idempotencyKey: string): string {
+  const hash = createHash('sha256').update(webhook).update('\u0000').update(idempotencyKey).digest();
+  return String(hash.readUInt32BE(0) % HISTORY_PENDING_INDEX.shards);
+}
+
+export class DedupTable {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async claim(claim: DeliveryClaim): Promise<ClaimResult> {
+    const { record } = claim;
+    const now = Math.floor(Date.parse(record.receivedAt) / 1000);
+    const ref: AttemptRef = { webhook: record.webhook, idempotencyKey: record.idempotencyKey, attempt: record.attempt };
+    const [marker, history] = await Promise.allSettled([
+      this.conditionalPut(this.markerItem(claim), now),
+      this.conditionalPut(historyItem(record), now),
+    ]);
+    const failure = [marker, history].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) {
+      // Leave nothing this attempt wrote holding the key for its lease: a retry is handled as new.
+      await this.markFailed(ref, 'history_write_failed').catch(() => undefined);
+      throw failure.reason;
+    }
+    const markerWritten = (marker as PromiseFulfilledResult<boolean>).value;
+    const historyWritten = (history as PromiseFulfilledResult<boolean>).value;
+    if (markerWritten && historyWritten) return { claimed: true };
+    if (!markerWritten) return this.lostMarker(ref, historyWritten);
+    return this.lostHistory(claim, ref, now);
+  }
+
+  /** Another attempt holds the marker: a duplicate. A history item this attempt wrote anyway is cleaned up. */
+  private async lostMarker(ref: AttemptRef, historyWritten: boolean): Promise<ClaimResult> {
+    const key = HISTORY_ITEMS.delivery(ref.webhook, ref.idempotencyKey);
+    const warnings: string[] = [];
+    const [current] = await Promise.all([
+      this.read(HISTORY_ITEMS.marker(ref.webhook, ref.idempotencyKey)),
+      historyWritten
+        ? undefined
+        : this.countDuplicate(key).catch((e: unknown) => warnings.push(`duplicate not counted: ${describe(e)}`)),
+    ]);
+    const previousStatus = current?.status as string | undefined;
+    // A pending marker's attempt takes over the item this one wrote (or, should it die, the sweeper
+    // fails it). Otherwise the item is a stray copy, e.g. of a delivery whose history expired while
+    // its marker lives: removed.
+    if (historyWritten && previousStatus !== 'pending') {
+      await this.deleteOwn(key, ref.attempt).catch((e: unknown) =>
+        warnings.push(`stray history item not removed: ${describe(e)}`),
+      );
+    }
+    return { claimed: false, ...(previousStatus !== undefined && { previousStatus }), ...warn(warnings) };
+  }
+
+  /** This attempt holds the marker but the history item stayed another's. */
+  private async lostHistory(claim: DeliveryClaim, ref: AttemptRef, now: number): Promise<ClaimResult> {
+    const key = HISTORY_ITEMS.delivery(ref.webhook, ref.idempotencyKey);
+    const current = await this.read(key, ['status', 'attempt']);
+    const status = current?.status as string | undefined;
+    if (status !== undefined && SETTLED_HISTORY.has(status)) {
+      // Already handled (its marker had been lost or never written): a duplicate; the marker says so now.
+      const warnings: string[] = [];
+      await Promise.all([
+        this.setMarker(ref, status === 'enqueued' ? 'queued' : 'settled').catch((e: unknown) =>
+          warnings.push(`marker not settled: ${describe(e)}`),
+        ),
+        this.countDuplicate(key).catch((e: unknown) => warnings.push(`duplicate not counted: ${describe(e)}`)),
+      ]);
+      return { claimed: false, previousStatus: status, ...warn(warnings) };
+    }
+    // A concurrent copy that lost the marker wrote its pending item first: take it over.
+    const taken = await this.conditionalPut(historyItem(claim.record), now, current?.attempt as string | undefined);
+    if (taken) return { claimed: true };
+    await this.markFailed(ref, 'history_contended').catch(() => undefined);
+    throw new ClaimContendedError(key);
+  }
+
+  /** The attempt's messages are queued: the marker leaves the pending index and stops being retryable. */
+  async markQueued(ref: AttemptRef): Promise<void> {
+    await this.setMarker(ref, 'queued');
+  }
+
+  /** Marker and history item of the attempt become `failed` (an `enqueued` item is kept). */
+  async markFailed(ref: AttemptRef, reason: string): Promise<void> {
+    const history = ignoreConditionFailure(
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(HISTORY_ITEMS.delivery(ref.webhook, ref.idempotencyKey)),
+          UpdateExpression: 'SET #status = :failed, #reason = :reason',
+          ConditionExpression: '#attempt = :attempt AND #status <> :enqueued',
+          ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason', '#attempt': 'attempt' },
+          ExpressionAttributeValues: marshall({
+            ':failed': 'failed',
+            ':enqueued': 'enqueued',
+            ':reason': reason,
+            ':attempt': ref.attempt,
+          }),
+        }),
+      ),
+    );
+    // Both settle before this returns (the caller answers 503 next, and the sender may retry at once).
+    const results = await Promise.allSettled([this.setMarker(ref, 'failed'), history]);
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
+  async countDuplicate(key: HistoryKey): Promise<void> {
+    await ignoreConditionFailure(
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(key),
+          UpdateExpression: 'ADD #duplicates :one',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#duplicates': 'duplicates', '#pk': TABLE_KEYS.partitionKey },
+          ExpressionAttributeValues: { ':one': { N: '1' } },
+        }),
+      ),
+    );
+  }
+
+  /** Sets the status of the attempt's own marker; a marker another attempt took over is left alone. */
+  private async setMarker(ref: AttemptRef, status: Exclude<MarkerStatus, 'pending'>): Promise<void> {
+    await ignoreConditionFailure(
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(HISTORY_ITEMS.marker(ref.webhook, ref.idempotencyKey)),
+          UpdateExpression: 'SET #status = :status REMOVE #shard',
+          ConditionExpression: '#attempt = :attempt',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#attempt': 'attempt',
+            '#shard': HISTORY_PENDING_INDEX.partitionKey,
+          },
+          ExpressionAttributeValues: marshall({ ':status': status, ':attempt': ref.attempt }),
+        }),
+      ),
+    );
+  }
+
+  private markerItem(claim: DeliveryClaim): Record<string, AttributeValue> {
+    const { record } = claim;
+    return marshall({
+      ...HISTORY_ITEMS.marker(record.webhook, record.idempotencyKey),
+      status: claim.markerStatus,
+      attempt: record.attempt,
+      leaseUntil: record.leaseUntil,
+      expiresAt: claim.markerExpiresAt,
+      // Only pending markers are in the sweeper's sparse index.
+      ...(claim.markerStatus === 'pending' && {
+        [HISTORY_PENDING_INDEX.partitionKey]: pendingShard(record.webhook, record.idempotencyKey),
+      }),
+    });
+  }
+
+  /**
+   * Puts the item when the key is retryable (or, with `takeOver`, still the pending item of that
+   * attempt); false when the condition failed.
+   */
+  private async conditionalPut(item: Record<string, AttributeValue>, now: number, takeOver?: string): Promise<boolean> {
+    const condition =
+      takeOver === undefined
+        ? RETRYABLE_CONDITION
+        : `${RETRYABLE_CONDITION} OR (#status = :pending AND #attempt = :seen)`;
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { ...NAMES, ...(takeOver !== undefined && { '#attempt': 'attempt' }) },
+          ExpressionAttributeValues: {
+            ':pending': { S: 'pending' },
+            ':failed': { S: 'failed' },
+            ':now': { N: String(now) },
+            ...(takeOver !== undefined && { ':seen': { S: takeOver } }),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** A strongly consistent read of a few attributes (never a history item's body). */
+  async read(key: HistoryKey, attributes = ['status', 'attempt']): Promise<Record<string, unknown> | undefined> {
+    const got = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall(key),
+        ConsistentRead: true,
+        ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(attributes.map((a, i) => [`#a${i}`, a])),
+      }),
+    );
+    return got.Item ? unmarshall(got.Item) : undefined;
+  }
+
+  private async deleteOwn(key: HistoryKey, attempt: string): Promise<void> {
+    await ignoreConditionFailure(
+      this.client.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: marshall(key),
+          ConditionExpression: '#attempt = :attempt',
+          ExpressionAttributeNames: { '#attempt': 'attempt' },
+          ExpressionAttributeValues: { ':attempt': { S: attempt } },
+        }),
+      ),
+    );
+  }
+}
+
+/** Stale markers are read page by page, at most this many per shard and run (the next run continues). */
+const SWEEP_LIMIT_PER_SHARD = 500;
+
+/**
+ * The sweeper's side: pending markers whose lease ran out, found through the sparse, sharded
+ * pending index (keys only) rather than a scan, then settled one by one with conditional updates
+ * (a marker an ingest attempt or the dispatcher changed meanwhile is left alone).
+ */
+export class DynamoDbPendingSweep implements PendingSweep {
+  private readonly dedup: DedupTable;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {
+    this.dedup = new DedupTable(client, tableName);
+  }
+
+  async stalePending(before: number): Promise<StaleMarker[]> {
+    const shards = Array.from({ length: HISTORY_PENDING_INDEX.shards }, (_, i) => String(i));
+    const found = await Promise.all(shards.map((shard) => this.staleInShard(shard, before)));
+    return found.flat();
+  }
+
+  private async staleInShard(shard: string, before: number): Promise<StaleMarker[]> {
+    const markers: StaleMarker[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: HISTORY_PENDING_INDEX.name,
+          KeyConditionExpression: '#shard = :shard AND #lease < :before',
+          ExpressionAttributeNames: {
+            '#shard': HISTORY_PENDING_INDEX.partitionKey,
+            '#lease': HISTORY_PENDING_INDEX.sortKey,
+          },
+          ExpressionAttributeValues: { ':shard': { S: shard }, ':before': { N: String(before) } },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const { pk, sk } = unmarshall(item) as { pk: string; sk: string };
+        if (sk.startsWith('k#')) markers.push({ webhook: pk, idempotencyKey: sk.slice(2) });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && markers.length < SWEEP_LIMIT_PER_SHARD);
+    return markers;
+  }
+
+  async settle(marker: StaleMarker, now: number): Promise<SweepOutcome> {
+    const markerKey = HISTORY_ITEMS.marker(marker.webhook, marker.idempotencyKey);
+    const historyKey = HISTORY_ITEMS.delivery(marker.webhook, marker.idempotencyKey);
+    const [held, history] = await Promise.all([
+      this.dedup.read(markerKey, ['status', 'attempt', 'leaseUntil']),
+      this.dedup.read(historyKey, ['status']),
+    ]);
+    const lease = held?.leaseUntil as number | undefined;
+    if (held?.status !== 'pending' || lease === undefined || lease >= now) return 'skipped';
+    const attempt = held.attempt as string;
+    const status = history?.status as string | undefined;
+    const outcome: SweepOutcome =
+      status === 'enqueued' ? 'queued' : status !== undefined && SETTLED_HISTORY.has(status) ? 'settled' : 'failed';
+    const settled = await this.settleMarker(markerKey, attempt, outcome);
+    if (!settled) return 'skipped';
+    if (outcome === 'failed') await this.failHistory(historyKey, now);
+    return outcome;
+  }
+
+  /** The marker, if still pending under the same attempt, takes the outcome and leaves the index. */
+  private async settleMarker(
+    key: HistoryKey,
+    attempt: string,
+    status: Exclude<SweepOutcome, 'skipped'>,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(key),
+          UpdateExpression: 'SET #status = :status REMOVE #shard',
+          ConditionExpression: '#status = :pending AND #attempt = :attempt',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#attempt': 'attempt',
+            '#shard': HISTORY_PENDING_INDEX.partitionKey,
+          },
+          ExpressionAttributeValues: marshall({ ':status': status, ':pending': 'pending', ':attempt': attempt }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** A history item still pending past its lease: its attempt never queued it. */
+  private async failHistory(key: HistoryKey, now: number): Promise<void> {
+    await ignoreConditionFailure(
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(key),
+          UpdateExpression: 'SET #status = :failed, #reason = :reason',
+          ConditionExpression: `#status = :pending AND (attribute_not_exists(#leaseUntil) OR #leaseUntil < :now)`,
+          ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason', '#leaseUntil': 'leaseUntil' },
+          ExpressionAttributeValues: marshall({
+            ':failed': 'failed',
+            ':pending': 'pending',
+            ':reason': 'ingest_interrupted: the ingest attempt ended before its messages were queued',
+            ':now': now,
+          }),
+        }),
+      ),
+    );
+  }
+}
+
+/** Two attempts kept replacing each other's history item: the sender's retry settles it. */
+export class ClaimContendedError extends Error {
+  constructor(key: HistoryKey) {
+    super(`history item ${key.pk}/${key.sk} changed while being claimed`);
+    this.name = 'ClaimContendedError';
+  }
+}
+
+function historyItem(record: DeliveryClaim['record']): Record<string, AttributeValue> {
+  const { executions: _executions, webhook, ...rest } = record;
+  return marshall(
+    { ...rest, ...HISTORY_ITEMS.delivery(webhook, record.idempotencyKey) },
+    { removeUndefinedValues: true },
+  );
+}
+
+async function ignoreConditionFailure(request: Promise<unknown>): Promise<void> {
+  try {
+    await request;
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+function warn(warnings: string[]): { warnings?: readonly string[] } {
+  return warnings.length > 0 ? { warnings } : {};
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
