@@ -9,7 +9,14 @@ import { InboundRequest } from '../core/http/request';
 import { answerHandshake, authenticatedInput, verifyRequest, type VerifyContext } from '../core/verify';
 import type { LoadedWebhook } from '../adapters/ports';
 import { readEvent, signedUrl, type HttpExchange } from './event';
-import { DependencyError, describeError, processDelivery, redactHeaders, type IngestDeps } from './pipeline';
+import {
+  DeliveryInProgressError,
+  DependencyError,
+  describeError,
+  processDelivery,
+  redactHeaders,
+  type IngestDeps,
+} from './pipeline';
 import { accepted, handshakeAnswer, rejection, type RejectionStatus } from './responses';
 
 export type { IngestDeps, IngestSettings } from './pipeline';
@@ -186,16 +193,30 @@ export function createIngestHandler(deps: IngestDeps) {
       // A scheme that authenticates a canonical form of the body (Twilio's parameter set) gives CEL that form.
       return await deliver(authenticatedInput(config.verifier, ctx) ?? parsed.input);
     } catch (error) {
-      if (error instanceof DependencyError) return afterSideWork(unavailable(error.dependency, error.cause));
+      const expected = await answerExpected(error);
+      if (expected) return expected;
       // Verified, then something unexpected (a bug, a body no code path expected): never a 5xx for an
       // authentic request. It is recorded as transform_failed with its body, so that it can be replayed.
       log.error('unexpected error after verification', { ...context, error: describeError(error) });
       try {
         return await deliver({}, `internal_error: ${describeError(error)}`);
       } catch (again) {
-        if (again instanceof DependencyError) return afterSideWork(unavailable(again.dependency, again.cause));
+        const answer = await answerExpected(again);
+        if (answer) return answer;
         throw again;
       }
+    }
+
+    /** The answers to the errors processDelivery throws on purpose: a dependency failed, or another attempt holds the delivery. */
+    async function answerExpected(error: unknown): Promise<APIGatewayProxyResult | undefined> {
+      if (error instanceof DependencyError) return afterSideWork(unavailable(error.dependency, error.cause));
+      if (error instanceof DeliveryInProgressError) {
+        // Not sampled into the history as a rejection: the request was authentic, and its delivery is recorded.
+        return afterSideWork(
+          await reject(503, 'delivery_in_progress', error.message, undefined, RETRY_AFTER_UNAVAILABLE),
+        );
+      }
+      return undefined;
     }
   };
 

@@ -68,6 +68,18 @@ export class DependencyError extends Error {
   }
 }
 
+/**
+ * Another attempt at the same delivery holds it and has not queued its messages yet (its lease is
+ * running). The copy is answered 503 with Retry-After rather than `duplicate`: should that attempt
+ * die before queuing, the sender's retry is what keeps the delivery from being lost.
+ */
+export class DeliveryInProgressError extends Error {
+  constructor(readonly webhook: string) {
+    super(`another attempt at this delivery of webhook "${webhook}" has not queued it yet`);
+    this.name = 'DeliveryInProgressError';
+  }
+}
+
 /** A verified (or replayed) request, parsed, ready to become an event. */
 export interface Delivery {
   readonly webhook: LoadedWebhook;
@@ -113,9 +125,10 @@ interface Plan {
 /**
  * CEL → route → claim (history item and dedup marker, with any payload-store writes alongside) →
  * queue send (with the marker marked queued alongside). Two sequential round trips; nothing is
- * answered `accepted` before the queue took every message, and a copy of a delivery that is pending,
- * queued or finished is answered `duplicate` and starts nothing. An unexpected error while building
- * the event is recorded as transform_failed, body kept. Throws only DependencyError.
+ * answered `accepted` before the queue took every message, and a copy of a delivery that is queued
+ * or finished is answered `duplicate` and starts nothing (one whose first attempt is still under way
+ * throws DeliveryInProgressError). An unexpected error while building the event is recorded as
+ * transform_failed, body kept. Throws only DependencyError and DeliveryInProgressError.
  */
 export async function processDelivery(deps: IngestDeps, delivery: Delivery): Promise<DeliveryOutcome> {
   const writes: Promise<unknown>[] = [];
@@ -135,6 +148,7 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   for (const warning of claimed.value.warnings ?? []) deps.telemetry.log.warn(warning, { webhook: record.webhook });
   const failedWrite = others.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (!claimed.value.claimed) {
+    if (claimed.value.previousStatus === 'pending') throw new DeliveryInProgressError(record.webhook);
     deps.telemetry.metrics.count(METRICS.duplicate);
     log(deps, record, 'duplicate', claimed.value.previousStatus);
     return { deliveryId: record.deliveryId!, status: 'duplicate', record };

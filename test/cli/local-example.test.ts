@@ -122,17 +122,25 @@ describe('webhook-gateway local on the example app', () => {
     expect(gateway.lines.filter((l) => l.deliveryId === 'gh-dup-1')).toHaveLength(2);
   });
 
-  it('answers copies sent with the original duplicate, one --json line each, and starts one workflow', async () => {
+  it('answers copies sent with the original duplicate (or retry, while it is under way), one --json line each, and starts one workflow', async () => {
     const from = gateway.lines.length;
     const request = () => github('github', 'push', { repository: { full_name: 'octo/inflight' } }, 'gh-inflight-1');
     const answers = await Promise.all([request(), request(), request(), request()]);
-    expect(answers.map((a) => a.json().status).sort()).toEqual(['accepted', 'duplicate', 'duplicate', 'duplicate']);
+    const retried = answers.filter((a) => a.status === 503);
+    // A copy that finds the original still being queued is told to retry (503, Retry-After); its retry is a duplicate.
+    for (const answer of retried) expect(answer.headers.get('retry-after')).toBe('5');
+    const again = await Promise.all(retried.map(() => request()));
+    expect(
+      [...answers, ...again]
+        .filter((a) => a.status !== 503)
+        .map((a) => a.json().status)
+        .sort(),
+    ).toEqual(['accepted', 'duplicate', 'duplicate', 'duplicate']);
     const accepted = await gateway.line(byDelivery('gh-inflight-1', 'accepted'), from);
     expect(accepted.executions).toHaveLength(1);
     const duplicates = () => gateway.lines.slice(from).filter(byDelivery('gh-inflight-1', 'duplicate'));
     await gateway.line(() => duplicates().length === 3, from);
-    const lines = gateway.lines.slice(from).filter(byDelivery('gh-inflight-1'));
-    expect(lines.filter((l) => l.status === 'duplicate')).toEqual(
+    expect(duplicates()).toEqual(
       Array(3).fill({
         time: expect.any(String),
         webhook: 'github',
@@ -144,6 +152,10 @@ describe('webhook-gateway local on the example app', () => {
         executions: [],
       }),
     );
+    const inProgress = gateway.lines
+      .slice(from)
+      .filter((l) => l.status === 'rejected' && l.reason === 'delivery_in_progress');
+    expect(inProgress).toHaveLength(retried.length);
   });
 
   it('starts ProcessPayment for a Stripe payment signed by the stripe library, and leaves a small one unrouted', async () => {

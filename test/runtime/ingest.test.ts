@@ -244,8 +244,16 @@ describe('deduplication', () => {
     await gw.post(await githubRequest('push', push)); // warm
     const request = await githubRequest('push', { ...push, after: 'c' }, 'race-1');
     const answers = await Promise.all(Array.from({ length: 8 }, () => gw.post(request)));
-    const statuses = answers.map((a) => a.json().status).sort();
-    expect(statuses).toEqual(['accepted', ...Array(7).fill('duplicate')]);
+    // A copy that finds the first attempt still under way is told to retry; one that finds it queued, duplicate.
+    const outcomes = answers.map((a) => (a.statusCode === 503 ? 'retry' : a.json().status));
+    expect(outcomes.filter((o) => o === 'accepted')).toHaveLength(1);
+    expect(outcomes.filter((o) => o !== 'accepted').every((o) => o === 'retry' || o === 'duplicate')).toBe(true);
+    for (const answer of answers.filter((a) => a.statusCode === 503)) {
+      expect(answer.headers?.['retry-after']).toBe('5');
+      expect(answer.json()).toEqual({ message: 'Service Unavailable' });
+    }
+    const retries = await Promise.all(answers.filter((a) => a.statusCode === 503).map(() => gw.post(request)));
+    expect(retries.map((a) => a.json().status)).toEqual(retries.map(() => 'duplicate'));
     expect(await gw.takeMessages()).toHaveLength(2 + 2); // the warm-up's two routes and this one's
   });
 
@@ -265,7 +273,17 @@ describe('deduplication', () => {
     }
     expect(await gw.delivery('github', 'died-1')).toMatchObject({ status: 'pending' });
     gw.clock.advance(5_000);
-    expect((await gw.post(request)).json()).toMatchObject({ status: 'duplicate' }); // within the lease
+    // Within the lease the first attempt might still queue it: the copy is told to retry, not that it is a duplicate.
+    const early = await gw.post(request);
+    expect(early.statusCode).toBe(503);
+    expect(early.headers?.['retry-after']).toBe('5');
+    expect(gw.telemetry.logs).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        message: 'rejected',
+        fields: expect.objectContaining({ reason: 'delivery_in_progress' }),
+      }),
+    );
     gw.clock.advance(12_000); // the lease: the ingest timeout (15 s), in whole seconds
     expect((await gw.post(request)).json()).toMatchObject({ status: 'accepted' });
     await gw.dispatch();
