@@ -45,6 +45,8 @@ function accessLogFormat(gatewayName: string): apigw.AccessLogFormat {
     '"responseType":"$context.error.responseType"',
     '"error":"$context.error.message"',
     '"authorizerError":"$context.authorizer.error"',
+    // WAF_ALLOW or WAF_BLOCK once a web ACL guards the stage; empty without one.
+    '"waf":"$context.wafResponseCode"',
     '"apiKeyId":"$context.identity.apiKeyId"',
     '"latency":"$context.responseLatency"',
     '"integrationLatency":"$context.integrationLatency"',

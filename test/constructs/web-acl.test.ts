@@ -142,6 +142,12 @@ describe('webAcl: the gateway creates an AWS WAF web ACL', () => {
     expect(new Set(rules.map((r) => r.VisibilityConfig.MetricName)).size).toBe(rules.length);
   });
 
+  it("records AWS WAF's verdict in the stage's access log", () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      AccessLogSetting: { Format: Match.stringLikeRegexp('"waf":"\\$context\\.wafResponseCode"') },
+    });
+  });
+
   it('does not log unless asked', () => {
     template.resourceCountIs('AWS::WAFv2::LoggingConfiguration', 0);
   });
