@@ -9,11 +9,11 @@ import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import type { CustomDomainOptions } from '../custom-domain';
 import type { WebAclOptions } from '../firewall';
-import { associateWebAcl, createWebAcl, MAX_REDACTED_FIELDS, rateLimitProblems } from './firewall';
+import { associateWebAcl, createWebAcl, MAX_REDACTED_FIELDS, webAclProblems } from './firewall';
 import {
   allowAllStatement,
   checkSourceIps,
-  encodedPathsStatement,
+  otherSpellingsStatement,
   estimatedPolicyLength,
   RESOURCE_POLICY_QUOTA,
   sourceIpStatement,
@@ -76,7 +76,7 @@ export class Defences {
       );
     }
     if (settings.webAcl) {
-      this.errors.push(...rateLimitProblems(settings.webAcl));
+      this.errors.push(...webAclProblems(settings.webAcl));
       this.webAcl = createWebAcl(scope, {
         gatewayName: settings.gatewayName,
         options: settings.webAcl,
@@ -140,7 +140,7 @@ export class Defences {
   }
 
   private allow(scope: Construct, webhook: string, cidrs: string[]): void {
-    const statements = this.policy.statementCount === 0 ? [allowAllStatement(), encodedPathsStatement()] : [];
+    const statements = this.policy.statementCount === 0 ? [allowAllStatement(), otherSpellingsStatement()] : [];
     statements.push(sourceIpStatement(webhook, cidrs));
     for (const statement of statements) {
       this.api.addToResourcePolicy(statement);

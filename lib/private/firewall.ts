@@ -52,8 +52,19 @@ const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigPropert
   metricName,
 });
 
-export function rateLimitProblems(options: WebAclOptions): string[] {
+export function webAclProblems(options: WebAclOptions): string[] {
   const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const group of options.managedRuleGroups ?? []) {
+    const id = `${group.vendorName}/${group.name}`;
+    if (!/^[\w-]{1,60}$/.test(group.vendorName) || !/^[\w-]{1,60}$/.test(group.name)) {
+      problems.push(
+        `webAcl.managedRuleGroups: ${JSON.stringify(id)} is not a vendor and group name (letters, digits, "_" and "-")`,
+      );
+    }
+    if (seen.has(id)) problems.push(`webAcl.managedRuleGroups has ${id} twice: list each group once`);
+    seen.add(id);
+  }
   const limit = options.rateLimit;
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 10 && limit <= 2_000_000_000)) {
     problems.push(`webAcl.rateLimit ${limit} must be a whole number of requests from 10 to 2,000,000,000`);

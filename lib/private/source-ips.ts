@@ -131,17 +131,18 @@ export function allowAllStatement(): iam.PolicyStatement {
 }
 
 /**
- * Webhook names are `a-z 0-9 - _`, so a percent sign below /webhooks/ is only ever another
- * spelling of a path (`git%68ub`). The authorizer decodes the name; whether the ARN the policy is
- * matched against holds the raw or the decoded path is not documented, so encoded paths are
- * denied outright and a source-IP Deny cannot be sidestepped by encoding the name.
+ * Webhook names are `a-z 0-9 - _`, so a percent sign or an empty segment below /webhooks/ is only
+ * ever another spelling of a path (`git%68ub`, `/webhooks//github`). The authorizer decodes the
+ * name; whether the ARN the policy is matched against holds the raw or the normalized path is not
+ * documented, so such paths are denied outright and a source-IP Deny cannot be sidestepped by
+ * spelling the name differently.
  */
-export function encodedPathsStatement(): iam.PolicyStatement {
+export function otherSpellingsStatement(): iam.PolicyStatement {
   return new iam.PolicyStatement({
     effect: iam.Effect.DENY,
     principals: [new iam.AnyPrincipal()],
     actions: ['execute-api:Invoke'],
-    resources: ['execute-api:/*/*/webhooks/*%*'],
+    resources: ['execute-api:/*/*/webhooks/*%*', 'execute-api:/*/*/webhooks//*'],
   });
 }
 

@@ -41,12 +41,16 @@ describe('allowedSourceIps: a resource policy per webhook path', () => {
     g.addWebhook('open', { source: WebhookSource.standardWebhooks(), eventKey: "'open'" });
   });
 
-  it('allows every request, then denies each listed webhook path (and below it) to other sources', () => {
+  it('allows every request, denies other spellings of webhook paths, then each listed webhook path (and below it) to other sources', () => {
     expect(policyOf(template)).toEqual({
       Version: '2012-10-17',
       Statement: [
         { ...invoke, Effect: 'Allow', Resource: 'execute-api:/*' },
-        { ...invoke, Effect: 'Deny', Resource: 'execute-api:/*/*/webhooks/*%*' },
+        {
+          ...invoke,
+          Effect: 'Deny',
+          Resource: ['execute-api:/*/*/webhooks/*%*', 'execute-api:/*/*/webhooks//*'],
+        },
         {
           ...invoke,
           Effect: 'Deny',

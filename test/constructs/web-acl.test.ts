@@ -271,6 +271,20 @@ describe('webAcl options', () => {
     );
   });
 
+  it('fails if a managed rule group is listed twice', () => {
+    expect(
+      synthError({
+        webAcl: { managedRuleGroups: [ManagedRuleGroup.knownBadInputs(), ManagedRuleGroup.knownBadInputs()] },
+      }),
+    ).toMatch(/webAcl.managedRuleGroups has AWS\/AWSManagedRulesKnownBadInputsRuleSet twice/);
+  });
+
+  it('fails if a managed rule group name is not one', () => {
+    expect(synthError({ webAcl: { managedRuleGroups: [ManagedRuleGroup.of('my rules')] } })).toMatch(
+      /webAcl.managedRuleGroups: "AWS\/my rules" is not a vendor and group name/,
+    );
+  });
+
   it('fails if logging would redact more fields than AWS WAF takes', () => {
     const error = synthError({ webAcl: { logging: true } }, (g) =>
       g.addWebhook('many', {
