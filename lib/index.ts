@@ -1,6 +1,9 @@
 export { Period } from 'aws-cdk-lib/aws-apigateway';
 export { GATEWAY_OUTPUTS, gatewayOutputKey, readGatewayOutputs } from './outputs';
 export type { GatewayOutputName, GatewayOutputs } from './outputs';
+export type { CustomDomainOptions } from './custom-domain';
+export { ManagedRuleGroup } from './firewall';
+export type { ManagedRuleGroupOptions, NamedManagedRuleGroupOptions, WebAclOptions } from './firewall';
 export { Webhook } from './webhook';
 export type { Quota, RateLimit, RateWindowOptions, RouteOptions, WebhookOptions } from './webhook';
 export { WebhookGateway } from './webhook-gateway';

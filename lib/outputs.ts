@@ -4,7 +4,7 @@
  * gateways can share a stack.
  */
 export const GATEWAY_OUTPUTS = {
-  /** The stage's base URL, ending in `/`. */
+  /** The base URL senders call, ending in `/`: the custom domain's when the gateway has one, else the stage's. */
   apiUrl: 'ApiUrl',
   /** Comma-separated webhook paths relative to apiUrl (`webhooks/github,webhooks/stripe`). */
   webhookPaths: 'WebhookPaths',
@@ -17,6 +17,8 @@ export const GATEWAY_OUTPUTS = {
   gatewayName: 'GatewayName',
   /** Secret names of created secrets start with `<prefix>/`. */
   secretPrefix: 'SecretPrefix',
+  /** With a custom domain: the regional host name to point the domain at (CNAME or alias record). */
+  domainTarget: 'DomainTarget',
 } as const;
 
 export type GatewayOutputName = keyof typeof GATEWAY_OUTPUTS;

@@ -5,6 +5,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { CustomDomainOptions } from './custom-domain';
+import type { WebAclOptions } from './firewall';
 import type { RateLimit } from './webhook';
 
 /** Properties of a `WebhookGateway`: every one is optional. */
@@ -58,6 +60,21 @@ export interface WebhookGatewayProps {
    * @default 8 (room for about 1,000 webhooks)
    */
   readonly webhookStacks?: number;
+  /**
+   * An AWS WAF web ACL created for the API stage: a per-IP rate limit (429), 413 for a
+   * Content-Length above what the ingest takes, and AWS managed rule groups (403). `{}` for the
+   * defaults. Billed by AWS WAF per web ACL, rule and request.
+   * @default - no web ACL
+   */
+  readonly webAcl?: WebAclOptions;
+  /** The ARN of an existing REGIONAL web ACL to associate with the stage instead of creating one. @default - none */
+  readonly existingWebAclArn?: string;
+  /**
+   * A custom domain in front of the stage, with a TLS 1.2+ security policy. Webhook URLs, the
+   * `ApiUrl` output and each webhook's default `publicUrl` (the URL a sender signs) use it.
+   * @default - the execute-api URL only
+   */
+  readonly customDomain?: CustomDomainOptions;
 }
 
 /**

@@ -8,16 +8,19 @@ import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { METRICS } from '../lambdas/core/config/environment';
+import { sensitiveHeaders } from '../lambdas/core/verify';
 import { WAITER_LIMITS, WAITER_TASK_KIND } from '../lambdas/core/waiters/model';
 import { validateWaiter, type WaiterValidationInput } from '../lambdas/core/waiters/validate';
 import { createApi } from './private/api';
 import { ConfigResource } from './private/config-resource';
 import { DEFAULTS, functionDefaults } from './private/defaults';
 import { dedupRetentionOf, replayWindowProblems, retentionProblems } from './private/dedup-checks';
+import { Defences } from './private/defences';
 import { createEncryptionKey } from './private/encryption';
 import { createHandlers } from './private/handlers';
 import { gatewayMetric, Monitoring } from './private/monitoring';
@@ -66,6 +69,14 @@ export class WebhookGateway extends Construct {
   readonly alarms: readonly cloudwatch.Alarm[];
   /** The `Gateway` dimension of the gateway's metrics. */
   readonly gatewayName: string;
+  /** The base URL senders call, ending in `/`: the custom domain's when there is one, else the stage's. */
+  readonly url: string;
+  /** The AWS WAF web ACL the gateway created (`webAcl`). */
+  readonly webAcl?: wafv2.CfnWebACL;
+  /** The association of the web ACL (the gateway's or `existingWebAclArn`) with the stage. */
+  readonly webAclAssociation?: wafv2.CfnWebACLAssociation;
+  /** The custom domain (`customDomain`). */
+  readonly domainName?: apigw.DomainName;
   readonly secretPrefix: string;
   private readonly props: WebhookGatewayProps;
   private readonly webhooks = new Map<string, Webhook>();
@@ -77,6 +88,7 @@ export class WebhookGateway extends Construct {
   private readonly config: ConfigResource;
   private waiters?: Waiters;
   private readonly dedupRetention: Duration;
+  private readonly defences: Defences;
   private readonly waiterChecks: WaiterValidationInput[] = [];
 
   constructor(scope: Construct, id: string, props: WebhookGatewayProps = {}) {
@@ -141,8 +153,28 @@ export class WebhookGateway extends Construct {
       logRetention,
       cloudWatchRole: props.cloudWatchRole ?? DEFAULTS.cloudWatchRole,
       stageThrottle: this.stageThrottle,
+      disableExecuteApiEndpoint: props.customDomain?.disableExecuteApiEndpoint,
     });
     this.api = api;
+    this.defences = new Defences(this, {
+      api,
+      gatewayName: this.gatewayName,
+      key,
+      removalPolicy,
+      logRetention,
+      ...defined({
+        webAcl: props.webAcl,
+        existingWebAclArn: props.existingWebAclArn,
+        customDomain: props.customDomain,
+      }),
+      sensitiveHeaders: () => [
+        ...new Set([...this.webhooks.values()].flatMap((w) => sensitiveHeaders(w.toConfig().verifier))),
+      ],
+    });
+    this.url = this.defences.baseUrl;
+    this.webAcl = this.defences.webAcl;
+    this.webAclAssociation = this.defences.webAclAssociation;
+    this.domainName = this.defences.domainName;
 
     this.config = new ConfigResource(this, 'Config', {
       writer,
@@ -179,7 +211,8 @@ export class WebhookGateway extends Construct {
     this.alarms = monitoring.alarms;
 
     addGatewayOutputs(this, {
-      apiUrl: api.url,
+      apiUrl: this.url,
+      domainTarget: this.domainName?.domainNameAliasDomainName,
       webhookPaths: Lazy.string({
         produce: () => [...this.webhooks.keys()].map((n) => `webhooks/${n}`).join(',') || 'none',
       }),
@@ -200,6 +233,7 @@ export class WebhookGateway extends Construct {
       payloadBucket: this.payloadBucket,
       secretPrefix: this.secretPrefix,
       serverAccessLogs: props.serverAccessLogsBucket !== undefined,
+      webAcl: this.defences.hasWebAcl,
     });
     this.node.addValidation({ validate: () => this.validate() });
   }
@@ -218,14 +252,17 @@ export class WebhookGateway extends Construct {
     checked.errors.push(...aboveStageThrottle(limits, this.stageThrottle));
     // Invalid limits fail synth below; the plan must still be buildable until then.
     const planLimits = rateLimitProblems(limits).length === 0 ? limits : resolveLimits(undefined, undefined).limits;
+    const defence = this.defences.webhook(this, name, options.allowedSourceIps);
+    checked.errors.push(...defence.errors);
     const webhook = this.webhookStacks.stackFor(name).addWebhook({
       name,
       options: {
         ...options,
         rateLimit: { ...limits, ...defined({ windows }) },
+        ...defined({ publicUrl: options.publicUrl ?? defence.publicUrl }),
       },
       source,
-      url: this.api.urlForPath(`/webhooks/${name}`),
+      url: defence.url,
       secretScope: {
         prefix: this.secretPrefix,
         key: this.encryptionKey,
@@ -429,6 +466,6 @@ export class WebhookGateway extends Construct {
       ...checkRoute(config, hasTarget, known).errors,
     ]);
     const waiterErrors = this.waiterChecks.flatMap((w) => validateWaiter(w, known));
-    return [...this.errors, ...routeErrors, ...waiterErrors];
+    return [...this.errors, ...this.defences.validate(), ...routeErrors, ...waiterErrors];
   }
 }

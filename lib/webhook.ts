@@ -62,10 +62,18 @@ export interface WebhookOptions {
   readonly successResponse?: SuccessResponse;
   /** Largest accepted body; larger → 413. At most 4 MiB. @default Size.mebibytes(4) - what Lambda takes after API Gateway base64-encodes the body */
   readonly maxBodySize?: Size;
-  /** The URL the sender signs, when a custom domain fronts the API. @default - the URL API Gateway saw */
+  /** The URL the sender signs, when a custom domain fronts the API. @default - the gateway's customDomain URL of the webhook, else the URL API Gateway saw */
   readonly publicUrl?: string;
   /** A generic handshake, answered only after verification. @default - the preset's own, if any */
   readonly handshake?: GenericHandshakeConfig;
+  /**
+   * Source addresses allowed to call this webhook (IPv4 and IPv6 CIDR blocks, or single
+   * addresses), enforced by the API's resource policy before any function runs; others get the
+   * 404 of an unknown webhook. Lists change: copy them from the provider (GitHub's
+   * `GET https://api.github.com/meta` `hooks`, Stripe's webhook IP list) and redeploy when they do.
+   * @default - any address
+   */
+  readonly allowedSourceIps?: string[];
 }
 
 export interface RouteOptions {

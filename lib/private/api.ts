@@ -19,6 +19,8 @@ export interface ApiOptions {
   readonly cloudWatchRole: boolean;
   /** Default method throttle of the stage: every webhook and unknown path together. */
   readonly stageThrottle: Required<apigw.ThrottleSettings>;
+  /** Turns off the default execute-api endpoint (a custom domain is the way in). */
+  readonly disableExecuteApiEndpoint?: boolean;
 }
 
 export interface GatewayApi {
@@ -43,6 +45,8 @@ function accessLogFormat(gatewayName: string): apigw.AccessLogFormat {
     '"responseType":"$context.error.responseType"',
     '"error":"$context.error.message"',
     '"authorizerError":"$context.authorizer.error"',
+    // WAF_ALLOW or WAF_BLOCK once a web ACL guards the stage; empty without one.
+    '"waf":"$context.wafResponseCode"',
     '"apiKeyId":"$context.identity.apiKeyId"',
     '"latency":"$context.responseLatency"',
     '"integrationLatency":"$context.integrationLatency"',
@@ -72,6 +76,7 @@ export function createApi(scope: Construct, options: ApiOptions): GatewayApi {
     endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
     binaryMediaTypes: ['*/*'],
     apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
+    ...(options.disableExecuteApiEndpoint && { disableExecuteApiEndpoint: true }),
     // Access logging fails at CREATE in a region whose account settings name no CloudWatch Logs role.
     cloudWatchRole: options.cloudWatchRole,
     ...(options.cloudWatchRole && { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN }),

@@ -45,6 +45,10 @@ export const DEFAULTS = {
   retryAfterThrottled: 1,
   retryAfterQuota: 3600,
   retryAfterUnavailable: 5,
+  /** AWS WAF's per-IP limit (requests per 5 minutes): the default webhook rate, 100/s, from one address. */
+  wafRateLimit: 30_000,
+  /** Retry-After (seconds) on AWS WAF's 429: the rate is counted over a sliding window of minutes. */
+  retryAfterWafRate: 60,
   alarms: {
     serverErrorPercent: 1,
     rejectedPer5Minutes: 50,

@@ -18,6 +18,8 @@ export interface NagTargets {
   readonly payloadBucket: s3.Bucket;
   readonly secretPrefix: string;
   readonly serverAccessLogs: boolean;
+  /** A web ACL is associated with the stage (APIG3 then holds). */
+  readonly webAcl: boolean;
 }
 
 const ack = (scope: IConstruct, id: string, reason: string) => Validations.of(scope).acknowledge({ id, reason });
@@ -72,11 +74,13 @@ export function acknowledgeFindings(t: NagTargets): void {
     'AwsSolutions-APIG2',
     'Bodies are opaque bytes checked by the verifier (signature over the raw body); an API Gateway model would parse them. The only parameter, {name}, is checked by the authorizer.',
   );
-  ack(
-    t.api,
-    'AwsSolutions-APIG3',
-    'Senders (GitHub, Stripe, …) call from changing IP ranges; every request is rate-limited per webhook by usage plans and verified by signature. Attach a WAF web ACL to the stage if you need one.',
-  );
+  if (!t.webAcl) {
+    ack(
+      t.api,
+      'AwsSolutions-APIG3',
+      'Senders (GitHub, Stripe, …) call from changing IP ranges; every request is rate-limited per webhook by usage plans and verified by signature. Set webAcl (or existingWebAclArn) to put AWS WAF in front of the stage.',
+    );
+  }
   ack(
     t.api,
     'AwsSolutions-APIG6',

@@ -12,11 +12,13 @@ const DESCRIPTIONS: Record<GatewayOutputName, string> = {
   deadLetterQueueUrl: 'Dead-letter queue',
   gatewayName: 'Gateway dimension of the metrics',
   secretPrefix: 'Prefix of the created secrets',
+  domainTarget: 'Regional host name to point the custom domain at (CNAME or alias record)',
 };
 
-/** One output per value (not per webhook: CloudFormation allows 200), under keys the CLI knows. */
-export function addGatewayOutputs(gateway: Construct, values: Record<GatewayOutputName, string>): void {
-  for (const [name, value] of Object.entries(values) as [GatewayOutputName, string][]) {
+/** One output per value (not per webhook: CloudFormation allows 200), under keys the CLI knows; undefined values are left out. */
+export function addGatewayOutputs(gateway: Construct, values: Record<GatewayOutputName, string | undefined>): void {
+  for (const [name, value] of Object.entries(values) as [GatewayOutputName, string | undefined][]) {
+    if (value === undefined) continue;
     new CfnOutput(gateway, `${name}Output`, {
       key: gatewayOutputKey(gateway.node.id, name),
       value,

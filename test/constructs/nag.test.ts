@@ -1,4 +1,6 @@
 import { type App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -49,6 +51,50 @@ describe('cdk-nag AwsSolutions', () => {
       eventKey: "'both'",
     });
     expect(findings(app)).toEqual([]);
+  });
+
+  it('finds nothing unacknowledged with every defence on, and needs no APIG3 acknowledgement then', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'Guarded', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const gateway = new WebhookGateway(stack, 'Webhooks', {
+      webAcl: { logging: true },
+      customDomain: {
+        domainName: 'hooks.example.com',
+        certificate: acm.Certificate.fromCertificateArn(
+          stack,
+          'Certificate',
+          'arn:aws:acm:eu-west-1:123456789012:certificate/0d3e7a52-1111-2222-3333-444455556666',
+        ),
+        basePath: 'in',
+        hostedZone: route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', {
+          hostedZoneId: 'Z0123',
+          zoneName: 'example.com',
+        }),
+        disableExecuteApiEndpoint: true,
+      },
+    });
+    gateway.addWebhook('github', {
+      source: WebhookSource.github(),
+      eventKey: "'github'",
+      allowedSourceIps: ['192.30.252.0/22', '2a0a:a440::/29'],
+    });
+    expect(findings(app)).toEqual([]);
+    expect([...acknowledgements(app).keys()].filter((k) => k.includes('APIG3'))).toEqual([]);
+  });
+
+  it('finds nothing unacknowledged with an existing web ACL', () => {
+    const app = testApp();
+    const stack = new Stack(app, 'Shared');
+    new WebhookGateway(stack, 'Webhooks', {
+      existingWebAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/shared/1234abcd',
+    }).addWebhook('github', { source: WebhookSource.github(), eventKey: "'github'" });
+    expect(findings(app)).toEqual([]);
+  });
+
+  it('acknowledges APIG3 without a web ACL', () => {
+    const app = testApp();
+    new WebhookGatewayExampleStack(app, 'Example');
+    expect([...acknowledgements(app).keys()].some((k) => k.endsWith('AwsSolutions-APIG3'))).toBe(true);
   });
 
   it('runs as a validation plugin at synth and lets synth pass', () => {
