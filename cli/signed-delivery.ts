@@ -69,7 +69,7 @@ export async function signedDelivery(
   try {
     signed = await signRequest(
       config.verifier,
-      { url, body, contentType, headers, ...(eventType && { eventType }) },
+      { url: urlTheSenderSigns(config, url), body, contentType, headers, ...(eventType && { eventType }) },
       material,
     );
   } catch (error) {
@@ -79,6 +79,17 @@ export async function signedDelivery(
   const event = eventHeader(config.verifier);
   const description = [config.verifier.type, event && signed.headers[event]].filter(Boolean).join(', ');
   return { url, headers: signed.headers, body: signed.body, description };
+}
+
+/**
+ * The URL a provider signs: the webhook's publicUrl (set, or the custom domain's) with the query
+ * of the URL posted to, as the ingest function rebuilds it; else the URL posted to.
+ */
+function urlTheSenderSigns(config: WebhookConfig, postedTo: string): string {
+  if (config.publicUrl === undefined) return postedTo;
+  const q = postedTo.indexOf('?');
+  if (q === -1) return config.publicUrl;
+  return `${config.publicUrl}${config.publicUrl.includes('?') ? '&' : '?'}${postedTo.slice(q + 1)}`;
 }
 
 /** Local: the secrets the running gateway reads (variables, its --secrets file, development secrets). */

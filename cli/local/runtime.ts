@@ -195,7 +195,9 @@ function localStarter(
 
 /**
  * Locally the sender signs the URL it addressed (`http://127.0.0.1:8787/webhooks/x`), where API
- * Gateway's is `https://…`: a webhook without its own publicUrl verifies against the request's URL.
+ * Gateway's is `https://…`: a webhook without its own publicUrl (set, or its custom domain's)
+ * verifies against the request's URL. One with a publicUrl verifies against it, as deployed: `send`
+ * signs it, and so does a provider whose deliveries a tunnel forwards.
  * The config objects stay the same per URL, so compiled expressions stay cached.
  */
 function withSenderUrls(store: ConfigStore): ConfigStore {

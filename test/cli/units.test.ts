@@ -218,3 +218,25 @@ describe('SweepSchedule (the sweeper schedule, emulated locally)', () => {
     expect(runs).toBe(after);
   });
 });
+
+describe('signedDelivery', () => {
+  it('signs the URL the provider signs (publicUrl, with the posted query) and posts to the given URL', async () => {
+    const { signedDelivery } = await import('../../cli/signed-delivery');
+    const twilio = await import('twilio');
+    const token = 'twilio-auth-token';
+    const config = {
+      ...webhook('sms', { type: 'twilio' }),
+      publicUrl: 'https://hooks.example.com/v1/webhooks/sms',
+    };
+    const material = { secret: () => token, privateKey: () => undefined };
+    const local = 'http://127.0.0.1:8787/webhooks/sms';
+    const signed = await signedDelivery(config, { url: local, contentType: 'application/json' }, material, false);
+    expect(signed.url.startsWith(`${local}?bodySHA256=`)).toBe(true);
+    const query = signed.url.slice(local.length);
+    const signature = signed.headers['x-twilio-signature']!;
+    expect(
+      twilio.validateRequestWithBody(token, signature, `${config.publicUrl}${query}`, signed.body.toString()),
+    ).toBe(true);
+    expect(twilio.validateRequestWithBody(token, signature, signed.url, signed.body.toString())).toBe(false);
+  });
+});
