@@ -17,6 +17,7 @@ import {
 import { HISTORY_ITEMS } from '../core/config/tables';
 import type { RouteConfig, WebhookConfig } from '../core/config/webhook';
 import { compileRoutes, compileWebhook, matchRoutes, transformEvent } from '../core/events';
+import { isCredentialHeader } from '../core/http/credentials';
 import type { HttpHeaders } from '../core/http/headers';
 import { sensitiveHeaders } from '../core/verify';
 import type {
@@ -382,10 +383,15 @@ function workflowInput(
   return { ...base, payloadRef: { bucket: deps.payloads.bucket, key } };
 }
 
-/** Lower-cased headers with every credential-bearing value replaced by `[redacted]`. */
+/**
+ * Lower-cased headers with every credential-bearing value replaced by `[redacted]`: the webhook's
+ * scheme's own (an API key under any name), and every well-known credential or signature header
+ * (isCredentialHeader), which a misdirected sender may post to a webhook of another scheme.
+ */
 export function redactHeaders(headers: HttpHeaders, config: WebhookConfig): Record<string, string> {
   const record = headers.toRecord();
-  for (const name of sensitiveHeaders(config.verifier)) if (name in record) record[name] = '[redacted]';
+  const own = new Set(sensitiveHeaders(config.verifier));
+  for (const name of Object.keys(record)) if (own.has(name) || isCredentialHeader(name)) record[name] = '[redacted]';
   return record;
 }
 
