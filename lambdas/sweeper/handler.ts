@@ -23,7 +23,8 @@ export interface SweepSummary {
  * queued. Each is settled from its history item — `queued` or `settled` when the delivery went
  * through meanwhile, else `failed` (marker and history item), so that nothing stays pending and a
  * retry of the delivery is handled as new. A marker that fails to settle stays in the index for the
- * next run.
+ * next run, and the run ends with SweepIncompleteError once every other marker is settled, so that
+ * the function's Errors metric (and its alarm) shows it.
  */
 export function createSweeper(deps: SweeperDeps) {
   const { log, metrics } = deps.telemetry;
@@ -51,8 +52,18 @@ export function createSweeper(deps: SweeperDeps) {
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, stale.length) }, worker));
     log.info('swept', { found: stale.length, ...outcomes });
     metrics.flush();
-    return { found: stale.length, outcomes };
+    const summary = { found: stale.length, outcomes };
+    if (outcomes.error > 0) throw new SweepIncompleteError(summary);
+    return summary;
   };
+}
+
+/** Some markers could not be settled (they stay for the next run); the others were. */
+export class SweepIncompleteError extends Error {
+  constructor(readonly summary: SweepSummary) {
+    super(`${summary.outcomes.error} of ${summary.found} stale markers could not be settled`);
+    this.name = 'SweepIncompleteError';
+  }
 }
 
 function describe(error: unknown): string {
