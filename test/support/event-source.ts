@@ -1,4 +1,10 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { toRecord as toLambdaRecord } from '../../cli/local/dispatch-loop';
 
@@ -12,13 +18,15 @@ export function toRecord(message: Message): SQSRecord {
 /**
  * One poll of Lambda's SQS event source mapping, with ReportBatchItemFailures: receive up to ten
  * messages, invoke the handler, delete the successes; the failures come back after the queue's
- * visibility timeout (local-aws-sqs counts ChangeMessageVisibility as a receive, so it is not used).
+ * visibility timeout (local-aws-sqs counts ChangeMessageVisibility as a receive, so it is not used,
+ * unless `release`: then the failures are visible again at once, as if their timeout had passed).
  * Returns the number of messages handed to the handler.
  */
 export async function pollOnce(
   sqs: SQSClient,
   queueUrl: string,
   handler: (event: SQSEvent) => Promise<SQSBatchResponse>,
+  release = false,
 ): Promise<number> {
   const received = await sqs.send(
     new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, AttributeNames: ['All'] }),
@@ -33,6 +41,15 @@ export async function pollOnce(
     failed = new Set(messages.map((m) => m.MessageId!));
   }
   const done = messages.filter((m) => !failed.has(m.MessageId!));
+  const again = messages.filter((m) => failed.has(m.MessageId!));
+  if (release && again.length > 0) {
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: again.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })),
+      }),
+    );
+  }
   if (done.length > 0) {
     await sqs.send(
       new DeleteMessageBatchCommand({
@@ -44,16 +61,17 @@ export async function pollOnce(
   return messages.length;
 }
 
-/** Polls until the queue has nothing visible (bounded). */
+/** Polls until the queue has nothing visible (bounded); `release` as for pollOnce. */
 export async function drain(
   sqs: SQSClient,
   queueUrl: string,
   handler: (event: SQSEvent) => Promise<SQSBatchResponse>,
   maxPolls = 20,
+  release = false,
 ): Promise<number> {
   let total = 0;
   for (let i = 0; i < maxPolls; i++) {
-    const n = await pollOnce(sqs, queueUrl, handler);
+    const n = await pollOnce(sqs, queueUrl, handler, release);
     if (n === 0) return total;
     total += n;
   }
