@@ -18,15 +18,17 @@ import type { AttemptRef, ClaimResult, DeliveryClaim, PendingSweep, StaleMarker,
  * The dedup decision over two items of one delivery, written in parallel in one round trip (dynalite
  * has no transactions, and a transaction would double the write cost): the history item `d#<key>`,
  * which holds the body and expires with the history, and the small marker `k#<key>`, which lives for
- * the dedup retention. Each write carries the same condition, in named fragments (as Powertools'
- * DynamoDB persistence layer does): write when there is no item, when it outlived its TTL but
- * DynamoDB has not removed it yet, when its attempt failed, or when it is `pending` and its lease
- * (the ingest timeout) ran out without its messages being queued.
+ * the dedup retention. Each write is conditional, in named fragments (as Powertools' DynamoDB
+ * persistence layer does): write when there is no item, when it outlived its TTL but DynamoDB has not
+ * removed it yet, or when its attempt failed; the marker also when it is `pending` and its lease (the
+ * ingest timeout) ran out without its messages being queued. Only the marker's lease says that: a
+ * history item stays `pending` past its lease while its messages wait on the queue for the
+ * dispatcher (its marker is `queued` then), so a late copy must not overwrite it.
  *
  * A delivery is claimed only when both writes succeed. When exactly one does, the attempt that won
- * the marker takes over a history item a concurrent copy wrote, and the other copy answers duplicate:
- * so of concurrent copies exactly one is claimed, and a copy of an old delivery whose history
- * expired (but whose marker lives) is a duplicate.
+ * the marker takes over a history item that a concurrent copy wrote or whose attempt died, and the
+ * other copy answers duplicate: so of concurrent copies exactly one is claimed, and a copy of an old
+ * delivery whose history expired (but whose marker lives) is a duplicate.
  */
 export const RETRYABLE = {
   notExists: 'attribute_not_exists(#pk)',
@@ -35,7 +37,8 @@ export const RETRYABLE = {
   // Items written before leases existed have none: their pending state is retryable, as it was.
   leaseOver: '(#status = :pending AND (attribute_not_exists(#leaseUntil) OR #leaseUntil < :now))',
 } as const;
-const RETRYABLE_CONDITION = Object.values(RETRYABLE).join(' OR ');
+const MARKER_RETRYABLE = Object.values(RETRYABLE).join(' OR ');
+const HISTORY_RETRYABLE = [RETRYABLE.notExists, RETRYABLE.expired, RETRYABLE.failed].join(' OR ');
 
 /** History statuses that end a delivery's handling: a claim finding one is a duplicate. */
 const SETTLED_HISTORY = new Set(['enqueued', 'filtered', 'unrouted', 'transform_failed']);
@@ -64,8 +67,8 @@ export class DedupTable {
     const now = Math.floor(Date.parse(record.receivedAt) / 1000);
     const ref: AttemptRef = { webhook: record.webhook, idempotencyKey: record.idempotencyKey, attempt: record.attempt };
     const [marker, history] = await Promise.allSettled([
-      this.conditionalPut(this.markerItem(claim), now),
-      this.conditionalPut(historyItem(record), now),
+      this.conditionalPut(this.markerItem(claim), MARKER_RETRYABLE, now),
+      this.conditionalPut(historyItem(record), HISTORY_RETRYABLE, now),
     ]);
     const failure = [marker, history].find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) {
@@ -118,8 +121,10 @@ export class DedupTable {
       ]);
       return { claimed: false, previousStatus: status, ...warn(warnings) };
     }
-    // A concurrent copy that lost the marker wrote its pending item first: take it over.
-    const taken = await this.conditionalPut(historyItem(claim.record), now, current?.attempt as string | undefined);
+    // A concurrent copy that lost the marker wrote its pending item first, or the item's attempt died
+    // (its marker's lease ran out, or it failed): take it over.
+    const seen = current?.attempt as string | undefined;
+    const taken = await this.conditionalPut(historyItem(claim.record), HISTORY_RETRYABLE, now, seen);
     if (taken) return { claimed: true };
     await this.markFailed(ref, 'history_contended').catch(() => undefined);
     throw new ClaimContendedError(key);
@@ -206,27 +211,34 @@ export class DedupTable {
   }
 
   /**
-   * Puts the item when the key is retryable (or, with `takeOver`, still the pending item of that
-   * attempt); false when the condition failed.
+   * Puts the item when `retryable` holds for the key (or, with `takeOver`, it is still the pending
+   * item of that attempt); false when the condition failed.
    */
-  private async conditionalPut(item: Record<string, AttributeValue>, now: number, takeOver?: string): Promise<boolean> {
-    const condition =
-      takeOver === undefined
-        ? RETRYABLE_CONDITION
-        : `${RETRYABLE_CONDITION} OR (#status = :pending AND #attempt = :seen)`;
+  private async conditionalPut(
+    item: Record<string, AttributeValue>,
+    retryable: string,
+    now: number,
+    takeOver?: string,
+  ): Promise<boolean> {
+    const condition = takeOver === undefined ? retryable : `${retryable} OR (#status = :pending AND #attempt = :seen)`;
+    const names: Record<string, string> = { ...NAMES, '#attempt': 'attempt' };
+    const values: Record<string, AttributeValue> = {
+      ':pending': { S: 'pending' },
+      ':failed': { S: 'failed' },
+      ':now': { N: String(now) },
+      ...(takeOver !== undefined && { ':seen': { S: takeOver } }),
+    };
+    // DynamoDB refuses names and values that the expression does not use.
+    const used = <V>(entries: Record<string, V>) =>
+      Object.fromEntries(Object.entries(entries).filter(([placeholder]) => condition.includes(placeholder)));
     try {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: item,
           ConditionExpression: condition,
-          ExpressionAttributeNames: { ...NAMES, ...(takeOver !== undefined && { '#attempt': 'attempt' }) },
-          ExpressionAttributeValues: {
-            ':pending': { S: 'pending' },
-            ':failed': { S: 'failed' },
-            ':now': { N: String(now) },
-            ...(takeOver !== undefined && { ':seen': { S: takeOver } }),
-          },
+          ExpressionAttributeNames: used(names),
+          ExpressionAttributeValues: used(values),
         }),
       );
       return true;

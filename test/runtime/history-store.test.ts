@@ -112,13 +112,30 @@ describe('DynamoDbHistoryStore claim', () => {
     expect(await marker()).toMatchObject({ attempt: retry.record.attempt, status: 'pending' });
   });
 
-  it('answers duplicate once the messages are queued, however late the copy comes', async () => {
+  it('answers duplicate once the messages are queued, however late the copy comes, and keeps the history item', async () => {
     const first = claimAt(0);
     await store.claim(first);
     await store.markQueued(refOf(first));
     expect(await marker()).not.toHaveProperty('pendingShard');
     expect(await store.claim(claimAt(LEASE + 3600))).toMatchObject({ claimed: false, previousStatus: 'queued' });
     expect(await store.claim(claimAt(29 * DAY))).toMatchObject({ claimed: false });
+    // Regression: the item, still pending (its messages wait for the dispatcher), used to be overwritten
+    // by the late copy (its lease was over) and then deleted as that copy's stray write.
+    const kept = await stored();
+    expect(kept).toMatchObject({ attempt: first.record.attempt, status: 'pending', duplicates: 2 });
+    expect(Buffer.from(kept!.body!).toString()).toBe('{}');
+    expect(
+      await store.markEnqueued(HISTORY_ITEMS.delivery('github', 'd-1'), 'arn:aws:states:us-east-1:1:execution:m:n'),
+    ).toBe('added');
+  });
+
+  it('hands a delivery whose attempt died to the retry that wins the marker, taking over its history item', async () => {
+    const first = claimAt(0);
+    await store.claim(first);
+    const retry = claimAt(LEASE + 1);
+    expect(await store.claim(retry)).toEqual({ claimed: true });
+    expect(await stored()).toMatchObject({ attempt: retry.record.attempt, receivedAt: retry.record.receivedAt });
+    expect(await marker()).toMatchObject({ attempt: retry.record.attempt, status: 'pending' });
   });
 
   it('answers duplicate for an enqueued or settled delivery, and repairs a marker that missed its queued mark', async () => {
