@@ -125,10 +125,10 @@ interface Plan {
 
 /**
  * CEL → route → claim (history item and dedup marker, with any payload-store writes alongside) →
- * queue send (with the marker marked queued alongside). Two sequential round trips; nothing is
- * answered `accepted` before the queue took every message, and a copy of a delivery that is queued
- * or finished is answered `duplicate` and starts nothing (one whose first attempt is still under way
- * throws DeliveryInProgressError). An unexpected error while building the event is recorded as
+ * queue send → marker marked queued. Three sequential round trips; nothing is answered `accepted`
+ * before the queue took every message, and a copy of a delivery that is queued or finished is
+ * answered `duplicate` and starts nothing (one whose first attempt has not queued it yet throws
+ * DeliveryInProgressError). An unexpected error while building the event is recorded as
  * transform_failed, body kept. Throws only DependencyError and DeliveryInProgressError.
  */
 export async function processDelivery(deps: IngestDeps, delivery: Delivery): Promise<DeliveryOutcome> {
@@ -168,15 +168,19 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
     return { deliveryId: record.deliveryId!, status, record };
   }
 
-  // Round trip 2: every route's message (and the waiters'), and the marker marked queued alongside;
-  // the 2xx waits for the send. A failed send turns the marker failed again before the 503.
-  const [sent, queued] = await Promise.allSettled([deps.queue.send(plan.entries), deps.history.markQueued(ref)]);
-  if (sent.status === 'rejected') {
+  // Round trip 2: every route's message (and the waiters'); the 2xx waits for the send. A failed send
+  // turns the marker failed again before the 503.
+  try {
+    await deps.queue.send(plan.entries);
+  } catch (error) {
     await deps.history.markFailed(ref, 'enqueue_failed').catch((e: unknown) => warn(deps, 'history not updated', e));
-    throw new DependencyError('queue', { cause: sent.reason });
+    throw new DependencyError('queue', { cause: error });
   }
-  // The messages are queued; the sweeper settles the marker from the history once its lease is over.
-  if (queued.status === 'rejected') warn(deps, 'dedup marker not marked queued', queued.reason);
+  // Round trip 3: only now is the marker `queued`, which copies are answered `duplicate` on. Marked
+  // alongside the send, it told a copy `duplicate` while the send could still fail, and it stayed
+  // `queued` for good when the send failed and markFailed could not reach it. If this write fails,
+  // the marker stays pending: copies are told to retry until its lease ends, and the sweeper settles it.
+  await deps.history.markQueued(ref).catch((e: unknown) => warn(deps, 'dedup marker not marked queued', e));
   // Unrouted, only offered to waiters: still `unrouted` (the record turns `enqueued` once a waiter resumes).
   const status = plan.status === 'pending' ? 'accepted' : 'unrouted';
   deps.telemetry.metrics.count(status === 'accepted' ? METRICS.routed : METRICS.unrouted);

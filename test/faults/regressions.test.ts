@@ -12,6 +12,34 @@ const expectNoViolations = (name: string, result: RunResult) =>
   expect(result.violations, describeFailure(name, result)).toEqual([]);
 
 describe('regressions', () => {
+  it('a copy that arrives while the queue send is failing is answered 503, not duplicate', async () => {
+    // The marker used to be marked queued alongside the send: a copy finding it answered
+    // `duplicate` (2xx) while the send was still failing.
+    const result = await lab.run({
+      deliveries: [{ id: 'slow-send' }],
+      faults: [{ label: 'queue.send', nth: 1, kind: 'timeout' }],
+      copyOnFault: true,
+    });
+    expectNoViolations('slow send', result);
+    const round0 = result.answers.filter((a) => a.round === 0).map((a) => a.status);
+    expect(round0).toEqual([503, 503]);
+    expect(result.answers.at(-1)).toMatchObject({ status: 202, queued: true });
+  });
+
+  it('a failed send whose marker could not be failed again is retried, not a duplicate forever', async () => {
+    // The marker used to stay `queued` (marked alongside the failed send) when markFailed could not
+    // reach it: every retry was answered `duplicate`, and the delivery was lost.
+    const result = await lab.run({
+      deliveries: [{ id: 'lost' }],
+      faults: [
+        { label: 'queue.send', nth: 1, kind: 'server-error' },
+        { label: 'marker.failed', nth: 1, kind: 'server-error' },
+      ],
+    });
+    expectNoViolations('send and markFailed failed', result);
+    expect(result.answers.map((a) => a.outcome ?? a.status)).toContain('accepted');
+  });
+
   it("a copy arriving after the first attempt's lease, before the dispatcher started it, keeps its history item", async () => {
     // The history item's lease ran out while its messages waited on the queue: the late copy's
     // claim overwrote the item (a pending item past its lease was retryable), lost the marker (queued)
