@@ -46,7 +46,11 @@ export interface DeliveryClaim {
 export type ClaimResult =
   /** This attempt holds the delivery: send its messages. */
   | { readonly claimed: true; readonly warnings?: readonly string[] }
-  /** A live delivery with this key exists (pending within its lease, queued or settled): a duplicate. */
+  /**
+   * Another attempt holds or held the key. `previousStatus` (its marker's, or its history item's):
+   * `queued`, `settled`, `enqueued`, … a duplicate; `pending` still under way (within its lease);
+   * `failed` if that attempt failed while this one was claiming.
+   */
   | { readonly claimed: false; readonly previousStatus?: string; readonly warnings?: readonly string[] };
 
 /** An ingest attempt's hold on a delivery: only the attempt that wrote the items may change them. */

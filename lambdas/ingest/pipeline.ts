@@ -71,8 +71,9 @@ export class DependencyError extends Error {
 
 /**
  * Another attempt at the same delivery holds it and has not queued its messages yet (its lease is
- * running). The copy is answered 503 with Retry-After rather than `duplicate`: should that attempt
- * die before queuing, the sender's retry is what keeps the delivery from being lost.
+ * running), or failed while this copy was claiming it. The copy is answered 503 with Retry-After
+ * rather than `duplicate`: should that attempt die or fail before queuing, the sender's retry is
+ * what keeps the delivery from being lost.
  */
 export class DeliveryInProgressError extends Error {
   constructor(readonly webhook: string) {
@@ -112,6 +113,16 @@ export interface DeliveryOutcome {
 
 const HISTORY_INLINE_CEILING = 256 * 1024; // a DynamoDB item holds 400 KB in all
 
+/** What a claim that lost found, when the delivery needs nothing more: its marker's or its history item's status. */
+const HANDLED: ReadonlySet<string> = new Set([
+  'queued',
+  'settled',
+  'enqueued',
+  'filtered',
+  'unrouted',
+  'transform_failed',
+]);
+
 /** What one delivery will write and send, decided before any I/O. */
 interface Plan {
   readonly record: DeliveryRecord & {
@@ -149,7 +160,10 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   for (const warning of claimed.value.warnings ?? []) deps.telemetry.log.warn(warning, { webhook: record.webhook });
   const failedWrite = others.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (!claimed.value.claimed) {
-    if (claimed.value.previousStatus === 'pending') throw new DeliveryInProgressError(record.webhook);
+    // A duplicate only of a delivery that was queued or needed no message. A copy that lost the claim
+    // to an attempt still under way, or to one that failed while this copy was deciding (`failed`),
+    // is the sender's to retry: told `duplicate`, it would be dropped.
+    if (!HANDLED.has(claimed.value.previousStatus ?? '')) throw new DeliveryInProgressError(record.webhook);
     deps.telemetry.metrics.count(METRICS.duplicate);
     log(deps, record, 'duplicate', claimed.value.previousStatus);
     return { deliveryId: record.deliveryId!, status: 'duplicate', record };
