@@ -1,7 +1,7 @@
 import { sign } from '@octokit/webhooks-methods';
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { QueryCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { DynamoDbPendingSweep } from '../../lambdas/adapters/dynamodb-dedup';
@@ -9,6 +9,7 @@ import { DynamoDbHistoryStore } from '../../lambdas/adapters/dynamodb-history';
 import { awsIngestDeps } from '../../lambdas/adapters/runtime';
 import { SfnWorkflowStarter } from '../../lambdas/adapters/sfn-starter';
 import { DEFAULT_SETTINGS, type Settings } from '../../lambdas/adapters/settings';
+import { CONFIG_ITEMS } from '../../lambdas/core/config/tables';
 import type { RouteConfig, WebhookConfig } from '../../lambdas/core/config/webhook';
 import { createDispatcher } from '../../lambdas/dispatcher/handler';
 import { createIngestHandler } from '../../lambdas/ingest/handler';
@@ -20,7 +21,7 @@ import { fakeStepFunctions } from '../support/fake-sfn';
 import { fakeS3, fakeSecretsManager } from '../support/fakes';
 import { dynamodbLabel, FaultInjector, invoke, sqsLabel, type Call, type Fault } from '../support/faults';
 import { PAYLOAD_BUCKET, writeConfig } from '../support/gateway';
-import { createGatewayResources, startLocalAws, type LocalAws } from '../support/local-aws';
+import { createGatewayResources, startLocalAws, type GatewayResources, type LocalAws } from '../support/local-aws';
 import { RecordingTelemetry } from '../support/telemetry';
 
 /** The SDK request timeout of the handlers' clients here: short, so that latency faults are fast. */
@@ -30,7 +31,7 @@ const SDK_ATTEMPTS = 2;
 /** A sender gives up after this many attempts; faults heal well before. */
 const MAX_ROUNDS = 12;
 const HEAL_AFTER_ROUND = 4;
-/** What the sender waits when it got no Retry-After (a crashed invocation: API Gateway's 5XX). */
+/** Between rounds: the ingest's Retry-After, and what a sender waits after a crashed invocation's 5XX. */
 const DEFAULT_RETRY_SECONDS = 5;
 const HISTORY_BODY_LIMIT = 1024;
 
@@ -65,6 +66,12 @@ export interface DeliverySpec {
    * previous): a provider retrying a request whose 2xx it never got.
    */
   readonly lateCopyRound?: number;
+  /**
+   * Each sender of this delivery gives up after this many attempts (a provider whose retries ran
+   * out, or one that never retries): the sweeper, not a retry, must then settle what its attempts
+   * left. @default every sender retries until it gets a 2xx
+   */
+  readonly attempts?: number;
 }
 
 export interface Scenario {
@@ -101,10 +108,23 @@ export interface RunResult {
 
 type Ingest = ReturnType<typeof createIngestHandler>;
 
+/** Tables, queues and SDK clients that runs use one after the other. */
+interface Slot {
+  readonly id: number;
+  runs: number;
+  readonly resources: GatewayResources;
+  readonly clock: ManualClock;
+  /** The handlers' clients: a short timeout, two attempts, the faults of the run holding the slot. */
+  readonly clients: { dynamodb: DynamoDBClient; sqs: SQSClient; dispatcherDb: DynamoDBClient };
+  injector?: FaultInjector;
+}
+
 interface Sender {
   readonly delivery: DeliverySpec;
   readonly request: ApiRequest;
+  /** Answered 2xx, or gave up. */
   done: boolean;
+  tries: number;
 }
 
 /**
@@ -115,6 +135,10 @@ interface Sender {
  * dispatcher, moves the clock past the leases, runs the sweeper, and checks the invariants.
  */
 export class FaultLab {
+  /** Tables and queues of finished runs, reused (a run's deliveries are its own: ids and bodies). */
+  private readonly idle: Slot[] = [];
+  private readonly all: Slot[] = [];
+
   private constructor(readonly local: LocalAws) {}
 
   static async start(): Promise<FaultLab> {
@@ -122,13 +146,17 @@ export class FaultLab {
   }
 
   stop(): Promise<void> {
+    for (const { clients } of this.all) for (const client of Object.values(clients)) client.destroy();
     return this.local.stop();
   }
 
-  async run(scenario: Scenario): Promise<RunResult> {
+  async run(input: Scenario): Promise<RunResult> {
     const { local } = this;
-    const resources = await createGatewayResources(local, { maxReceiveCount: 50 });
-    await writeConfig(local, resources, { webhooks: [WEBHOOK], routes: ROUTES });
+    const slot = await this.acquire();
+    const { resources, clock } = slot;
+    // Unique in the slot: the id labels the delivery, and the body (its dedup key) carries it.
+    const tag = `${slot.id}.${slot.runs++}`;
+    const scenario = { ...input, deliveries: input.deliveries.map((d) => ({ ...d, id: `${d.id}.${tag}` })) };
 
     const senders: Sender[] = [];
     const inFlight: Promise<void>[] = [];
@@ -141,25 +169,15 @@ export class FaultLab {
       onFault: (_fault, invocation) => {
         const spec = scenario.deliveries.find((d) => d.id === invocation?.label);
         if (!scenario.copyOnFault || !spec) return;
-        const copy: Sender = { delivery: spec, request: requests.get(spec.id)!, done: false };
+        const copy: Sender = { delivery: spec, request: requests.get(spec.id)!, done: false, tries: 0 };
         senders.push(copy);
         // After the faulted call is on its way: a copy that arrives while the first attempt waits on it.
         setImmediate(() => send(copy));
       },
     });
 
-    // The handlers' clients: a short timeout, two attempts, faults by label.
-    const sdk = {
-      maxAttempts: SDK_ATTEMPTS,
-      // The socket's inactivity timeout: a request that gets no answer fails with TimeoutError.
-      requestHandler: { socketTimeout: REQUEST_TIMEOUT_MS },
-      retryStrategy: new ConfiguredRetryStrategy(SDK_ATTEMPTS, 5),
-    };
-    const { dynamodb, sqs } = local.clients(sdk);
-    const label = dynamodbLabel(resources);
-    injector.attach('dynamodb', dynamodb, label).attach('sqs', sqs, sqsLabel);
-    const dispatcherDb = local.clients(sdk).dynamodb;
-    injector.attach('dynamodb', dispatcherDb, label);
+    const { dynamodb, sqs, dispatcherDb } = slot.clients;
+    slot.injector = injector;
     const secretsManager = fakeSecretsManager(
       { 'github-secret': JSON.stringify({ values: [{ value: SECRET }] }) },
       undefined,
@@ -168,7 +186,6 @@ export class FaultLab {
     const s3 = fakeS3(undefined, injector);
     const sfn = fakeStepFunctions(undefined, injector);
 
-    const clock = new ManualClock();
     const telemetry = new RecordingTelemetry();
     const settings: Settings = {
       ...DEFAULT_SETTINGS,
@@ -222,7 +239,8 @@ export class FaultLab {
       for (const spec of scenario.deliveries) {
         const signed = await request(spec);
         requests.set(spec.id, signed);
-        for (let i = 0; i < (spec.copies ?? 1); i++) senders.push({ delivery: spec, request: signed, done: false });
+        for (let i = 0; i < (spec.copies ?? 1); i++)
+          senders.push({ delivery: spec, request: signed, done: false, tries: 0 });
       }
 
       const late = (r: number) => scenario.deliveries.filter((d) => d.lateCopyRound === r);
@@ -230,7 +248,8 @@ export class FaultLab {
         senders.some((s) => !s.done) || scenario.deliveries.some((d) => (d.lateCopyRound ?? -1) >= round);
       for (round = 0; round < MAX_ROUNDS && waiting(); round++) {
         if (round === (scenario.healAfterRound ?? HEAL_AFTER_ROUND)) injector.heal();
-        for (const spec of late(round)) senders.push({ delivery: spec, request: requests.get(spec.id)!, done: false });
+        for (const spec of late(round))
+          senders.push({ delivery: spec, request: requests.get(spec.id)!, done: false, tries: 0 });
         for (const sender of senders.filter((s) => !s.done)) send(sender);
         while (inFlight.length > 0) await Promise.all(inFlight.splice(0));
         if (scenario.dispatchBetweenRounds) await dispatch();
@@ -246,13 +265,16 @@ export class FaultLab {
       await quiet();
       await dispatch();
       clock.advance((settings.ingestTimeoutSeconds + SWEEP_GRACE_SECONDS + 1) * 1000);
-      await createSweeper({
-        sweep: new DynamoDbPendingSweep(local.dynamodb, resources.historyTable),
-        clock,
-        telemetry: new RecordingTelemetry(),
-      })();
-
-      const items = await this.historyItems(resources.historyTable);
+      let items = await this.historyItems(resources.historyTable);
+      // The sweeper reads only pending markers (its index): with none, it would do nothing.
+      if (items.some((i) => i.status === 'pending')) {
+        await createSweeper({
+          sweep: new DynamoDbPendingSweep(local.dynamodb, resources.historyTable),
+          clock,
+          telemetry: new RecordingTelemetry(),
+        })();
+        items = await this.historyItems(resources.historyTable);
+      }
       const leftOnQueues = await Promise.all(
         [resources.queueUrl, resources.deadLetterQueueUrl].map(async (QueueUrl) => {
           const got = await local.sqs.send(
@@ -275,13 +297,57 @@ export class FaultLab {
         logs: telemetry.logs,
         leftOnQueues,
       });
+      // A run that broke an invariant may have left things behind: its slot is not reused.
+      if (violations.length === 0) this.idle.push(slot);
       return { answers, calls: injector.calls, violations, summary: summarize(scenario, answers) };
     } finally {
       unobserve();
-      dynamodb.destroy();
-      sqs.destroy();
-      dispatcherDb.destroy();
     }
+  }
+
+  private async acquire(): Promise<Slot> {
+    const reused = this.idle.pop();
+    if (reused) {
+      // Each run sees the webhook's first authentic request again (its config.verified call).
+      await this.local.dynamodb.send(
+        new UpdateItemCommand({
+          TableName: reused.resources.configTable,
+          Key: marshall(CONFIG_ITEMS.webhook(WEBHOOK.name)),
+          UpdateExpression: 'REMOVE verifiedAt',
+        }),
+      );
+      return reused;
+    }
+    const resources = await createGatewayResources(this.local, { maxReceiveCount: 50 });
+    await writeConfig(this.local, resources, { webhooks: [WEBHOOK], routes: ROUTES });
+    const sdk = () => ({
+      maxAttempts: SDK_ATTEMPTS,
+      // The socket's inactivity timeout: a request that gets no answer fails with TimeoutError.
+      requestHandler: { socketTimeout: REQUEST_TIMEOUT_MS },
+      // The SDK's own retry decisions, with a 5 ms backoff instead of up to a second.
+      retryStrategy: new ConfiguredRetryStrategy(SDK_ATTEMPTS, 5),
+    });
+    // A retry strategy (and its retry quota) per client.
+    const [ingestClients, queueClients, dispatcherClients] = [sdk(), sdk(), sdk()].map((o) => this.local.clients(o));
+    const dynamodb = ingestClients!.dynamodb;
+    const sqs = queueClients!.sqs;
+    const dispatcherDb = dispatcherClients!.dynamodb;
+    for (const unused of [ingestClients!.sqs, queueClients!.dynamodb, dispatcherClients!.sqs]) unused.destroy();
+    // The clock only moves forward in a slot: the leases and the sweeps of its runs never overlap.
+    const slot: Slot = {
+      id: this.all.length,
+      runs: 0,
+      resources,
+      clock: new ManualClock(),
+      clients: { dynamodb, sqs, dispatcherDb },
+    };
+    const label = dynamodbLabel(resources);
+    const injector = () => slot.injector;
+    FaultInjector.attach('dynamodb', dynamodb, label, injector);
+    FaultInjector.attach('sqs', sqs, sqsLabel, injector);
+    FaultInjector.attach('dynamodb', dispatcherDb, label, injector);
+    this.all.push(slot);
+    return slot;
   }
 
   private async send(
@@ -291,6 +357,9 @@ export class FaultLab {
     queued: ReadonlySet<string>,
     answers: Answer[],
   ): Promise<void> {
+    sender.tries++;
+    // A sender that gives up stops after this attempt, whatever it is answered.
+    if (sender.tries >= (sender.delivery.attempts ?? Infinity)) sender.done = true;
     const event = apiEvent(sender.request);
     const requestId = event.requestContext.requestId;
     const result: APIGatewayProxyResult | 'crashed' | 'threw' = await invoke(
@@ -400,7 +469,8 @@ export function check(o: Outcome): string[] {
   const deliveries = [...new Set(o.scenario.deliveries.map((d) => d.id))];
   for (const id of deliveries) {
     const accepted = o.answers.some((a) => a.delivery === id && ok(a));
-    if (!accepted) violations.push(`${id}: never answered 2xx, its sender retried ${MAX_ROUNDS} times`);
+    const givesUp = o.scenario.deliveries.find((d) => d.id === id)?.attempts !== undefined;
+    if (!accepted && !givesUp) violations.push(`${id}: never answered 2xx, its sender retried ${MAX_ROUNDS} times`);
     const arns: string[] = [];
     for (const route of ROUTES) {
       const starts = o.starts.filter(
@@ -411,7 +481,8 @@ export function check(o: Outcome): string[] {
       arns.push(...starts.map((s) => s.executionArn));
     }
     const record = o.items.find((i) => String(i.sk).startsWith('d#') && i.deliveryId === id);
-    if (accepted) {
+    // Started (its sender may have given up after a 503 while the queue did take it): recorded so.
+    if (accepted || arns.length > 0) {
       if (!record) violations.push(`${id}: its history item is gone`);
       else {
         const executions = [...((record.executions as Set<string> | undefined) ?? [])].sort();
@@ -420,8 +491,12 @@ export function check(o: Outcome): string[] {
             `${id}: history item ${String(record.status)} with executions ${executions.join(', ') || 'none'}, started ${arns.join(', ') || 'none'}`,
           );
         }
+        // Answered 2xx: copies are duplicates. (Started after its sender gave up on a 503, the marker may
+        // say failed: a copy would find the history item enqueued, and be a duplicate all the same.)
         const marker = o.items.find((i) => i.sk === `k#${String(record.idempotencyKey)}`);
-        if (marker?.status !== 'queued') violations.push(`${id}: dedup marker ${String(marker?.status)}, not queued`);
+        if (accepted && marker?.status !== 'queued') {
+          violations.push(`${id}: dedup marker ${String(marker?.status)}, not queued`);
+        }
       }
     }
   }
@@ -440,7 +515,9 @@ function summarize(scenario: Scenario, answers: readonly Answer[]): string {
     const got = answers
       .filter((a) => a.delivery === d.id)
       .map((a) => `r${a.round}:${a.status}${a.outcome ? ` ${a.outcome}` : ''}`);
-    const late = d.lateCopyRound !== undefined ? `, a late copy in round ${d.lateCopyRound}` : '';
+    const late =
+      (d.lateCopyRound !== undefined ? `, a late copy in round ${d.lateCopyRound}` : '') +
+      (d.attempts !== undefined ? `, ${d.attempts} attempt(s) per sender` : '');
     lines.push(
       `${d.id} (${d.size ?? 'small'}, ${d.copies ?? 1} cop${(d.copies ?? 1) === 1 ? 'y' : 'ies'}${late}): ${got.join(', ')}`,
     );

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { FAULT_HEADER } from './local-aws';
+import { FAULT_HEADER, LATE_MS } from './local-aws';
 
 /**
  * How one call to a dependency fails:
@@ -147,27 +147,32 @@ export class FaultInjector {
     return fault;
   }
 
-  /** Faults for the client's calls that `label` names (others pass untouched). */
-  attach(
+  /**
+   * Faults for the client's calls that `label` names (others pass untouched), from the injector
+   * `injector` returns at each call (a client serves run after run, each with its own injector).
+   */
+  static attach(
     service: Service,
     client: unknown,
     label: (command: string, input: Record<string, unknown>) => string | undefined,
-  ) {
+    injector: () => FaultInjector | undefined,
+  ): void {
     const stack = (client as { middlewareStack: MiddlewareStack }).middlewareStack;
     const perCommand = new WeakMap<object, { fault: Fault; n: number; attempts: number }>();
     stack.add(
       (next, context) => async (args) => {
         const command = (context as { commandName?: string }).commandName ?? '';
         const name = label(command, (args as { input: Record<string, unknown> }).input);
-        if (name === undefined) return next(args);
+        const current = injector();
+        if (name === undefined || !current) return next(args);
         const invocation = invocations.getStore();
         if (invocation?.crashed) return never();
-        const fault = this.next(name);
+        const fault = current.next(name);
         if (fault?.kind === 'crash') {
           invocation?.markCrashed();
           return never();
         }
-        if (fault) perCommand.set(context, { fault, n: this.counts.get(name)!, attempts: 0 });
+        if (fault) perCommand.set(context, { fault, n: current.counts.get(name)!, attempts: 0 });
         return next(args);
       },
       { step: 'initialize', name: 'faultInjector', override: true },
@@ -186,7 +191,6 @@ export class FaultInjector {
       },
       { step: 'finalizeRequest', priority: 'low', name: 'faultInjectorAttempt', override: true },
     );
-    return this;
   }
 
   /** A stubbed client's call: applied, failed, or applied late, as its fault says. */
@@ -213,7 +217,7 @@ export class FaultInjector {
         await apply();
         throw timeoutError();
       case 'timeout-late': {
-        const late = new Promise((resolve) => setTimeout(resolve, 5)).then(apply);
+        const late = new Promise((resolve) => setTimeout(resolve, LATE_MS)).then(apply);
         this.late.add(late);
         void late.then(
           () => this.late.delete(late),

@@ -43,9 +43,12 @@ interface Fault {
  * - `reset` drops the connection before the request is handled;
  * - `timeout` holds the request, unhandled, until the client gives up;
  * - `timeout-applied` handles it at once but never answers (the client times out);
- * - `timeout-late` handles it only after the client gave up.
+ * - `timeout-late` handles it only after the client gave up (LATE_MS after).
  */
 export const FAULT_HEADER = 'x-test-fault';
+
+/** How long after its client gave up a `timeout-late` request is handled. */
+export const LATE_MS = 25;
 
 /** A request the server handled, with its answer (see `observe`). */
 export interface Exchange {
@@ -157,6 +160,8 @@ export class LocalServer {
         return this.track(
           readBody(req)
             .then((body) => new Promise<Buffer>((resolve) => res.once('close', () => resolve(body))))
+            // Once the client has moved on (its error handling has begun, e.g. a markFailed).
+            .then((body) => new Promise<Buffer>((resolve) => setTimeout(() => resolve(body), LATE_MS)))
             .then((body) => {
               const replayed = Object.assign(new PassThrough(), {
                 headers: req.headers,
