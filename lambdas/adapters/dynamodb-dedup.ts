@@ -38,7 +38,12 @@ export const RETRYABLE = {
   leaseOver: '(#status = :pending AND (attribute_not_exists(#leaseUntil) OR #leaseUntil < :now))',
 } as const;
 const MARKER_RETRYABLE = Object.values(RETRYABLE).join(' OR ');
-const HISTORY_RETRYABLE = [RETRYABLE.notExists, RETRYABLE.expired, RETRYABLE.failed].join(' OR ');
+// A failed item is another attempt's to write over; not the failed attempt's own (see markFailed).
+const HISTORY_RETRYABLE = [
+  RETRYABLE.notExists,
+  RETRYABLE.expired,
+  '(#status = :failed AND (attribute_not_exists(#attempt) OR #attempt <> :attempt))',
+].join(' OR ');
 
 /** History statuses that end a delivery's handling: a claim finding one is a duplicate. */
 const SETTLED_HISTORY = new Set(['enqueued', 'filtered', 'unrouted', 'transform_failed']);
@@ -65,7 +70,12 @@ export class DedupTable {
   async claim(claim: DeliveryClaim): Promise<ClaimResult> {
     const { record } = claim;
     const now = Math.floor(Date.parse(record.receivedAt) / 1000);
-    const ref: AttemptRef = { webhook: record.webhook, idempotencyKey: record.idempotencyKey, attempt: record.attempt };
+    const ref: AttemptRef = {
+      webhook: record.webhook,
+      idempotencyKey: record.idempotencyKey,
+      attempt: record.attempt,
+      expiresAt: record.expiresAt,
+    };
     const [marker, history] = await Promise.allSettled([
       this.conditionalPut(this.markerItem(claim), MARKER_RETRYABLE, now),
       this.conditionalPut(historyItem(record), HISTORY_RETRYABLE, now),
@@ -135,21 +145,35 @@ export class DedupTable {
     await this.setMarker(ref, 'queued');
   }
 
-  /** Marker and history item of the attempt become `failed` (an `enqueued` item is kept). */
+  /**
+   * Marker and history item of the attempt become `failed` (an `enqueued` item is kept). A history
+   * item that is not there (yet) becomes a `failed` tombstone of the attempt, with no body: its claim
+   * write may still be on its way after a timeout, and landing later it would be a pending item with
+   * a failed marker, which nothing settles. The claim's condition keeps an attempt off its own
+   * tombstone, and lets any other attempt write over it.
+   */
   async markFailed(ref: AttemptRef, reason: string): Promise<void> {
     const history = ignoreConditionFailure(
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(HISTORY_ITEMS.delivery(ref.webhook, ref.idempotencyKey)),
-          UpdateExpression: 'SET #status = :failed, #reason = :reason',
-          ConditionExpression: '#attempt = :attempt AND #status <> :enqueued',
-          ExpressionAttributeNames: { '#status': 'status', '#reason': 'reason', '#attempt': 'attempt' },
+          UpdateExpression:
+            'SET #status = :failed, #reason = :reason, #attempt = :attempt, #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
+          ConditionExpression: 'attribute_not_exists(#pk) OR (#attempt = :attempt AND #status <> :enqueued)',
+          ExpressionAttributeNames: {
+            '#pk': TABLE_KEYS.partitionKey,
+            '#status': 'status',
+            '#reason': 'reason',
+            '#attempt': 'attempt',
+            '#expiresAt': TABLE_KEYS.ttl,
+          },
           ExpressionAttributeValues: marshall({
             ':failed': 'failed',
             ':enqueued': 'enqueued',
             ':reason': reason,
             ':attempt': ref.attempt,
+            ':expiresAt': ref.expiresAt,
           }),
         }),
       ),
@@ -226,6 +250,7 @@ export class DedupTable {
       ':pending': { S: 'pending' },
       ':failed': { S: 'failed' },
       ':now': { N: String(now) },
+      ':attempt': item.attempt!,
       ...(takeOver !== undefined && { ':seen': { S: takeOver } }),
     };
     // DynamoDB refuses names and values that the expression does not use.

@@ -58,6 +58,8 @@ export interface AttemptRef {
   readonly webhook: string;
   readonly idempotencyKey: string;
   readonly attempt: string;
+  /** The history item's TTL (epoch seconds), also that of a `failed` tombstone markFailed may leave. */
+  readonly expiresAt: number;
 }
 
 /** What markEnqueued found: the ARN was new to the item, already recorded, or the item is gone. */

@@ -146,7 +146,12 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   const writes: Promise<unknown>[] = [];
   const plan = planDelivery(deps, delivery, writes);
   const { record } = plan;
-  const ref: AttemptRef = { webhook: record.webhook, idempotencyKey: record.idempotencyKey, attempt: record.attempt };
+  const ref: AttemptRef = {
+    webhook: record.webhook,
+    idempotencyKey: record.idempotencyKey,
+    attempt: record.attempt,
+    expiresAt: record.expiresAt,
+  };
   const markerExpiresAt = Math.max(record.expiresAt, expiry(delivery.receivedAt, deps.settings.dedupRetentionDays));
 
   // Round trip 1: the claim, with the payload-store writes and side work alongside.

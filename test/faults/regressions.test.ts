@@ -48,4 +48,16 @@ describe('regressions', () => {
     expectNoViolations('late copy', result);
     expect(result.answers.map((a) => `${a.round}:${a.outcome}`)).toEqual(['0:accepted', '4:duplicate']);
   });
+
+  it('a claim write that lands after its attempt failed leaves nothing pending, even with no retry', async () => {
+    // The history put timed out (twice) and the attempt marked its marker failed and answered 503;
+    // then the put landed: a pending history item under a failed marker, which the sweeper (it reads
+    // pending markers) never saw. With a sender that does not retry, it stayed pending for good.
+    const result = await lab.run({
+      deliveries: [{ id: 'late-write', attempts: 1 }],
+      faults: [{ label: 'claim.history', nth: 1, kind: 'timeout-late' }],
+    });
+    expectNoViolations('late claim write', result);
+    expect(result.answers.map((a) => a.status)).toEqual([503]);
+  });
 });

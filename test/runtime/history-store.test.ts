@@ -62,6 +62,7 @@ const refOf = (c: DeliveryClaim): AttemptRef => ({
   webhook: c.record.webhook,
   idempotencyKey: c.record.idempotencyKey,
   attempt: c.record.attempt,
+  expiresAt: c.record.expiresAt,
 });
 
 async function item(key: { pk: string; sk: string }) {
@@ -316,12 +317,34 @@ describe('DynamoDbHistoryStore updates', () => {
   it('does not create records for deliveries that are gone', async () => {
     const key = HISTORY_ITEMS.delivery('github', 'missing');
     await store.markEnqueued(key, 'arn:a');
-    await store.markFailed({ webhook: 'github', idempotencyKey: 'missing', attempt: 'a' }, 'enqueue_failed');
-    await store.markQueued({ webhook: 'github', idempotencyKey: 'missing', attempt: 'a' });
+    await store.markQueued({ webhook: 'github', idempotencyKey: 'missing', attempt: 'a', expiresAt: 1 });
     await store.countDuplicate(key);
     expect(await stored('missing')).toBeUndefined();
     expect(await marker('missing')).toBeUndefined();
     await expect(store.nextReplayNumber(key)).rejects.toThrow();
+  });
+
+  it("markFailed leaves a failed tombstone where the attempt's history write has not landed, which only another attempt replaces", async () => {
+    // Regression (fault tests): the claim's history write timed out, the attempt marked its claim
+    // failed, and then the write landed: a pending item under a failed marker, settled by nothing.
+    const late = claimAt(0, { idempotencyKey: 'late' });
+    await store.markFailed(refOf(late), 'history_write_failed');
+    const key = HISTORY_ITEMS.delivery('github', 'late');
+    expect(await item(key)).toEqual({
+      ...key,
+      status: 'failed',
+      reason: 'history_write_failed',
+      attempt: late.record.attempt,
+      expiresAt: late.record.expiresAt,
+    });
+    // The attempt's own write, landing now, is refused (its marker is the sweeper's once its lease is over).
+    await expect(store.claim(late)).rejects.toThrow();
+    expect(await item(key)).toMatchObject({ status: 'failed', attempt: late.record.attempt });
+    expect(await item(key)).not.toHaveProperty('body');
+    // The sender's retry is a new attempt: it writes over the tombstone.
+    const retry = claimAt(LEASE + 1, { idempotencyKey: 'late' });
+    expect(await store.claim(retry)).toEqual({ claimed: true });
+    expect(await stored('late')).toMatchObject({ status: 'pending', attempt: retry.record.attempt, deliveryId: 'd-1' });
   });
 
   it('counts duplicates and numbers replays atomically', async () => {
