@@ -93,25 +93,25 @@ export class DedupTable {
     return this.lostHistory(claim, ref, now);
   }
 
-  /** Another attempt holds the marker: a duplicate. A history item this attempt wrote anyway is cleaned up. */
+  /**
+   * Another attempt holds the marker: this one is not claimed. A history item this attempt wrote
+   * anyway is removed at once, alongside the marker's read: the marker's attempt writes its own over
+   * it (lostHistory) if it needs one, and left for it, the item stayed pending for good when that
+   * attempt then failed (it marks only what it holds). A stray copy, e.g. of a delivery whose history
+   * expired while its marker lives, goes the same way.
+   */
   private async lostMarker(ref: AttemptRef, historyWritten: boolean): Promise<ClaimResult> {
     const key = HISTORY_ITEMS.delivery(ref.webhook, ref.idempotencyKey);
     const warnings: string[] = [];
     const [current] = await Promise.all([
       this.read(HISTORY_ITEMS.marker(ref.webhook, ref.idempotencyKey)),
       historyWritten
-        ? undefined
+        ? this.deleteOwn(key, ref.attempt).catch((e: unknown) =>
+            warnings.push(`stray history item not removed: ${describe(e)}`),
+          )
         : this.countDuplicate(key).catch((e: unknown) => warnings.push(`duplicate not counted: ${describe(e)}`)),
     ]);
     const previousStatus = current?.status as string | undefined;
-    // A pending marker's attempt takes over the item this one wrote (or, should it die, the sweeper
-    // fails it). Otherwise the item is a stray copy, e.g. of a delivery whose history expired while
-    // its marker lives: removed.
-    if (historyWritten && previousStatus !== 'pending') {
-      await this.deleteOwn(key, ref.attempt).catch((e: unknown) =>
-        warnings.push(`stray history item not removed: ${describe(e)}`),
-      );
-    }
     return { claimed: false, ...(previousStatus !== undefined && { previousStatus }), ...warn(warnings) };
   }
 

@@ -60,4 +60,20 @@ describe('regressions', () => {
     expectNoViolations('late claim write', result);
     expect(result.answers.map((a) => a.status)).toEqual([503]);
   });
+
+  it('a copy that lost the marker leaves no history item behind for an attempt that then fails', async () => {
+    // Two copies: one won the history item and lost the marker (its marker write was slow), and
+    // left its pending item for the marker's attempt to take over; that attempt's own history write
+    // timed out and it failed, marking only what it held. Neither sender retried: the item stayed
+    // pending, under a failed marker, for good.
+    const result = await lab.run({
+      deliveries: [{ id: 'two-copies', copies: 2, attempts: 1 }],
+      faults: [
+        { label: 'claim.marker', nth: 1, kind: 'timeout', persistent: false },
+        { label: 'claim.history', nth: 2, kind: 'timeout-late' },
+      ],
+    });
+    expectNoViolations('orphaned copy item', result);
+    expect(result.answers.map((a) => a.status)).toEqual([503, 503]);
+  });
 });

@@ -233,6 +233,30 @@ describe('DynamoDbHistoryStore claim', () => {
     expect(await stored()).toMatchObject({ attempt: winner.record.attempt });
   });
 
+  it('a copy that loses the marker removes the history item it wrote, so a failing marker holder leaves nothing pending', async () => {
+    // Regression (fault tests): the copy left its item for the marker's attempt to take over; that
+    // attempt's own history write failed, it marked failed only what it held, and the item stayed pending.
+    const holder = claimAt(0);
+    await local.dynamodb.send(
+      new PutItemCommand({
+        TableName: resources.historyTable,
+        Item: marshall({
+          ...HISTORY_ITEMS.marker('github', 'd-1'),
+          status: 'pending',
+          attempt: holder.record.attempt,
+          leaseUntil: holder.record.leaseUntil,
+          expiresAt: holder.markerExpiresAt,
+          pendingShard: pendingShard('github', 'd-1'),
+        }),
+      }),
+    );
+    expect(await store.claim(claimAt(1))).toMatchObject({ claimed: false, previousStatus: 'pending' });
+    expect(await stored()).toBeUndefined();
+    await store.markFailed(refOf(holder), 'history_write_failed');
+    expect(await stored()).toMatchObject({ status: 'failed', attempt: holder.record.attempt });
+    expect(await marker()).toMatchObject({ status: 'failed' });
+  });
+
   it('lets only the attempt that holds the items change them', async () => {
     const first = claimAt(0);
     await store.claim(first);
