@@ -95,10 +95,12 @@ export class DedupTable {
 
   /**
    * Another attempt holds the marker: this one is not claimed. A history item this attempt wrote
-   * anyway is removed at once, alongside the marker's read: the marker's attempt writes its own over
-   * it (lostHistory) if it needs one, and left for it, the item stayed pending for good when that
-   * attempt then failed (it marks only what it holds). A stray copy, e.g. of a delivery whose history
-   * expired while its marker lives, goes the same way.
+   * anyway (over a missing, expired or failed one) is never left pending: nothing would settle it
+   * should the marker's attempt fail (it marks only what it holds). Under a queued or settled marker
+   * it is a stray, e.g. of a delivery whose history expired while its marker lives: removed.
+   * Otherwise it is the delivery's record now: failed, so that the marker's attempt writes its own
+   * over it if it needs one (lostHistory), and the record, body included, stays should that attempt
+   * fail or die (the dispatcher marks it enqueued if the messages were queued after all).
    */
   private async lostMarker(ref: AttemptRef, historyWritten: boolean): Promise<ClaimResult> {
     const key = HISTORY_ITEMS.delivery(ref.webhook, ref.idempotencyKey);
@@ -106,12 +108,15 @@ export class DedupTable {
     const [current] = await Promise.all([
       this.read(HISTORY_ITEMS.marker(ref.webhook, ref.idempotencyKey)),
       historyWritten
-        ? this.deleteOwn(key, ref.attempt).catch((e: unknown) =>
-            warnings.push(`stray history item not removed: ${describe(e)}`),
-          )
+        ? undefined
         : this.countDuplicate(key).catch((e: unknown) => warnings.push(`duplicate not counted: ${describe(e)}`)),
     ]);
     const previousStatus = current?.status as string | undefined;
+    if (historyWritten) {
+      // Thrown on: the claim fails (503) rather than leave the item pending.
+      if (previousStatus === 'queued' || previousStatus === 'settled') await this.deleteOwn(key, ref.attempt);
+      else await this.failOwnHistory(ref, 'claim_lost: another attempt held the delivery');
+    }
     return { claimed: false, ...(previousStatus !== undefined && { previousStatus }), ...warn(warnings) };
   }
 
@@ -153,7 +158,15 @@ export class DedupTable {
    * tombstone, and lets any other attempt write over it.
    */
   async markFailed(ref: AttemptRef, reason: string): Promise<void> {
-    const history = ignoreConditionFailure(
+    // Both settle before this returns (the caller answers 503 next, and the sender may retry at once).
+    const results = await Promise.allSettled([this.setMarker(ref, 'failed'), this.failOwnHistory(ref, reason)]);
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
+  /** The attempt's history item becomes `failed` (see markFailed), or its tombstone if it is not there. */
+  private async failOwnHistory(ref: AttemptRef, reason: string): Promise<void> {
+    await ignoreConditionFailure(
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
@@ -178,10 +191,6 @@ export class DedupTable {
         }),
       ),
     );
-    // Both settle before this returns (the caller answers 503 next, and the sender may retry at once).
-    const results = await Promise.allSettled([this.setMarker(ref, 'failed'), history]);
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) throw failure.reason;
   }
 
   async countDuplicate(key: HistoryKey): Promise<void> {

@@ -76,4 +76,19 @@ describe('regressions', () => {
     expectNoViolations('orphaned copy item', result);
     expect(result.answers.map((a) => a.status)).toEqual([503, 503]);
   });
+
+  it("a retry that finds the first attempt's marker held keeps the delivery's record, which the dispatcher then marks", async () => {
+    // The send timed out but landed; markFailed could fail the history item, not the marker (still
+    // pending, in its lease). Each retry wrote over the failed record, lost the marker, and removed
+    // what it had written: when the dispatcher started the queued messages, the record was gone.
+    const result = await lab.run({
+      deliveries: [{ id: 'kept-record', attempts: 3 }],
+      faults: [
+        { label: 'queue.send', nth: 1, kind: 'timeout-late' },
+        { label: 'marker.failed', nth: 1, kind: 'server-error' },
+      ],
+    });
+    expectNoViolations('record kept', result);
+    expect(result.answers.map((a) => a.status)).toEqual([503, 503, 503]);
+  });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDbPendingSweep, pendingShard } from '../../lambdas/adapters/dynamodb-dedup';
 import { DynamoDbHistoryStore, fromItem } from '../../lambdas/adapters/dynamodb-history';
@@ -233,9 +233,10 @@ describe('DynamoDbHistoryStore claim', () => {
     expect(await stored()).toMatchObject({ attempt: winner.record.attempt });
   });
 
-  it('a copy that loses the marker removes the history item it wrote, so a failing marker holder leaves nothing pending', async () => {
-    // Regression (fault tests): the copy left its item for the marker's attempt to take over; that
-    // attempt's own history write failed, it marked failed only what it held, and the item stayed pending.
+  it('a copy that loses the marker to an attempt under way fails the history item it wrote, never leaving it pending', async () => {
+    // Regressions (fault tests): left pending for the marker's attempt to take over, the item stayed
+    // pending for good when that attempt then failed (it marks only what it holds); removed instead,
+    // the delivery lost its record when the item the copy had written over was its failed record.
     const holder = claimAt(0);
     await local.dynamodb.send(
       new PutItemCommand({
@@ -250,11 +251,39 @@ describe('DynamoDbHistoryStore claim', () => {
         }),
       }),
     );
-    expect(await store.claim(claimAt(1))).toMatchObject({ claimed: false, previousStatus: 'pending' });
-    expect(await stored()).toBeUndefined();
+    const copy = claimAt(1);
+    expect(await store.claim(copy)).toMatchObject({ claimed: false, previousStatus: 'pending' });
+    expect(await stored()).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/^claim_lost/),
+      attempt: copy.record.attempt,
+      deliveryId: 'd-1',
+    });
+    // The marker's attempt fails: the record stays, failed; a retry writes over it.
     await store.markFailed(refOf(holder), 'history_write_failed');
-    expect(await stored()).toMatchObject({ status: 'failed', attempt: holder.record.attempt });
+    expect(await stored()).toMatchObject({ status: 'failed', attempt: copy.record.attempt });
     expect(await marker()).toMatchObject({ status: 'failed' });
+    const retry = claimAt(2);
+    expect(await store.claim(retry)).toEqual({ claimed: true });
+    expect(await stored()).toMatchObject({ status: 'pending', attempt: retry.record.attempt });
+  });
+
+  it('a copy that loses the marker of a queued delivery removes the stray item it wrote over an expired one', async () => {
+    const first = claimAt(0);
+    await store.claim(first);
+    await store.markQueued(refOf(first));
+    // The history expired (DynamoDB has not removed it yet); the marker lives on.
+    const key = HISTORY_ITEMS.delivery('github', 'd-1');
+    await local.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: resources.historyTable,
+        Key: marshall(key),
+        UpdateExpression: 'SET expiresAt = :past',
+        ExpressionAttributeValues: { ':past': { N: String(Math.floor(NOW / 1000)) } },
+      }),
+    );
+    expect(await store.claim(claimAt(10))).toMatchObject({ claimed: false, previousStatus: 'queued' });
+    expect(await stored()).toBeUndefined();
   });
 
   it('lets only the attempt that holds the items change them', async () => {
