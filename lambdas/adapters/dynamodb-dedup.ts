@@ -45,6 +45,9 @@ const HISTORY_RETRYABLE = [
   '(#status = :failed AND (attribute_not_exists(#attempt) OR #attempt <> :attempt))',
 ].join(' OR ');
 
+/** Why a history item a copy wrote is failed when another attempt held the marker (see lostMarker). */
+const CLAIM_LOST = 'claim_lost: another attempt held the delivery';
+
 /** History statuses that end a delivery's handling: a claim finding one is a duplicate. */
 const SETTLED_HISTORY = new Set(['enqueued', 'filtered', 'unrouted', 'transform_failed']);
 
@@ -105,17 +108,24 @@ export class DedupTable {
   private async lostMarker(ref: AttemptRef, historyWritten: boolean): Promise<ClaimResult> {
     const key = HISTORY_ITEMS.delivery(ref.webhook, ref.idempotencyKey);
     const warnings: string[] = [];
-    const [current] = await Promise.all([
-      this.read(HISTORY_ITEMS.marker(ref.webhook, ref.idempotencyKey)),
-      historyWritten
-        ? undefined
-        : this.countDuplicate(key).catch((e: unknown) => warnings.push(`duplicate not counted: ${describe(e)}`)),
-    ]);
+    let current: Record<string, unknown> | undefined;
+    try {
+      [current] = await Promise.all([
+        this.read(HISTORY_ITEMS.marker(ref.webhook, ref.idempotencyKey)),
+        historyWritten
+          ? undefined
+          : this.countDuplicate(key).catch((e: unknown) => warnings.push(`duplicate not counted: ${describe(e)}`)),
+      ]);
+    } catch (error) {
+      // The marker unread: the item this attempt wrote is failed all the same, never left pending.
+      if (historyWritten) await this.failOwnHistory(ref, CLAIM_LOST).catch(() => undefined);
+      throw error;
+    }
     const previousStatus = current?.status as string | undefined;
     if (historyWritten) {
       // Thrown on: the claim fails (503) rather than leave the item pending.
       if (previousStatus === 'queued' || previousStatus === 'settled') await this.deleteOwn(key, ref.attempt);
-      else await this.failOwnHistory(ref, 'claim_lost: another attempt held the delivery');
+      else await this.failOwnHistory(ref, CLAIM_LOST);
     }
     return { claimed: false, ...(previousStatus !== undefined && { previousStatus }), ...warn(warnings) };
   }
@@ -154,12 +164,17 @@ export class DedupTable {
    * Marker and history item of the attempt become `failed` (an `enqueued` item is kept). A history
    * item that is not there (yet) becomes a `failed` tombstone of the attempt, with no body: its claim
    * write may still be on its way after a timeout, and landing later it would be a pending item with
-   * a failed marker, which nothing settles. The claim's condition keeps an attempt off its own
-   * tombstone, and lets any other attempt write over it.
+   * a failed marker. The claim's condition keeps an attempt off its own tombstone, and lets any other
+   * attempt write over it. The failed marker stays in the sweeper's index: once its lease is over,
+   * the sweeper fails a history item still pending under it (a late write over another attempt's
+   * failed item, a copy's item left pending), and takes it out.
    */
   async markFailed(ref: AttemptRef, reason: string): Promise<void> {
     // Both settle before this returns (the caller answers 503 next, and the sender may retry at once).
-    const results = await Promise.allSettled([this.setMarker(ref, 'failed'), this.failOwnHistory(ref, reason)]);
+    const results = await Promise.allSettled([
+      this.setMarker(ref, 'failed', { keepIndexed: true }),
+      this.failOwnHistory(ref, reason),
+    ]);
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
   }
@@ -209,18 +224,22 @@ export class DedupTable {
   }
 
   /** Sets the status of the attempt's own marker; a marker another attempt took over is left alone. */
-  private async setMarker(ref: AttemptRef, status: Exclude<MarkerStatus, 'pending'>): Promise<void> {
+  private async setMarker(
+    ref: AttemptRef,
+    status: Exclude<MarkerStatus, 'pending'>,
+    { keepIndexed = false } = {},
+  ): Promise<void> {
     await ignoreConditionFailure(
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(HISTORY_ITEMS.marker(ref.webhook, ref.idempotencyKey)),
-          UpdateExpression: 'SET #status = :status REMOVE #shard',
+          UpdateExpression: keepIndexed ? 'SET #status = :status' : 'SET #status = :status REMOVE #shard',
           ConditionExpression: '#attempt = :attempt',
           ExpressionAttributeNames: {
             '#status': 'status',
             '#attempt': 'attempt',
-            '#shard': HISTORY_PENDING_INDEX.partitionKey,
+            ...(!keepIndexed && { '#shard': HISTORY_PENDING_INDEX.partitionKey }),
           },
           ExpressionAttributeValues: marshall({ ':status': status, ':attempt': ref.attempt }),
         }),
@@ -365,13 +384,16 @@ export class DynamoDbPendingSweep implements PendingSweep {
     const markerKey = HISTORY_ITEMS.marker(marker.webhook, marker.idempotencyKey);
     const historyKey = HISTORY_ITEMS.delivery(marker.webhook, marker.idempotencyKey);
     const [held, history] = await Promise.all([
-      this.dedup.read(markerKey, ['status', 'attempt', 'leaseUntil']),
+      this.dedup.read(markerKey, ['status', 'attempt', 'leaseUntil', HISTORY_PENDING_INDEX.partitionKey]),
       this.dedup.read(historyKey, ['status']),
     ]);
     const lease = held?.leaseUntil as number | undefined;
-    if (held?.status !== 'pending' || lease === undefined || lease >= now) return 'skipped';
+    if (!held || lease === undefined || lease >= now) return 'skipped';
     const attempt = held.attempt as string;
     const status = history?.status as string | undefined;
+    const indexed = held[HISTORY_PENDING_INDEX.partitionKey] !== undefined;
+    if (held.status === 'failed' && indexed) return this.clearFailed(markerKey, historyKey, attempt, status, now);
+    if (held.status !== 'pending') return 'skipped';
     const outcome: SweepOutcome =
       status === 'enqueued' ? 'queued' : status !== undefined && SETTLED_HISTORY.has(status) ? 'settled' : 'failed';
     const settled = await this.settleMarker(markerKey, attempt, outcome);
@@ -380,11 +402,49 @@ export class DynamoDbPendingSweep implements PendingSweep {
     return outcome;
   }
 
+  /**
+   * A failed marker (markFailed leaves it indexed): a history item still pending past its lease is
+   * failed (`failed`, an interrupted delivery), then the marker leaves the index (`cleared`). An item
+   * whose lease is still running (a newer attempt's) keeps the marker for a later run.
+   */
+  private async clearFailed(
+    markerKey: HistoryKey,
+    historyKey: HistoryKey,
+    attempt: string,
+    status: string | undefined,
+    now: number,
+  ): Promise<SweepOutcome> {
+    let outcome: SweepOutcome = 'cleared';
+    if (status === 'pending') {
+      if (!(await this.failHistory(historyKey, now))) return 'skipped';
+      outcome = 'failed';
+    }
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(markerKey),
+          UpdateExpression: 'REMOVE #shard',
+          ConditionExpression: '#status = :failed AND #attempt = :attempt',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#attempt': 'attempt',
+            '#shard': HISTORY_PENDING_INDEX.partitionKey,
+          },
+          ExpressionAttributeValues: marshall({ ':failed': 'failed', ':attempt': attempt }),
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    return outcome;
+  }
+
   /** The marker, if still pending under the same attempt, takes the outcome and leaves the index. */
   private async settleMarker(
     key: HistoryKey,
     attempt: string,
-    status: Exclude<SweepOutcome, 'skipped'>,
+    status: Exclude<SweepOutcome, 'skipped' | 'cleared'>,
   ): Promise<boolean> {
     try {
       await this.client.send(
@@ -408,10 +468,10 @@ export class DynamoDbPendingSweep implements PendingSweep {
     }
   }
 
-  /** A history item still pending past its lease: its attempt never queued it. */
-  private async failHistory(key: HistoryKey, now: number): Promise<void> {
-    await ignoreConditionFailure(
-      this.client.send(
+  /** A history item still pending past its lease: its attempt never queued it. False if it was not. */
+  private async failHistory(key: HistoryKey, now: number): Promise<boolean> {
+    try {
+      await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(key),
@@ -425,8 +485,12 @@ export class DynamoDbPendingSweep implements PendingSweep {
             ':now': now,
           }),
         }),
-      ),
-    );
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 }
 

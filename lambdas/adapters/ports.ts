@@ -93,17 +93,21 @@ export interface StaleMarker {
 }
 
 /** What the sweeper did with one stale marker. */
-export type SweepOutcome = 'failed' | 'queued' | 'settled' | 'skipped';
+export type SweepOutcome = 'failed' | 'queued' | 'settled' | 'cleared' | 'skipped';
 
 /** The sweeper's view of the history table. */
 export interface PendingSweep {
-  /** Markers still `pending` whose lease ended before `before` (epoch seconds), from every shard. */
+  /**
+   * Markers still `pending`, or `failed` and not yet cleared, whose lease ended before `before`
+   * (epoch seconds), from every shard.
+   */
   stalePending(before: number): Promise<StaleMarker[]>;
   /**
    * Settles one: `queued` when its delivery was started meanwhile (its history item is `enqueued`),
    * `settled` when the item says it needed no message, else marker and pending item `failed` (reason
-   * `ingest_interrupted`), so that a retry is handled as new. `skipped` when the marker is no longer
-   * pending or its lease is still running.
+   * `ingest_interrupted`), so that a retry is handled as new. A `failed` marker: its history item
+   * failed if still pending (`failed`), then the marker leaves the index (`cleared`). `skipped`
+   * when the marker changed meanwhile or a lease is still running.
    */
   settle(marker: StaleMarker, now: number): Promise<SweepOutcome>;
 }

@@ -31,7 +31,7 @@ export function createSweeper(deps: SweeperDeps) {
   return async (): Promise<SweepSummary> => {
     const now = Math.floor(deps.clock.now().getTime() / 1000);
     const stale = await deps.sweep.stalePending(now - SWEEP_GRACE_SECONDS);
-    const outcomes = { failed: 0, queued: 0, settled: 0, skipped: 0, error: 0 };
+    const outcomes = { failed: 0, queued: 0, settled: 0, cleared: 0, skipped: 0, error: 0 };
     let next = 0;
     const worker = async () => {
       while (next < stale.length) {

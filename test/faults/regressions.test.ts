@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeFailure, FaultLab, type RunResult } from './harness';
+import { describeFailure, FaultLab, type RunResult, type Scenario } from './harness';
 
 /** Bugs the fault runs found, each as the smallest scenario that showed it. */
 let lab: FaultLab;
@@ -91,4 +91,31 @@ describe('regressions', () => {
     expectNoViolations('record kept', result);
     expect(result.answers.map((a) => a.status)).toEqual([503, 503, 503]);
   });
+
+  it("a history write that lands over another attempt's failed item after its own attempt failed is swept", async () => {
+    // Found by the random schedule (FAULT_SEED=77): a copy's item, failed (claim_lost), was written
+    // over by the late claim write of the attempt holding the marker, after that attempt had failed
+    // and answered 503: a pending item under a failed marker, out of the sweeper's index. Failed
+    // markers now stay in the index until the sweeper has looked at their history item.
+    const result = await lab.run(SEED_77_RUN_55);
+    expectNoViolations('late write over a failed item', result);
+  });
 });
+
+const SEED_77_RUN_55: Scenario = {
+  deliveries: [
+    { id: 'delivery-0', copies: 3, size: 'small', attempts: 2 },
+    { id: 'delivery-1', copies: 3, size: 'large', attempts: 1 },
+    { id: 'delivery-2', copies: 1, size: 'small', attempts: 3 },
+  ],
+  faults: [
+    { label: 'claim.history', nth: 4, kind: 'timeout-late', persistent: false },
+    { label: 'claim.history', nth: 3, kind: 'timeout-late', persistent: true },
+    { label: 'history.enqueued', nth: 3, kind: 'timeout-applied', persistent: false },
+    { label: 'marker.failed', nth: 2, kind: 'timeout-late', persistent: true },
+    { label: 'config.webhook', nth: 2, kind: 'server-error', persistent: true },
+    { label: 'read.marker', nth: 2, kind: 'throttle', persistent: true },
+  ],
+  copyOnFault: true,
+  dispatchBetweenRounds: false,
+};

@@ -160,8 +160,8 @@ describe('DynamoDbHistoryStore claim', () => {
     await store.claim(first);
     await store.markFailed(refOf(first), 'enqueue_failed');
     expect(await stored()).toMatchObject({ status: 'failed', reason: 'enqueue_failed' });
-    expect(await marker()).toMatchObject({ status: 'failed' });
-    expect(await marker()).not.toHaveProperty('pendingShard');
+    // Still in the sweeper's index, which clears it once the lease is over (see DynamoDbPendingSweep).
+    expect(await marker()).toMatchObject({ status: 'failed', pendingShard: pendingShard('github', 'd-1') });
     expect(await store.claim(claimAt(1))).toEqual({ claimed: true });
     expect(await stored()).toMatchObject({ status: 'pending' });
   });
@@ -340,6 +340,63 @@ describe('DynamoDbPendingSweep', () => {
     expect(await sweep.stalePending(now)).toEqual([]);
     // The failed one is a new delivery for the sender's retry.
     expect(await store.claim(claimAt(LEASE + 2, { idempotencyKey: 'dead' }))).toEqual({ claimed: true });
+  });
+});
+
+describe('DynamoDbPendingSweep and failed markers', () => {
+  it('fails a history item left pending under a failed marker, then takes the marker out of its index', async () => {
+    // Regression (fault tests): an attempt failed (503) while its claim's history write was still on
+    // its way; the write landed over another attempt's failed item, pending, under the failed marker.
+    const sweep = new DynamoDbPendingSweep(local.dynamodb, resources.historyTable);
+    const now = Math.floor(NOW / 1000) + LEASE + 1;
+    const holder = claimAt(0, { idempotencyKey: 'orphan' });
+    await store.claim(holder);
+    await store.markFailed(refOf(holder), 'history_write_failed');
+    const key = HISTORY_ITEMS.delivery('github', 'orphan');
+    await local.dynamodb.send(
+      new PutItemCommand({
+        TableName: resources.historyTable,
+        Item: marshall({ ...holder.record, ...key, webhook: undefined }, { removeUndefinedValues: true }),
+      }),
+    );
+    const failedOnly = claimAt(0, { idempotencyKey: 'plain' });
+    await store.claim(failedOnly);
+    await store.markFailed(refOf(failedOnly), 'enqueue_failed');
+
+    expect((await sweep.stalePending(now)).map((m) => m.idempotencyKey).sort()).toEqual(['orphan', 'plain']);
+    expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'orphan' }, now)).toBe('failed');
+    expect(await stored('orphan')).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/^ingest_interrupted/),
+    });
+    expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'plain' }, now)).toBe('cleared');
+    expect(await stored('plain')).toMatchObject({ status: 'failed', reason: 'enqueue_failed' });
+    expect(await sweep.stalePending(now)).toEqual([]);
+    expect(await marker('orphan')).toMatchObject({ status: 'failed' });
+    expect(await marker('orphan')).not.toHaveProperty('pendingShard');
+    expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'orphan' }, now)).toBe('skipped');
+  });
+
+  it('leaves a failed marker indexed while a newer history item under it is within its lease', async () => {
+    const sweep = new DynamoDbPendingSweep(local.dynamodb, resources.historyTable);
+    const first = claimAt(0, { idempotencyKey: 'newer' });
+    await store.claim(first);
+    await store.markFailed(refOf(first), 'enqueue_failed');
+    // A copy's item written later, still in its lease, under the failed marker.
+    const copy = claimAt(20, { idempotencyKey: 'newer' });
+    await local.dynamodb.send(
+      new PutItemCommand({
+        TableName: resources.historyTable,
+        Item: marshall(
+          { ...copy.record, ...HISTORY_ITEMS.delivery('github', 'newer'), webhook: undefined },
+          { removeUndefinedValues: true },
+        ),
+      }),
+    );
+    const now = Math.floor(NOW / 1000) + LEASE + 1;
+    expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'newer' }, now)).toBe('skipped');
+    expect(await marker('newer')).toHaveProperty('pendingShard');
+    expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'newer' }, now + 30)).toBe('failed');
   });
 });
 

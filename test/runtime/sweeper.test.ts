@@ -84,7 +84,7 @@ describe('the sweeper', () => {
     gw.clock.advance((16 + SWEEP_GRACE_SECONDS + 1) * 1000);
     expect(await sweeper()).toEqual({
       found: 2,
-      outcomes: { failed: 1, queued: 1, settled: 0, skipped: 0, error: 0 },
+      outcomes: { failed: 1, queued: 1, settled: 0, cleared: 0, skipped: 0, error: 0 },
     });
     expect(telemetry.total('Interrupted')).toBe(1);
     expect(await gw.delivery('github', 'died-1')).toMatchObject({
@@ -118,7 +118,7 @@ describe('a sweep that cannot settle every marker', () => {
     await expect(run).rejects.toThrow(SweepIncompleteError);
     await expect(run).rejects.toMatchObject({
       message: '1 of 3 stale markers could not be settled',
-      summary: { found: 3, outcomes: { failed: 2, queued: 0, settled: 0, skipped: 0, error: 1 } },
+      summary: { found: 3, outcomes: { failed: 2, queued: 0, settled: 0, cleared: 0, skipped: 0, error: 1 } },
     });
     expect(settled.sort()).toEqual(['a', 'c']);
     expect(telemetry.total('Interrupted')).toBe(2);
