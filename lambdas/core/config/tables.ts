@@ -60,9 +60,10 @@ export const HISTORY_BY_TIME_INDEX = { name: 'byTime', partitionKey: 'pk', sortK
 /** GSI: a delivery by its id (partition `deliveryId`). */
 export const HISTORY_BY_DELIVERY_INDEX = { name: 'byDeliveryId', partitionKey: 'deliveryId' } as const;
 /**
- * Sparse GSI of pending markers only (keys only): partition `pendingShard` (`0` … `shards - 1`, by a
- * hash of the key, so no partition takes every delivery's writes), sort `leaseUntil` (epoch seconds).
- * The sweeper queries each shard for leases that ran out.
+ * Sparse GSI of markers still pending, or failed and not yet looked at by the sweeper (keys only):
+ * partition `pendingShard` (`0` … `shards - 1`, by a hash of the key, so no partition takes every
+ * delivery's writes), sort `leaseUntil` (epoch seconds). The sweeper queries each shard for leases
+ * that ran out.
  */
 export const HISTORY_PENDING_INDEX = {
   name: 'byPendingLease',
