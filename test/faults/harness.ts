@@ -24,8 +24,12 @@ import { PAYLOAD_BUCKET, writeConfig } from '../support/gateway';
 import { createGatewayResources, startLocalAws, type GatewayResources, type LocalAws } from '../support/local-aws';
 import { RecordingTelemetry } from '../support/telemetry';
 
-/** The SDK request timeout of the handlers' clients here: short, so that latency faults are fast. */
-export const REQUEST_TIMEOUT_MS = 250;
+/**
+ * The SDK timeout of the handlers' clients here: short, so that latency faults are fast, yet well
+ * above what a call takes with several runs sharing the process (a timeout nobody injected is a
+ * fault too, but one the table cannot account for).
+ */
+export const REQUEST_TIMEOUT_MS = 400;
 /** SDK attempts per call (the first, and one retry after a few milliseconds). */
 const SDK_ATTEMPTS = 2;
 /** A sender gives up after this many attempts; faults heal well before. */
@@ -299,7 +303,7 @@ export class FaultLab {
       });
       // A run that broke an invariant may have left things behind: its slot is not reused.
       if (violations.length === 0) this.idle.push(slot);
-      return { answers, calls: injector.calls, violations, summary: summarize(scenario, answers) };
+      return { answers, calls: injector.calls, violations, summary: summarize(scenario, answers, telemetry.logs) };
     } finally {
       unobserve();
     }
@@ -509,12 +513,18 @@ export function check(o: Outcome): string[] {
   return violations;
 }
 
-function summarize(scenario: Scenario, answers: readonly Answer[]): string {
+function summarize(scenario: Scenario, answers: readonly Answer[], logs: Outcome['logs']): string {
+  // A 503's reason, as the ingest logged it.
+  const reasons = new Map<unknown, string>();
+  for (const l of logs) if (l.fields.status === 503) reasons.set(l.fields.requestId, String(l.fields.reason));
   const lines = [`faults: ${JSON.stringify(scenario.faults)}${scenario.copyOnFault ? ', a copy on each fault' : ''}`];
   for (const d of scenario.deliveries) {
     const got = answers
       .filter((a) => a.delivery === d.id)
-      .map((a) => `r${a.round}:${a.status}${a.outcome ? ` ${a.outcome}` : ''}`);
+      .map((a) => {
+        const why = a.outcome ?? reasons.get(a.requestId);
+        return `r${a.round}:${a.status}${why ? ` ${why}` : ''}`;
+      });
     const late =
       (d.lateCopyRound !== undefined ? `, a late copy in round ${d.lateCopyRound}` : '') +
       (d.attempts !== undefined ? `, ${d.attempts} attempt(s) per sender` : '');

@@ -100,6 +100,8 @@ export interface Call {
   readonly label: string;
   readonly n: number;
   readonly fault?: FaultKind;
+  /** The label of the invocation that made it (a delivery id), if any. */
+  readonly by?: string;
 }
 
 interface MiddlewareStack {
@@ -142,7 +144,8 @@ export class FaultInjector {
     const n = (this.counts.get(label) ?? 0) + 1;
     this.counts.set(label, n);
     const fault = this.healed ? undefined : this.faults.find((f) => f.label === label && f.nth === n);
-    this.calls.push({ label, n, ...(fault && { fault: fault.kind }) });
+    const by = invocations.getStore()?.label;
+    this.calls.push({ label, n, ...(fault && { fault: fault.kind }), ...(by !== undefined && { by }) });
     if (fault) this.options.onFault?.(fault, invocations.getStore());
     return fault;
   }
