@@ -56,7 +56,7 @@ export const DEFAULTS = {
   },
 } as const;
 
-export type HandlerKind = 'ingest' | 'authorizer' | 'dispatcher' | 'configWriter' | 'sweeper';
+export type HandlerKind = 'ingest' | 'authorizer' | 'dispatcher' | 'configWriter' | 'sweeper' | 'waiter';
 
 /** Memory and timeout per function: the ingest path stays well under API Gateway's 29 s. */
 export function functionDefaults(kind: HandlerKind): { memorySize: number; timeout: Duration; description: string } {
@@ -82,6 +82,12 @@ export function functionDefaults(kind: HandlerKind): { memorySize: number; timeo
         memorySize: 256,
         timeout: Duration.minutes(2),
         description: 'Fails deliveries whose ingest attempt ended before queuing them',
+      };
+    case 'waiter':
+      return {
+        memorySize: 256,
+        timeout: Duration.seconds(30),
+        description: 'Registers waitForWebhook waiters and resumes them from recent events',
       };
   }
 }
