@@ -9,10 +9,9 @@ import { SqsQueue } from '../../lambdas/adapters/sqs-queue';
 import { LIMITS } from '../../lambdas/core/config/messages';
 import { HISTORY_ITEMS } from '../../lambdas/core/config/tables';
 import type { IngestDeps } from '../../lambdas/ingest/pipeline';
-import { checkTarget, parse, required, TARGET_OPTIONS } from '../args';
+import { parse, required, TARGET_OPTIONS, targetOptions } from '../args';
 import { CliError } from '../errors';
 import { executionLabel } from '../output';
-import { stateDir } from '../state';
 import { resolveTarget, type Target, type TargetGateway } from '../target';
 import type { CommandContext } from './context';
 
@@ -31,14 +30,10 @@ export async function replayCommand(argv: readonly string[], ctx: CommandContext
     'deliveryId',
   ]);
   if (values.help) return ctx.help(REPLAY_HELP);
-  checkTarget(values);
+  const where = targetOptions(values, ctx);
   const webhook = required(positionals, 0, 'the webhook name: webhook-gateway replay <webhook> <deliveryId>');
   const deliveryId = required(positionals, 1, 'the delivery id: webhook-gateway replay <webhook> <deliveryId>');
-  const target = await resolveTarget({
-    stateDir: stateDir(values['state-dir'], ctx.cwd),
-    ...(values.stack !== undefined && { stack: values.stack }),
-    ...(values.region !== undefined && { region: values.region }),
-  });
+  const target = await resolveTarget(where);
   try {
     const gateway = target.gatewayFor(webhook);
     let outcome;

@@ -320,6 +320,21 @@ describe('the webhook-gateway commands against the running local gateway', () =>
     expect(dry.stdout).toMatch(/error\s+eventKey: /);
   });
 
+  it('test reads a --file as send sends it: a body neither JSON nor a form is refused by both (415)', async () => {
+    const file = join(stateDir, 'note.txt');
+    writeFileSync(file, 'neither JSON nor a form');
+    const dry = await cli('test', 'orders', '--file', file, '--json', '--state-dir', stateDir);
+    expect(dry.code).toBe(1);
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      status: 'rejected',
+      httpStatus: 415,
+      reason: 'unsupported_media_type',
+    });
+    const sent = await cli('send', 'orders', '--file', file, '--state-dir', stateDir);
+    expect(sent.code).toBe(1);
+    expect(sent.stdout).toMatch(/^415 /);
+  });
+
   it('history lists deliveries newest first, as a table or JSON, filtered by status and time', async () => {
     const json = await cli('history', 'stripe', '--json', '--state-dir', stateDir);
     const records = json.stdout
