@@ -3,13 +3,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { sign } from '@octokit/webhooks-methods';
 import { verifySlackRequest } from '@slack/bolt';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../cli/local/backends';
 import type { DeliveryLine } from '../../cli/output';
-import { cli, post, runBin, startGateway, type GatewayProcess } from './support';
+import { cli, post, postGitHub, runBin, startGateway, type GatewayProcess } from './support';
 
 /**
  * `npm start` as a newcomer runs it: the example app from cdk.json, synthesized by its own command,
@@ -36,15 +35,8 @@ afterAll(async () => {
 
 const url = (webhook: string) => `${gateway.url}/webhooks/${webhook}`;
 
-async function github(webhook: string, event: string, body: object, delivery: string, secret = secrets[webhook]!) {
-  const text = JSON.stringify(body);
-  return post(url(webhook), text, {
-    'content-type': 'application/json',
-    'x-github-event': event,
-    'x-github-delivery': delivery,
-    'x-hub-signature-256': await sign(secret, text),
-  });
-}
+const github = (webhook: string, event: string, body: object, delivery: string, secret = secrets[webhook]!) =>
+  postGitHub(url(webhook), event, body, delivery, secret);
 
 async function stripePayment(id: string, amount: number) {
   const payload = JSON.stringify({
