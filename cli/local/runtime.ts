@@ -31,7 +31,17 @@ import { DispatchLoop } from './dispatch-loop';
 import { SweepSchedule } from './sweep-schedule';
 import { dispatcherTelemetry, ingestTelemetry, requestTraces } from './telemetry';
 
-export interface RuntimeOptions {
+/** What the local gateway tells its caller, as deliveries and executions happen. */
+export interface DeliveryEvents {
+  /** A delivery is final: print its line. */
+  readonly report: Report;
+  /** An execution ended (for follow-up output: failures, tasks recorded without running). */
+  readonly onExecutionDone: (execution: LocalExecution) => void;
+  /** A delivery (its history key and label) resumed an execution waiting in a waitForWebhook state. */
+  readonly onWaiterResumed: (historyKey: HistoryKey, executionArn: string, deliveryId: string) => void;
+}
+
+export interface RuntimeOptions extends DeliveryEvents {
   readonly dynamodb: DynamoDBClient;
   readonly sqs: SQSClient;
   readonly gateway: LocalGatewayEntry;
@@ -43,11 +53,6 @@ export interface RuntimeOptions {
   readonly secrets: SecretStore;
   readonly payloadDir: string;
   readonly workflows: LocalWorkflows;
-  readonly report: Report;
-  /** An execution ended (for follow-up output: failures, tasks recorded without running). */
-  readonly onExecutionDone: (execution: LocalExecution) => void;
-  /** A delivery (its history key and label) resumed an execution waiting in a waitForWebhook state. */
-  readonly onWaiterResumed: (historyKey: HistoryKey, executionArn: string, deliveryId: string) => void;
   readonly warn: (text: string) => void;
   readonly verbose: boolean;
 }
