@@ -19,6 +19,14 @@ export const TARGET_OPTIONS = {
   region: { type: 'string' },
 } as const satisfies Options;
 
+/** The values of TARGET_OPTIONS and `--state-dir`, as parse returns them. */
+export interface TargetValues {
+  readonly app?: string;
+  readonly stack?: string;
+  readonly region?: string;
+  readonly 'state-dir'?: string;
+}
+
 /** Machine-readable output, for the commands that print some. */
 export const JSON_OPTION = {
   json: { type: 'boolean' },
@@ -45,14 +53,6 @@ export function requestOptions(values: {
     ...(values['content-type'] !== undefined && { contentType: values['content-type'] }),
     ...(values.event !== undefined && { eventType: values.event }),
   };
-}
-
-/** The values of TARGET_OPTIONS and `--state-dir`, as parse returns them. */
-export interface TargetValues {
-  readonly app?: string;
-  readonly stack?: string;
-  readonly region?: string;
-  readonly 'state-dir'?: string;
 }
 
 /** node:util parseArgs, strict, with errors turned into one-line usage errors. */
