@@ -6,14 +6,15 @@ import { DynamoDbRateWindows } from '../lambdas/adapters/dynamodb-rate-windows';
 import { systemClock, type PayloadStore, type SecretStore, type Telemetry } from '../lambdas/adapters/ports';
 import { SqsQueue } from '../lambdas/adapters/sqs-queue';
 import { LIMITS } from '../lambdas/core/config/messages';
-import type { IngestDeps } from '../lambdas/ingest/pipeline';
+import type { IngestDeps, IngestSettings } from '../lambdas/ingest/pipeline';
 
 /**
- * One gateway's tables, queues and bucket, with the settings its handlers read alongside them:
- * what the local gateway's state file records for each of its gateways, and what the commands
- * find through a deployed stack's outputs (target.ts).
+ * One gateway's tables, queues and bucket, with the settings its ingest reads alongside them (all
+ * but the body size ceiling, which is the same everywhere): what the local gateway's state file
+ * records for each of its gateways, and what the commands find through a deployed stack's outputs
+ * (target.ts).
  */
-export interface GatewayResources {
+export interface GatewayResources extends Omit<IngestSettings, 'maxBodySize'> {
   /** Output key prefix (the construct id without non-alphanumerics). */
   readonly id: string;
   readonly configTable: string;
@@ -21,14 +22,6 @@ export interface GatewayResources {
   readonly queueUrl: string;
   readonly deadLetterQueueUrl: string;
   readonly payloadBucket: string;
-  /** Days a history item (and its body) lives. */
-  readonly historyRetentionDays: number;
-  /** Days a dedup marker lives; never less than the history. */
-  readonly dedupRetentionDays: number;
-  /** The ingest function's timeout: the lease of a pending claim. */
-  readonly ingestTimeoutSeconds: number;
-  /** Largest raw body kept inline in a history item. */
-  readonly historyBodyLimit: number;
 }
 
 /** What the ingest's ports need besides the gateway's tables and queue. */

@@ -2,12 +2,18 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQ
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { LOCAL_ENV } from '../intrinsics';
 
-export interface DispatchLoopOptions {
+/** The queue to poll and the handler to hand its messages to. */
+export interface PollOptions {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
   readonly queueArn: string;
-  /** The dispatcher Lambda's handler. */
+  /** The Lambda handler the messages go to (the dispatcher's). */
   readonly dispatch: (event: SQSEvent) => Promise<SQSBatchResponse>;
+  /** The handler threw: every message of the batch counts as failed. */
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface DispatchLoopOptions extends PollOptions {
   /** The queue's redrive policy: a message failing on this receive goes to the dead-letter queue. */
   readonly maxReceiveCount?: number;
   /** A message failed for the last time before the dead-letter queue. */
@@ -85,13 +91,9 @@ export class DispatchLoop {
  * `onError`) fails them all. Failed messages come back after the queue's visibility timeout
  * (local-aws-sqs counts ChangeMessageVisibility as a receive, so it is not used).
  */
-export async function pollAndDispatch(options: {
-  readonly sqs: SQSClient;
-  readonly queueUrl: string;
-  readonly queueArn: string;
-  readonly dispatch: (event: SQSEvent) => Promise<SQSBatchResponse>;
-  readonly onError?: (error: unknown) => void;
-}): Promise<{ readonly records: readonly SQSRecord[]; readonly failed: ReadonlySet<string> }> {
+export async function pollAndDispatch(
+  options: PollOptions,
+): Promise<{ readonly records: readonly SQSRecord[]; readonly failed: ReadonlySet<string> }> {
   const { sqs, queueUrl } = options;
   const received = await sqs.send(
     new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, AttributeNames: ['All'] }),
