@@ -1,6 +1,6 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { toRecord as toLambdaRecord } from '../../cli/local/dispatch-loop';
+import { pollAndDispatch, toRecord as toLambdaRecord } from '../../cli/local/dispatch-loop';
 
 export const QUEUE_ARN = 'arn:aws:sqs:us-east-1:123456789012:events.fifo';
 
@@ -10,38 +10,16 @@ export function toRecord(message: Message): SQSRecord {
 }
 
 /**
- * One poll of Lambda's SQS event source mapping, with ReportBatchItemFailures: receive up to ten
- * messages, invoke the handler, delete the successes; the failures come back after the queue's
- * visibility timeout (local-aws-sqs counts ChangeMessageVisibility as a receive, so it is not used).
- * Returns the number of messages handed to the handler.
+ * One poll of Lambda's SQS event source mapping, as the local gateway runs it (pollAndDispatch);
+ * returns the number of messages handed to the handler.
  */
 export async function pollOnce(
   sqs: SQSClient,
   queueUrl: string,
   handler: (event: SQSEvent) => Promise<SQSBatchResponse>,
 ): Promise<number> {
-  const received = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, AttributeNames: ['All'] }),
-  );
-  const messages = received.Messages ?? [];
-  if (messages.length === 0) return 0;
-  let failed: Set<string>;
-  try {
-    const response = await handler({ Records: messages.map(toRecord) });
-    failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-  } catch {
-    failed = new Set(messages.map((m) => m.MessageId!));
-  }
-  const done = messages.filter((m) => !failed.has(m.MessageId!));
-  if (done.length > 0) {
-    await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-      }),
-    );
-  }
-  return messages.length;
+  const { records } = await pollAndDispatch({ sqs, queueUrl, queueArn: QUEUE_ARN, dispatch: handler });
+  return records.length;
 }
 
 /** Polls until the queue has nothing visible (bounded). */
