@@ -1,5 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { SourceOptions } from './config-source';
 import { UsageError } from './errors';
+import type { RequestOptions } from './signed-delivery';
+import { stateDir } from './state';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -15,6 +18,42 @@ export const TARGET_OPTIONS = {
   stack: { type: 'string' },
   region: { type: 'string' },
 } as const satisfies Options;
+
+/** The values of TARGET_OPTIONS and `--state-dir`, as parse returns them. */
+export interface TargetValues {
+  readonly app?: string;
+  readonly stack?: string;
+  readonly region?: string;
+  readonly 'state-dir'?: string;
+}
+
+/** Machine-readable output, for the commands that print some. */
+export const JSON_OPTION = {
+  json: { type: 'boolean' },
+} as const satisfies Options;
+
+/** What a request to a webhook carries (`send` posts it, `test` evaluates it): see requestOptions. */
+export const REQUEST_OPTIONS = {
+  file: { type: 'string' },
+  header: { type: 'string', multiple: true },
+  event: { type: 'string' },
+  'content-type': { type: 'string' },
+} as const satisfies Options;
+
+/** REQUEST_OPTIONS' values (`--header k=v` parsed) as signedDelivery and requestContent take them. */
+export function requestOptions(values: {
+  readonly file?: string;
+  readonly header?: readonly string[];
+  readonly event?: string;
+  readonly 'content-type'?: string;
+}): RequestOptions {
+  return {
+    headers: parseHeaders(values.header),
+    ...(values.file !== undefined && { file: values.file }),
+    ...(values['content-type'] !== undefined && { contentType: values['content-type'] }),
+    ...(values.event !== undefined && { eventType: values.event }),
+  };
+}
 
 /** node:util parseArgs, strict, with errors turned into one-line usage errors. */
 export function parse<O extends Options>(argv: readonly string[], options: O, positionals: readonly string[] = []) {
@@ -72,12 +111,40 @@ export function parsePort(text: string): number {
   return n;
 }
 
-/** `--app` and `--stack` choose opposite targets: refuse both. */
-export function checkTarget(values: { app?: string; stack?: string; region?: string }): void {
+/**
+ * The gateway the command line names, for resolveTarget and webhookSource: a deployed stack with
+ * `--stack` (and `--region`), else the local gateway of the state directory, or `--app`'s config.
+ * `--app` and `--stack` choose opposite targets: both is a usage error.
+ */
+export function targetOptions(values: TargetValues, ctx: { cwd: string; signal: AbortSignal }): SourceOptions {
   if (values.app !== undefined && values.stack !== undefined) {
     throw new UsageError('--app (local) and --stack (deployed) exclude each other: pass one');
   }
   if (values.region !== undefined && values.stack === undefined) {
     throw new UsageError('--region goes with --stack (a deployed gateway)');
   }
+  return {
+    stateDir: stateDir(values['state-dir'], ctx.cwd),
+    cwd: ctx.cwd,
+    signal: ctx.signal,
+    ...(values.app !== undefined && { app: values.app }),
+    ...(values.stack !== undefined && { stack: values.stack }),
+    ...(values.region !== undefined && { region: values.region }),
+  };
+}
+
+/**
+ * The options that name the same gateway again, for a command a message suggests:
+ * ` --stack X --region R`, ` --state-dir D`, or nothing.
+ */
+export function targetFlags(values: TargetValues): string {
+  if (values.stack !== undefined) {
+    return ` --stack ${shellArg(values.stack)}${values.region !== undefined ? ` --region ${shellArg(values.region)}` : ''}`;
+  }
+  return values['state-dir'] !== undefined ? ` --state-dir ${shellArg(values['state-dir'])}` : '';
+}
+
+/** A word for a command line a message shows: quoted when the shell would split or expand it. */
+export function shellArg(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

@@ -2,7 +2,7 @@ import type { RouteConfig, WebhookConfig } from '../lambdas/core/config/webhook'
 import { gatewayFor, gatewaysOf } from './app-model';
 import { synthesize } from './assembly';
 import { runningGateway, type LocalGatewayState } from './state';
-import { resolveTarget, type Target } from './target';
+import { resolveTarget, type Target, type TargetOptions } from './target';
 
 export interface WebhookLookup {
   readonly config: WebhookConfig;
@@ -16,11 +16,10 @@ export interface WebhookLookup {
   readonly local?: LocalGatewayState;
 }
 
-export interface SourceOptions {
+/** A gateway as the command line names it (see targetOptions): a deployed stack, `--app`, or the local gateway. */
+export interface SourceOptions extends TargetOptions {
+  /** The CDK app to synthesize, as the cdk CLI takes it. */
   readonly app?: string;
-  readonly stack?: string;
-  readonly region?: string;
-  readonly stateDir: string;
   readonly cwd: string;
   readonly signal: AbortSignal;
 }

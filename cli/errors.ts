@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** Exit codes of `webhook-gateway` (the README lists them). */
+/** Exit codes of `webhook-gateway`, documented in docs/cli.md#exit-codes. */
 export const EXIT = {
   ok: 0,
   /** Something failed at run time: a request, AWS, the local gateway, a missing secret. */

@@ -10,7 +10,7 @@ export function coloursFor(stream: { isTTY?: boolean }): (colour: Colour, text: 
   return (colour, text) => (on ? `\u001b[${CODES[colour]}m${text}\u001b[0m` : text);
 }
 
-/** One delivery as `webhook-gateway local --json` prints it (DESIGN.md, Contracts, "Local gateway and CLI"). */
+/** One delivery as `webhook-gateway local --json` prints it: a contract, documented in docs/cli.md#what-it-prints. */
 export interface DeliveryLine {
   readonly time: string;
   readonly webhook: string;

@@ -13,15 +13,42 @@ import { signRequest, SigningError, twilioJsonUrl, urlWithApiKey, type SigningMa
 import type { LocalGatewayState } from './state';
 import type { Target } from './target';
 
-/** What to send: the sample event for the provider unless `file` is given. */
-export interface DeliveryOptions {
-  /** The webhook's URL. */
-  readonly url: string;
+/** What a request to a webhook carries: the sample event for the provider unless `file` is given. */
+export interface RequestOptions {
   readonly file?: string;
   readonly contentType?: string;
   readonly eventType?: string;
   /** Extra headers, lower-cased names (a `content-type` here wins). */
   readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** What to send, and where. */
+export interface DeliveryOptions extends RequestOptions {
+  /** The webhook's URL. */
+  readonly url: string;
+}
+
+/** The request's body, content type and event type, as `send` signs them and `test` evaluates them. */
+export interface RequestContent {
+  readonly body: Buffer;
+  readonly contentType: string;
+  readonly eventType: string | undefined;
+  /** The extra headers, without `content-type`. */
+  readonly headers: Record<string, string>;
+}
+
+/**
+ * The file's bytes (content type from the options, else `.json` or a body that looks like JSON →
+ * application/json, `a=b&c=d` → form-encoded, else octet-stream), or the provider's sample event.
+ */
+export function requestContent(verifier: VerifierConfig, options: RequestOptions): RequestContent {
+  const headers = { ...options.headers };
+  const sample = options.file === undefined ? sampleEvent(verifier) : undefined;
+  const body = sample?.body ?? readBody(options.file!);
+  const contentType =
+    headers['content-type'] ?? options.contentType ?? sample?.contentType ?? contentTypeOf(options.file!, body);
+  delete headers['content-type'];
+  return { body, contentType, eventType: options.eventType ?? sample?.eventType, headers };
 }
 
 /** A request signed the way the webhook's provider signs it, ready to POST. */
@@ -53,13 +80,7 @@ export async function signedDelivery(
   material: SigningMaterial,
   deployed: boolean,
 ): Promise<SignedDelivery> {
-  const headers = { ...options.headers };
-  const sample = options.file === undefined ? sampleEvent(config.verifier) : undefined;
-  const body = sample?.body ?? readBody(options.file!);
-  const contentType =
-    headers['content-type'] ?? options.contentType ?? sample?.contentType ?? contentTypeOf(options.file!, body);
-  delete headers['content-type'];
-  const eventType = options.eventType ?? sample?.eventType;
+  const { body, contentType, eventType, headers } = requestContent(config.verifier, options);
   let url = options.url;
   if (uses(config.verifier, 'twilio') && !contentType.startsWith('application/x-www-form-urlencoded')) {
     url = twilioJsonUrl(url, body);

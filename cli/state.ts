@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { DEFAULT_SETTINGS } from '../lambdas/adapters/settings';
 import type { GatewayConfig } from '../lambdas/core/config/webhook';
 import { CliError } from './errors';
+import type { GatewayResources } from './gateway-resources';
 
 /**
  * The local state directory (gitignored): the running gateway's endpoints, development secrets,
@@ -25,22 +27,10 @@ export type SecretSource =
   | { readonly kind: 'dev'; readonly file: string }
   | { readonly kind: 'none' };
 
-/** One gateway of the app as the local gateway serves it. */
-export interface LocalGatewayEntry {
-  /** Output key prefix (the construct id without non-alphanumerics). */
-  readonly id: string;
+/** One gateway of the app as the local gateway serves it: its resources, config and secrets' sources. */
+export interface LocalGatewayEntry extends GatewayResources {
   readonly stackName: string;
   readonly config: GatewayConfig;
-  readonly configTable: string;
-  readonly historyTable: string;
-  readonly queueUrl: string;
-  readonly deadLetterQueueUrl: string;
-  readonly payloadBucket: string;
-  readonly historyRetentionDays: number;
-  /** Absent in state files written before dedup markers existed. */
-  readonly dedupRetentionDays?: number;
-  readonly ingestTimeoutSeconds?: number;
-  readonly historyBodyLimit: number;
   readonly secretSources: Readonly<Record<string, SecretSource>>;
 }
 
@@ -73,9 +63,16 @@ export function removeState(dir: string, pid = process.pid): void {
   if (state?.pid === pid) rmSync(join(dir, STATE_FILE), { force: true });
 }
 
+/** State files written before dedup markers existed lack these settings: the handlers' defaults apply. */
+const SETTINGS_ADDED_LATER = {
+  dedupRetentionDays: DEFAULT_SETTINGS.dedupRetentionDays,
+  ingestTimeoutSeconds: DEFAULT_SETTINGS.ingestTimeoutSeconds,
+};
+
 function readStateFile(dir: string): LocalGatewayState | undefined {
   try {
-    return JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')) as LocalGatewayState;
+    const state = JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')) as LocalGatewayState;
+    return { ...state, gateways: state.gateways.map((g) => ({ ...SETTINGS_ADDED_LATER, ...g })) };
   } catch {
     return undefined;
   }

@@ -9,24 +9,15 @@ import type { PayloadStore } from '../lambdas/adapters/ports';
 import { S3PayloadStore } from '../lambdas/adapters/s3-payloads';
 import { DEFAULT_SETTINGS } from '../lambdas/adapters/settings';
 import type { RouteConfig, WebhookConfig } from '../lambdas/core/config/webhook';
-import { gatewayOutputKey, readGatewayOutputs } from '../lib/outputs';
+import { gatewayOutputKey, readGatewayOutputs, type GatewayOutputs } from '../lib/outputs';
 import { CliError } from './errors';
+import type { GatewayResources } from './gateway-resources';
 import { LOCAL_CREDENTIALS } from './local/backends';
-import { requireRunningGateway, type LocalGatewayState } from './state';
+import { requireRunningGateway, type LocalGatewayEntry, type LocalGatewayState } from './state';
 
-/** One gateway of the target: its tables, queues and bucket, as the handlers' settings name them. */
-export interface TargetGateway {
-  readonly id: string;
+/** One gateway of the target: its resources, the webhooks it serves and where. */
+export interface TargetGateway extends GatewayResources {
   readonly webhooks: readonly string[];
-  readonly configTable: string;
-  readonly historyTable: string;
-  readonly queueUrl: string;
-  readonly deadLetterQueueUrl: string;
-  readonly payloadBucket: string;
-  readonly historyRetentionDays: number;
-  readonly dedupRetentionDays: number;
-  readonly ingestTimeoutSeconds: number;
-  readonly historyBodyLimit: number;
   /** Base URL that `webhooks/<name>` is appended to. */
   readonly baseUrl: string;
 }
@@ -82,26 +73,12 @@ async function localTarget(stateDir: string): Promise<Target> {
   const common = { region: state.region, credentials: LOCAL_CREDENTIALS };
   const dynamodb = new DynamoDBClient({ ...common, endpoint: state.endpoints.dynamodb });
   const sqs = new SQSClient({ ...common, endpoint: state.endpoints.sqs });
-  const gateways = state.gateways.map((g): TargetGateway => ({
-    id: g.id,
-    webhooks: g.config.webhooks.map((w) => w.name),
-    configTable: g.configTable,
-    historyTable: g.historyTable,
-    queueUrl: g.queueUrl,
-    deadLetterQueueUrl: g.deadLetterQueueUrl,
-    payloadBucket: g.payloadBucket,
-    historyRetentionDays: g.historyRetentionDays,
-    dedupRetentionDays: g.dedupRetentionDays ?? DEFAULT_SETTINGS.dedupRetentionDays,
-    ingestTimeoutSeconds: g.ingestTimeoutSeconds ?? DEFAULT_SETTINGS.ingestTimeoutSeconds,
-    historyBodyLimit: g.historyBodyLimit,
-    baseUrl: `${state.url}/`,
-  }));
   return target({
     mode: 'local',
     label: `the local gateway (${state.url})`,
     dynamodb,
     sqs,
-    gateways,
+    gateways: state.gateways.map((g) => gatewayOfState(g, state.url)),
     local: state,
     payloads: (g) => new FilesystemPayloadStore(state.payloadDir, g.payloadBucket),
     secretsManager: () => {
@@ -126,33 +103,7 @@ async function deployedTarget(stackName: string, region: string | undefined): Pr
   } finally {
     cloudformation.destroy();
   }
-  const found = Object.entries(readGatewayOutputs(outputs));
-  const gateways: TargetGateway[] = [];
-  for (const [id, o] of found) {
-    const missing = (
-      ['webhookPaths', 'configTable', 'historyTable', 'queueUrl', 'deadLetterQueueUrl', 'payloadBucket'] as const
-    ).filter((k) => o[k] === undefined);
-    if (missing.length > 0) {
-      throw new StackOutputsError(
-        `stack "${stackName}" lacks the outputs ${missing.map((k) => gatewayOutputKey(id, k)).join(', ')} of gateway "${id}"`,
-        'deploy it with this version of the constructs (cdk deploy)',
-      );
-    }
-    gateways.push({
-      id,
-      webhooks: o.webhookPaths !== 'none' ? o.webhookPaths!.split(',').map((p) => p.replace(/^webhooks\//, '')) : [],
-      configTable: o.configTable!,
-      historyTable: o.historyTable!,
-      queueUrl: o.queueUrl!,
-      deadLetterQueueUrl: o.deadLetterQueueUrl!,
-      payloadBucket: o.payloadBucket!,
-      historyRetentionDays: DEFAULT_SETTINGS.historyRetentionDays,
-      dedupRetentionDays: DEFAULT_SETTINGS.dedupRetentionDays,
-      ingestTimeoutSeconds: DEFAULT_SETTINGS.ingestTimeoutSeconds,
-      historyBodyLimit: DEFAULT_SETTINGS.historyBodyLimit,
-      baseUrl: o.apiUrl!.endsWith('/') ? o.apiUrl! : `${o.apiUrl}/`,
-    });
-  }
+  const gateways = Object.entries(readGatewayOutputs(outputs)).map(([id, o]) => gatewayOfOutputs(stackName, id, o));
   if (gateways.length === 0) {
     throw new StackOutputsError(
       `stack "${stackName}" has no webhook gateway outputs (…ApiUrl, …HistoryTable)`,
@@ -176,6 +127,41 @@ async function deployedTarget(stackName: string, region: string | undefined): Pr
       secrets?.destroy();
     },
   });
+}
+
+/** A gateway of the local gateway's state file. */
+function gatewayOfState(entry: LocalGatewayEntry, url: string): TargetGateway {
+  return { ...entry, webhooks: entry.config.webhooks.map((w) => w.name), baseUrl: `${url}/` };
+}
+
+/**
+ * A gateway of a stack, from its outputs. The settings the outputs do not name are the handlers'
+ * defaults (a replay records its history item with them).
+ */
+function gatewayOfOutputs(stackName: string, id: string, o: GatewayOutputs): TargetGateway {
+  const missing = (
+    ['webhookPaths', 'configTable', 'historyTable', 'queueUrl', 'deadLetterQueueUrl', 'payloadBucket'] as const
+  ).filter((k) => o[k] === undefined);
+  if (missing.length > 0) {
+    throw new StackOutputsError(
+      `stack "${stackName}" lacks the outputs ${missing.map((k) => gatewayOutputKey(id, k)).join(', ')} of gateway "${id}"`,
+      'deploy it with this version of the constructs (cdk deploy)',
+    );
+  }
+  return {
+    id,
+    webhooks: o.webhookPaths !== 'none' ? o.webhookPaths!.split(',').map((p) => p.replace(/^webhooks\//, '')) : [],
+    configTable: o.configTable!,
+    historyTable: o.historyTable!,
+    queueUrl: o.queueUrl!,
+    deadLetterQueueUrl: o.deadLetterQueueUrl!,
+    payloadBucket: o.payloadBucket!,
+    historyRetentionDays: DEFAULT_SETTINGS.historyRetentionDays,
+    dedupRetentionDays: DEFAULT_SETTINGS.dedupRetentionDays,
+    ingestTimeoutSeconds: DEFAULT_SETTINGS.ingestTimeoutSeconds,
+    historyBodyLimit: DEFAULT_SETTINGS.historyBodyLimit,
+    baseUrl: o.apiUrl!.endsWith('/') ? o.apiUrl! : `${o.apiUrl}/`,
+  };
 }
 
 function target(parts: {

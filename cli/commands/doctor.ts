@@ -1,15 +1,25 @@
 import { gatewaysOf } from '../app-model';
-import { checkTarget, parse, parseDuration, TARGET_OPTIONS } from '../args';
+import {
+  JSON_OPTION,
+  parse,
+  parseDuration,
+  REQUEST_OPTIONS,
+  requestOptions,
+  TARGET_OPTIONS,
+  targetFlags,
+  targetOptions,
+} from '../args';
 import { synthesize } from '../assembly';
 import { deployedMaterial, localMaterial } from '../signed-delivery';
 import { checkLoggingRole } from '../doctor/account';
 import { checkTestDelivery } from '../doctor/delivery';
-import { fail, pass, Report, shellArg, skip, type DoctorSubject, type WebhookUnderTest } from '../doctor/report';
+import type { SourceOptions } from '../config-source';
+import { fail, pass, Report, skip, type DoctorSubject, type WebhookUnderTest } from '../doctor/report';
 import { checkSecrets } from '../doctor/secrets';
 import { checkUrls, mapLimited, PROBE_CONCURRENCY } from '../doctor/urls';
 import { CliError, describeFailure, UsageError } from '../errors';
 import { deployedSecret, localSecret, variableMissingHere } from '../secrets/access';
-import { runningGateway, stateDir, type LocalGatewayState } from '../state';
+import { runningGateway, type LocalGatewayState } from '../state';
 import { resolveTarget, StackOutputsError, type Target } from '../target';
 import type { CommandContext } from './context';
 
@@ -38,19 +48,18 @@ const REQUEST_TIMEOUT_MS = 10_000;
 export async function doctorCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { values } = parse(argv, {
     ...TARGET_OPTIONS,
+    ...JSON_OPTION,
     send: { type: 'string' },
-    event: { type: 'string' },
-    file: { type: 'string' },
+    event: REQUEST_OPTIONS.event,
+    file: REQUEST_OPTIONS.file,
     timeout: { type: 'string' },
-    json: { type: 'boolean' },
   });
   if (values.help) return ctx.help(DOCTOR_HELP);
-  checkTarget(values);
+  const where = targetOptions(values, ctx);
   if (values.send === undefined && (values.event !== undefined || values.file !== undefined)) {
     throw new UsageError('--event and --file say what --send sends: pass --send WEBHOOK too');
   }
   const waitMs = parseDuration(values.timeout ?? '60s', '--timeout');
-  const dir = stateDir(values['state-dir'], ctx.cwd);
   const report = new Report(ctx, values.json === true);
   const notChecked = (why: string) => {
     report.add(skip('webhooks', `not checked: ${why}`));
@@ -59,30 +68,25 @@ export async function doctorCommand(argv: readonly string[], ctx: CommandContext
   };
 
   let subject: DoctorSubject;
-  if (values.stack !== undefined) {
+  if (where.stack !== undefined) {
     let target: Target | undefined;
     try {
-      target = await resolveTarget({
-        stateDir: dir,
-        stack: values.stack,
-        ...(values.region && { region: values.region }),
-      });
+      target = await resolveTarget(where);
     } catch (error) {
       if (!(error instanceof StackOutputsError)) throw error;
       report.add(fail('stack outputs', error.problem, error.fix));
     }
     if (target) report.add(pass('stack outputs', describeStack(target)));
-    report.add(await checkLoggingRole(values.region));
+    report.add(await checkLoggingRole(where.region));
     if (!target) return notChecked('the stack outputs name no gateway');
-    const args = ` --stack ${shellArg(values.stack)}${values.region !== undefined ? ` --region ${shellArg(values.region)}` : ''}`;
-    subject = await deployedSubject(target, args);
+    subject = await deployedSubject(target, targetFlags(values));
   } else {
-    const local = await runningGateway(dir);
+    const local = await runningGateway(where.stateDir);
     if (!local) {
       report.add(
         fail(
           'local gateway',
-          `not running (state directory ${dir})`,
+          `not running (state directory ${where.stateDir})`,
           'start it with npm start (or npx webhook-gateway local) in the project directory, or pass --stack NAME to check a deployed gateway',
         ),
       );
@@ -91,8 +95,7 @@ export async function doctorCommand(argv: readonly string[], ctx: CommandContext
     }
     report.add(skip('API Gateway logging role', 'no API Gateway locally: checked with --stack'));
     if (!local) return notChecked('the local gateway is not running');
-    const args = values['state-dir'] !== undefined ? ` --state-dir ${shellArg(values['state-dir'])}` : '';
-    subject = await localSubject(local, dir, args, values.app, ctx);
+    subject = await localSubject(local, where, targetFlags(values));
   }
 
   try {
@@ -111,8 +114,7 @@ export async function doctorCommand(argv: readonly string[], ctx: CommandContext
           waitMs,
           requestMs,
           note: (text) => ctx.stderr.write(`${text}\n`),
-          ...(values.event !== undefined && { eventType: values.event }),
-          ...(values.file !== undefined && { file: values.file }),
+          request: requestOptions(values),
           ...(secretFix !== undefined && secretFix !== null && { secretFix }),
         }),
       );
@@ -165,21 +167,16 @@ async function deployedSubject(target: Target, args: string): Promise<DoctorSubj
 }
 
 /** The running local gateway: its webhooks (or, with --app, that app's), its secrets and tables. */
-async function localSubject(
-  local: LocalGatewayState,
-  dir: string,
-  args: string,
-  app: string | undefined,
-  ctx: CommandContext,
-): Promise<DoctorSubject> {
+async function localSubject(local: LocalGatewayState, where: SourceOptions, args: string): Promise<DoctorSubject> {
+  const { app, stateDir: dir } = where;
   const configs =
     app !== undefined
-      ? gatewaysOf(await synthesize({ cwd: ctx.cwd, signal: ctx.signal, app })).map((g) => g.config)
+      ? gatewaysOf(await synthesize({ cwd: where.cwd, signal: where.signal, app })).map((g) => g.config)
       : local.gateways.map((g) => g.config);
   const webhooks = configs.flatMap((c) =>
     c.webhooks.map((config) => ({ name: config.name, url: `${local.url}/webhooks/${config.name}`, config })),
   );
-  const target = await resolveTarget({ stateDir: dir });
+  const target = await resolveTarget(where);
   return {
     mode: 'local',
     label: target.label,

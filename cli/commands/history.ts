@@ -2,10 +2,9 @@ import { QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { fromItem } from '../../lambdas/adapters/dynamodb-history';
 import { DELIVERY_STATUSES, type DeliveryRecord } from '../../lambdas/core/config/messages';
 import { HISTORY_BY_TIME_INDEX } from '../../lambdas/core/config/tables';
-import { checkTarget, parse, parseDuration, parsePositiveInt, required, TARGET_OPTIONS } from '../args';
+import { JSON_OPTION, parse, parseDuration, parsePositiveInt, required, TARGET_OPTIONS, targetOptions } from '../args';
 import { UsageError } from '../errors';
 import { coloursFor, executionLabel, table } from '../output';
-import { stateDir } from '../state';
 import { resolveTarget, type Target } from '../target';
 import type { CommandContext } from './context';
 
@@ -24,15 +23,15 @@ export async function historyCommand(argv: readonly string[], ctx: CommandContex
     argv,
     {
       ...TARGET_OPTIONS,
+      ...JSON_OPTION,
       status: { type: 'string' },
       since: { type: 'string' },
       limit: { type: 'string' },
-      json: { type: 'boolean' },
     },
     ['webhook'],
   );
   if (values.help) return ctx.help(HISTORY_HELP);
-  checkTarget(values);
+  const where = targetOptions(values, ctx);
   const name = required(positionals, 0, 'the webhook name: webhook-gateway history <webhook>');
   const status = values.status === 'accepted' ? 'enqueued' : values.status;
   if (status !== undefined && !(DELIVERY_STATUSES as readonly string[]).includes(status)) {
@@ -43,11 +42,7 @@ export async function historyCommand(argv: readonly string[], ctx: CommandContex
   const since = values.since !== undefined ? new Date(Date.now() - parseDuration(values.since, '--since')) : undefined;
   const limit = values.limit !== undefined ? parsePositiveInt(values.limit, '--limit', 1000) : 50;
 
-  const target = await resolveTarget({
-    stateDir: stateDir(values['state-dir'], ctx.cwd),
-    ...(values.stack !== undefined && { stack: values.stack }),
-    ...(values.region !== undefined && { region: values.region }),
-  });
+  const target = await resolveTarget(where);
   try {
     const records = await queryHistory(target, name, { limit, ...(status && { status }), ...(since && { since }) });
     if (values.json) {

@@ -1,4 +1,4 @@
-import { parse, parsePort } from '../args';
+import { JSON_OPTION, parse, parsePort, TARGET_OPTIONS, targetFlags } from '../args';
 import { runLocalGateway } from '../local/gateway';
 import { banner } from '../local/banner';
 import type { LocalExecution } from '../local-workflows';
@@ -22,12 +22,12 @@ Secrets also come from WEBHOOK_SECRET_<NAME> (upper-cased, other characters → 
 
 export async function localCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { values } = parse(argv, {
-    app: { type: 'string' },
+    app: TARGET_OPTIONS.app,
+    ...JSON_OPTION,
     port: { type: 'string' },
     host: { type: 'string' },
     secrets: { type: 'string' },
     'dev-secrets': { type: 'boolean' },
-    json: { type: 'boolean' },
     verbose: { type: 'boolean' },
   });
   if (values.help) return ctx.help(LOCAL_HELP);
@@ -75,13 +75,7 @@ export async function localCommand(argv: readonly string[], ctx: CommandContext)
           `    ↳ ${key.pk} ${deliveryId} resumed ${executionLabel(arn)}:${arn.split(':').pop()!.slice(-12)} (waitForWebhook)`,
         ),
       ),
-    onReady: (ready) =>
-      err(
-        banner(ready, {
-          paint: paintErr,
-          ...(values['state-dir'] !== undefined && { stateDirFlag: values['state-dir'] }),
-        }),
-      ),
+    onReady: (ready) => err(banner(ready, { paint: paintErr, flags: targetFlags(values) })),
   });
   err('Stopped.');
   return 0;

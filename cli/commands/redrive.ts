@@ -3,9 +3,8 @@ import {
   ListMessageMoveTasksCommand,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { checkTarget, parse, TARGET_OPTIONS } from '../args';
+import { parse, TARGET_OPTIONS, targetOptions } from '../args';
 import { CliError } from '../errors';
-import { stateDir } from '../state';
 import { resolveTarget, type Target, type TargetGateway } from '../target';
 import type { CommandContext } from './context';
 
@@ -21,12 +20,7 @@ const MOVE_TIMEOUT_MS = 10 * 60_000;
 export async function redriveCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { values } = parse(argv, { ...TARGET_OPTIONS, gateway: { type: 'string' } });
   if (values.help) return ctx.help(REDRIVE_HELP);
-  checkTarget(values);
-  const target = await resolveTarget({
-    stateDir: stateDir(values['state-dir'], ctx.cwd),
-    ...(values.stack !== undefined && { stack: values.stack }),
-    ...(values.region !== undefined && { region: values.region }),
-  });
+  const target = await resolveTarget(targetOptions(values, ctx));
   try {
     const gateways = target.gateways.filter((g) => values.gateway === undefined || g.id === values.gateway);
     if (gateways.length === 0) {

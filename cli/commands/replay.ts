@@ -1,18 +1,14 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { DynamoDbConfigStore } from '../../lambdas/adapters/dynamodb-config';
-import { DynamoDbHistoryStore, fromItem } from '../../lambdas/adapters/dynamodb-history';
-import { DynamoDbRateWindows } from '../../lambdas/adapters/dynamodb-rate-windows';
-import { systemClock, type Telemetry } from '../../lambdas/adapters/ports';
+import { fromItem } from '../../lambdas/adapters/dynamodb-history';
+import type { Telemetry } from '../../lambdas/adapters/ports';
 import { replayDelivery, ReplayError } from '../../lambdas/adapters/runtime';
-import { SqsQueue } from '../../lambdas/adapters/sqs-queue';
-import { LIMITS } from '../../lambdas/core/config/messages';
 import { HISTORY_ITEMS } from '../../lambdas/core/config/tables';
 import type { IngestDeps } from '../../lambdas/ingest/pipeline';
-import { checkTarget, parse, required, TARGET_OPTIONS } from '../args';
+import { parse, required, TARGET_OPTIONS, targetOptions } from '../args';
 import { CliError } from '../errors';
+import { gatewayIngestDeps } from '../gateway-resources';
 import { executionLabel } from '../output';
-import { stateDir } from '../state';
 import { resolveTarget, type Target, type TargetGateway } from '../target';
 import type { CommandContext } from './context';
 
@@ -31,14 +27,10 @@ export async function replayCommand(argv: readonly string[], ctx: CommandContext
     'deliveryId',
   ]);
   if (values.help) return ctx.help(REPLAY_HELP);
-  checkTarget(values);
+  const where = targetOptions(values, ctx);
   const webhook = required(positionals, 0, 'the webhook name: webhook-gateway replay <webhook> <deliveryId>');
   const deliveryId = required(positionals, 1, 'the delivery id: webhook-gateway replay <webhook> <deliveryId>');
-  const target = await resolveTarget({
-    stateDir: stateDir(values['state-dir'], ctx.cwd),
-    ...(values.stack !== undefined && { stack: values.stack }),
-    ...(values.region !== undefined && { region: values.region }),
-  });
+  const target = await resolveTarget(where);
   try {
     const gateway = target.gatewayFor(webhook);
     let outcome;
@@ -86,25 +78,12 @@ function replayDeps(target: Target, gateway: TargetGateway, warn: (text: string)
     },
     metrics: { count() {}, flush() {} },
   };
-  return {
-    config: new DynamoDbConfigStore(target.dynamodb, gateway.configTable, 0),
-    secrets: {
-      get: () => Promise.reject(new Error('a replay reads no secrets')),
-    },
-    history: new DynamoDbHistoryStore(target.dynamodb, gateway.historyTable),
-    queue: new SqsQueue(target.sqs, gateway.queueUrl),
+  return gatewayIngestDeps(gateway, target, {
+    configCacheSeconds: 0,
+    secrets: { get: () => Promise.reject(new Error('a replay reads no secrets')) },
     payloads: target.payloads(gateway),
-    rateWindows: new DynamoDbRateWindows(target.dynamodb, gateway.configTable),
-    clock: systemClock,
     telemetry: quiet,
-    settings: {
-      historyRetentionDays: gateway.historyRetentionDays,
-      dedupRetentionDays: gateway.dedupRetentionDays,
-      ingestTimeoutSeconds: gateway.ingestTimeoutSeconds,
-      historyBodyLimit: gateway.historyBodyLimit,
-      maxBodySize: LIMITS.defaultMaxBodySize,
-    },
-  };
+  });
 }
 
 async function waitForExecutions(

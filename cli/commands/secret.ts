@@ -6,13 +6,12 @@ import {
   type SecretMaterial,
 } from '../../lambdas/core/config/secret';
 import { DEFAULT_SECRET } from '../../lambdas/core/config/verifier';
-import { checkTarget, parse, parseDuration, required, TARGET_OPTIONS } from '../args';
+import { JSON_OPTION, parse, parseDuration, required, TARGET_OPTIONS, targetOptions } from '../args';
 import { webhookSource } from '../config-source';
 import { CliError, UsageError } from '../errors';
 import { deployedSecret, localSecret } from '../secrets/access';
 import { newSharedSecret } from '../secrets/dev';
 import { secretNeeds } from '../secrets/needs';
-import { stateDir } from '../state';
 import type { CommandContext } from './context';
 
 export const SECRET_HELP = `webhook-gateway secret get <webhook> [--json]
@@ -36,29 +35,21 @@ export async function secretCommand(argv: readonly string[], ctx: CommandContext
     argv,
     {
       ...TARGET_OPTIONS,
+      ...JSON_OPTION,
       ref: { type: 'string' },
       value: { type: 'string' },
       'public-key': { type: 'string' },
       expire: { type: 'string' },
-      json: { type: 'boolean' },
     },
     ['action', 'webhook', 'value'],
   );
   if (values.help) return ctx.help(SECRET_HELP);
-  checkTarget(values);
+  const where = targetOptions(values, ctx);
   const action = required(positionals, 0, 'an action: webhook-gateway secret get|set|rotate <webhook>');
   if (!['get', 'set', 'rotate'].includes(action))
     throw new UsageError(`unknown action "${action}": use get, set or rotate`);
   const name = required(positionals, 1, `the webhook name: webhook-gateway secret ${action} <webhook>`);
-  const dir = stateDir(values['state-dir'], ctx.cwd);
-  const found = await webhookSource(name, {
-    stateDir: dir,
-    cwd: ctx.cwd,
-    signal: ctx.signal,
-    ...(values.app !== undefined && { app: values.app }),
-    ...(values.stack !== undefined && { stack: values.stack }),
-    ...(values.region !== undefined && { region: values.region }),
-  });
+  const found = await webhookSource(name, where);
   try {
     const ref = values.ref ?? DEFAULT_SECRET;
     const need = secretNeeds(found.config).find((n) => n.ref === ref);
@@ -72,7 +63,7 @@ export async function secretCommand(argv: readonly string[], ctx: CommandContext
     }
     const store = found.target
       ? deployedSecret(found.target, found.config, need)
-      : await localSecret(dir, need, found.local?.secretsFile);
+      : await localSecret(where.stateDir, need, found.local?.secretsFile);
     const out = (text: string) => ctx.stdout.write(`${text}\n`);
     const note = (text: string) => ctx.stderr.write(`${text}\n`);
     const now = new Date();

@@ -1,9 +1,9 @@
-import { checkTarget, parse, parseHeaders, required, TARGET_OPTIONS } from '../args';
+import { parse, REQUEST_OPTIONS, requestOptions, required, TARGET_OPTIONS, targetOptions } from '../args';
 import { webhookSource } from '../config-source';
 import { answerHint, deployedMaterial, localMaterial, signedDelivery } from '../signed-delivery';
 import { CliError } from '../errors';
 import { httpPost } from '../http';
-import { requireRunningGateway, stateDir } from '../state';
+import { requireRunningGateway } from '../state';
 import type { CommandContext } from './context';
 
 export const SEND_HELP = `webhook-gateway send <webhook> [--file payload.json] [--header name=value]… [--event TYPE] [--url URL]
@@ -24,33 +24,18 @@ sends a realistic sample event for the provider.
 export async function sendCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    {
-      ...TARGET_OPTIONS,
-      file: { type: 'string' },
-      header: { type: 'string', multiple: true },
-      event: { type: 'string' },
-      url: { type: 'string' },
-      'content-type': { type: 'string' },
-      secrets: { type: 'string' },
-    },
+    { ...TARGET_OPTIONS, ...REQUEST_OPTIONS, url: { type: 'string' }, secrets: { type: 'string' } },
     ['webhook'],
   );
   if (values.help) return ctx.help(SEND_HELP);
-  checkTarget(values);
+  const where = targetOptions(values, ctx);
   const name = required(positionals, 0, 'the webhook name: webhook-gateway send <webhook>');
-  const headers = parseHeaders(values.header);
-  const dir = stateDir(values['state-dir'], ctx.cwd);
+  const request = requestOptions(values);
   // Without --url or --stack the request goes to the local gateway: say so before synthesizing anything.
-  const local = values.url === undefined && values.stack === undefined ? await requireRunningGateway(dir) : undefined;
+  const local =
+    values.url === undefined && where.stack === undefined ? await requireRunningGateway(where.stateDir) : undefined;
 
-  const found = await webhookSource(name, {
-    stateDir: dir,
-    cwd: ctx.cwd,
-    signal: ctx.signal,
-    ...(values.app !== undefined && { app: values.app }),
-    ...(values.stack !== undefined && { stack: values.stack }),
-    ...(values.region !== undefined && { region: values.region }),
-  });
+  const found = await webhookSource(name, where);
   try {
     const { config } = found;
     const url =
@@ -58,19 +43,8 @@ export async function sendCommand(argv: readonly string[], ctx: CommandContext):
       (found.target ? `${found.target.gatewayFor(name).baseUrl}webhooks/${name}` : `${local!.url}/webhooks/${name}`);
     const material = found.target
       ? await deployedMaterial(found.target, config)
-      : await localMaterial(config, dir, values.secrets ?? found.local?.secretsFile, found.local);
-    const delivery = await signedDelivery(
-      config,
-      {
-        url,
-        headers,
-        ...(values.file !== undefined && { file: values.file }),
-        ...(values['content-type'] !== undefined && { contentType: values['content-type'] }),
-        ...(values.event !== undefined && { eventType: values.event }),
-      },
-      material,
-      found.target !== undefined,
-    );
+      : await localMaterial(config, where.stateDir, values.secrets ?? found.local?.secretsFile, found.local);
+    const delivery = await signedDelivery(config, { url, ...request }, material, found.target !== undefined);
     ctx.stderr.write(`POST ${delivery.url} (${delivery.description}, ${delivery.body.length} bytes)\n`);
     const answer = await httpPost(delivery.url, delivery, { signal: ctx.signal });
     if (answer.kind !== 'answered') {

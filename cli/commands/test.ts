@@ -1,14 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
 import { evaluate } from '../../lambdas/core/events/evaluate';
 import { HttpHeaders } from '../../lambdas/core/http/headers';
 import { InboundRequest } from '../../lambdas/core/http/request';
-import { checkTarget, parse, parseHeaders, required, TARGET_OPTIONS } from '../args';
+import { JSON_OPTION, parse, REQUEST_OPTIONS, requestOptions, required, TARGET_OPTIONS, targetOptions } from '../args';
 import { webhookSource } from '../config-source';
-import { UsageError } from '../errors';
 import { coloursFor } from '../output';
-import { eventHeader, sampleEvent } from '../samples';
-import { stateDir } from '../state';
+import { eventHeader } from '../samples';
+import { requestContent } from '../signed-delivery';
 import type { CommandContext } from './context';
 
 export const TEST_HELP = `webhook-gateway test <webhook> [--file payload.json] [--header name=value]… [--event TYPE]
@@ -21,57 +18,25 @@ gateway, else cdk.json's app. Without --file it uses the provider's sample event
 Exits 1 when the event would fail (transform_failed, or a body the gateway refuses).`;
 
 export async function testCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    {
-      ...TARGET_OPTIONS,
-      file: { type: 'string' },
-      header: { type: 'string', multiple: true },
-      event: { type: 'string' },
-      'content-type': { type: 'string' },
-      json: { type: 'boolean' },
-    },
-    ['webhook'],
-  );
+  const { values, positionals } = parse(argv, { ...TARGET_OPTIONS, ...REQUEST_OPTIONS, ...JSON_OPTION }, ['webhook']);
   if (values.help) return ctx.help(TEST_HELP);
-  checkTarget(values);
+  const where = targetOptions(values, ctx);
   const name = required(positionals, 0, 'the webhook name: webhook-gateway test <webhook> --file payload.json');
-  const headers = parseHeaders(values.header);
+  const request = requestOptions(values);
 
-  const found = await webhookSource(name, {
-    stateDir: stateDir(values['state-dir'], ctx.cwd),
-    cwd: ctx.cwd,
-    signal: ctx.signal,
-    ...(values.app !== undefined && { app: values.app }),
-    ...(values.stack !== undefined && { stack: values.stack }),
-    ...(values.region !== undefined && { region: values.region }),
-  });
+  const found = await webhookSource(name, where);
   found.target?.close();
   const { config, routes } = found;
-  const sample = values.file === undefined ? sampleEvent(config.verifier) : undefined;
-  let body: Buffer;
-  try {
-    body = sample?.body ?? readFileSync(values.file!);
-  } catch (error) {
-    throw new UsageError(`--file ${values.file}: ${(error as Error).message}`);
-  }
-  const contentType =
-    headers['content-type'] ??
-    values['content-type'] ??
-    sample?.contentType ??
-    (extname(values.file!) === '.json' || /^\s*[[{]/.test(body.toString('utf8'))
-      ? 'application/json'
-      : 'application/x-www-form-urlencoded');
+  const { body, contentType, eventType, headers } = requestContent(config.verifier, request);
   const header = eventHeader(config.verifier);
-  const eventType = values.event ?? sample?.eventType;
   if (header && eventType && headers[header] === undefined) headers[header] = eventType;
-  const request = new InboundRequest({
+  const inbound = new InboundRequest({
     method: 'POST',
     url: config.publicUrl ?? `https://localhost/webhooks/${name}`,
     headers: HttpHeaders.from({ ...headers, 'content-type': contentType }),
     body,
   });
-  const result = evaluate(config, routes, request);
+  const result = evaluate(config, routes, inbound);
   const failed = result.status === 'transform_failed' || result.status === 'rejected';
   if (values.json) {
     ctx.stdout.write(`${JSON.stringify({ webhook: name, configFrom: found.from, ...result }, null, 2)}\n`);

@@ -3,16 +3,23 @@ import { DynamoDbHistoryStore } from '../../lambdas/adapters/dynamodb-history';
 import type { DeliveryRecord } from '../../lambdas/core/config/messages';
 import { sha256Hex } from '../../lambdas/core/verify/crypto';
 import { queryHistory } from '../commands/history';
-import { answerHint, CannotSignError, signedDelivery, type SignedDelivery } from '../signed-delivery';
+import { shellArg } from '../args';
+import {
+  answerHint,
+  CannotSignError,
+  signedDelivery,
+  type RequestOptions,
+  type SignedDelivery,
+} from '../signed-delivery';
 import { describeFailure, UsageError } from '../errors';
 import { httpPost } from '../http';
 import { secretNeeds } from '../secrets/needs';
-import { fail, pass, shellArg, skip, type CheckResult, type DoctorSubject } from './report';
+import { fail, pass, skip, type CheckResult, type DoctorSubject } from './report';
 import { unanswered } from './urls';
 
 export interface TestDeliveryOptions {
-  readonly eventType?: string;
-  readonly file?: string;
+  /** What to send: `doctor --event`, `--file`. */
+  readonly request: RequestOptions;
   readonly signal: AbortSignal;
   /** How long to wait for the execution. */
   readonly waitMs: number;
@@ -67,11 +74,7 @@ export async function checkTestDelivery(
   try {
     delivery = await signedDelivery(
       config,
-      {
-        url: webhook.url,
-        ...(options.eventType !== undefined && { eventType: options.eventType }),
-        ...(options.file !== undefined && { file: options.file }),
-      },
+      { url: webhook.url, ...options.request },
       await subject.material(config),
       subject.mode === 'deployed',
     );
@@ -100,7 +103,8 @@ export async function checkTestDelivery(
     );
   }
   const body = parseAnswer(answer.text);
-  const sent = `${options.eventType !== undefined ? ` --event ${shellArg(options.eventType)}` : ''}${options.file !== undefined ? ` --file ${shellArg(options.file)}` : ''}`;
+  const { eventType, file } = options.request;
+  const sent = `${eventType !== undefined ? ` --event ${shellArg(eventType)}` : ''}${file !== undefined ? ` --file ${shellArg(file)}` : ''}`;
   if (body?.status !== undefined && body.status !== 'accepted') {
     return notRouted(subject, check, name, sent, { status: body.status, id: body.id });
   }

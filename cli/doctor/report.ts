@@ -53,11 +53,6 @@ export interface DoctorSubject {
   material(config: WebhookConfig): Promise<SigningMaterial>;
 }
 
-/** A word for a command line a fix shows: quoted when the shell would split or expand it. */
-export function shellArg(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
 const MARKS = {
   tty: { pass: '✔', fail: '✖', skip: '–' },
   plain: { pass: 'ok', fail: 'FAIL', skip: 'skip' },

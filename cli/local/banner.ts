@@ -11,13 +11,16 @@ import type { ReadyGateway } from './gateway';
  */
 export function banner(
   ready: ReadyGateway,
-  options: { stateDirFlag?: string; paint: (colour: Colour, text: string) => string },
+  options: {
+    /** What the commands shown need to find this gateway (` --state-dir D`), or nothing. */
+    flags: string;
+    paint: (colour: Colour, text: string) => string;
+  },
 ): string {
   const { state, secrets, workflows } = ready;
   const { paint } = options;
   const cwd = process.cwd();
   const dev = readDevSecrets(secrets.stateDir);
-  const flag = options.stateDirFlag ? ` --state-dir ${options.stateDirFlag}` : '';
   const webhooks = state.gateways.flatMap((g) => g.config.webhooks);
   const width = Math.max(...webhooks.map((w) => w.name.length));
   const lines = [
@@ -45,7 +48,7 @@ export function banner(
       }
       lines.push(`${pad}${label} ${describeSource(source, cwd)}${value}`);
     }
-    lines.push(`${pad}${paint('cyan', `npx webhook-gateway send ${webhook.name}${flag}`)}`);
+    lines.push(`${pad}${paint('cyan', `npx webhook-gateway send ${webhook.name}${options.flags}`)}`);
   }
   const routes = state.gateways.flatMap((g) => g.config.routes);
   if (routes.length > 0) {

@@ -2,12 +2,18 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQ
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { LOCAL_ENV } from '../intrinsics';
 
-export interface DispatchLoopOptions {
+/** The queue to poll and the handler to hand its messages to. */
+export interface PollOptions {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
   readonly queueArn: string;
-  /** The dispatcher Lambda's handler. */
+  /** The Lambda handler the messages go to (the dispatcher's). */
   readonly dispatch: (event: SQSEvent) => Promise<SQSBatchResponse>;
+  /** The handler threw: every message of the batch counts as failed. */
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface DispatchLoopOptions extends PollOptions {
   /** The queue's redrive policy: a message failing on this receive goes to the dead-letter queue. */
   readonly maxReceiveCount?: number;
   /** A message failed for the last time before the dead-letter queue. */
@@ -69,37 +75,50 @@ export class DispatchLoop {
 
   /** One poll; returns how many messages were handed to the dispatcher. */
   async pollOnce(): Promise<number> {
-    const { sqs, queueUrl } = this.options;
-    const received = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, AttributeNames: ['All'] }),
-    );
-    const messages = received.Messages ?? [];
-    if (messages.length === 0) return 0;
-    const records = messages.map((m) => toRecord(m, this.options.queueArn));
-    let failed: Set<string>;
-    try {
-      const response = await this.options.dispatch({ Records: records });
-      failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-    } catch (error) {
-      this.options.onError(error);
-      failed = new Set(records.map((r) => r.messageId));
-    }
-    const done = messages.filter((m) => !failed.has(m.MessageId!));
-    if (done.length > 0) {
-      await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-        }),
-      );
-    }
+    const { records, failed } = await pollAndDispatch(this.options);
     const max = this.options.maxReceiveCount;
     for (const record of records) {
       if (failed.has(record.messageId) && max !== undefined && Number(record.attributes.ApproximateReceiveCount) >= max)
         this.options.onGiveUp?.(record);
     }
-    return messages.length;
+    return records.length;
   }
+}
+
+/**
+ * One poll of Lambda's SQS event source mapping, with ReportBatchItemFailures: receive up to ten
+ * messages, hand them to `dispatch`, delete those it handled. A dispatch that throws (told to
+ * `onError`) fails them all. Failed messages come back after the queue's visibility timeout
+ * (local-aws-sqs counts ChangeMessageVisibility as a receive, so it is not used).
+ */
+export async function pollAndDispatch(
+  options: PollOptions,
+): Promise<{ readonly records: readonly SQSRecord[]; readonly failed: ReadonlySet<string> }> {
+  const { sqs, queueUrl } = options;
+  const received = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, AttributeNames: ['All'] }),
+  );
+  const messages = received.Messages ?? [];
+  if (messages.length === 0) return { records: [], failed: new Set() };
+  const records = messages.map((m) => toRecord(m, options.queueArn));
+  let failed: Set<string>;
+  try {
+    const response = await options.dispatch({ Records: records });
+    failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  } catch (error) {
+    options.onError?.(error);
+    failed = new Set(records.map((r) => r.messageId));
+  }
+  const done = messages.filter((m) => !failed.has(m.MessageId!));
+  if (done.length > 0) {
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    );
+  }
+  return { records, failed };
 }
 
 /** An SQS message as Lambda's event source mapping hands it over. */

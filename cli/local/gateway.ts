@@ -10,19 +10,17 @@ import { appFromCdkJson, synthesize, type AssemblyStack } from '../assembly';
 import { CliError } from '../errors';
 import { LOCAL_ENV, TemplateResolver } from '../intrinsics';
 import { isWaiterTask, waiterTableOf, withLocalTaskTokens, type LocalWaiters } from '../local-waiters';
-import { LocalWorkflows, type LocalExecution } from '../local-workflows';
-import type { HistoryKey } from '../../lambdas/core/config/messages';
+import { LocalWorkflows } from '../local-workflows';
 import { ensureDevSecrets } from '../secrets/dev';
 import { secretKey, secretNeeds, secretVariable, type SecretNeed } from '../secrets/needs';
 import { LocalSecrets } from '../secrets/sources';
 import { removeState, runningGateway, writeState, type LocalGatewayEntry, type LocalGatewayState } from '../state';
 import { createTemplateResources, startBackends, type Backends, type CreatedResources } from './backends';
-import type { Report } from './deliveries';
 import { LocalHttpServer } from './server';
 import { UsagePlanThrottle } from './throttle';
-import { localRuntime } from './runtime';
+import { localRuntime, type DeliveryEvents } from './runtime';
 
-export interface LocalGatewayOptions {
+export interface LocalGatewayOptions extends DeliveryEvents {
   readonly app?: string;
   readonly cwd: string;
   readonly port: number;
@@ -33,10 +31,6 @@ export interface LocalGatewayOptions {
   readonly verbose: boolean;
   /** Aborted on SIGINT/SIGTERM: the gateway shuts down. */
   readonly signal: AbortSignal;
-  readonly report: Report;
-  readonly onExecutionDone: (execution: LocalExecution) => void;
-  /** A delivery (its history key and label) resumed an execution waiting in a waitForWebhook state. */
-  readonly onWaiterResumed: (historyKey: HistoryKey, executionArn: string, deliveryId: string) => void;
   readonly log: (text: string) => void;
   /** Progress while starting (`Synthesizing …`). */
   readonly progress: (text: string) => void;

@@ -1,13 +1,9 @@
 import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDbConfigStore } from '../../lambdas/adapters/dynamodb-config';
 import { DynamoDbPendingSweep } from '../../lambdas/adapters/dynamodb-dedup';
-import { DynamoDbHistoryStore } from '../../lambdas/adapters/dynamodb-history';
-import { DynamoDbRateWindows } from '../../lambdas/adapters/dynamodb-rate-windows';
 import { DynamoDbWaiterStore } from '../../lambdas/adapters/dynamodb-waiters';
 import { FilesystemPayloadStore } from '../../lambdas/adapters/fs-payloads';
-import { DEFAULT_SETTINGS } from '../../lambdas/adapters/settings';
 import {
   systemClock,
   type ConfigStore,
@@ -16,12 +12,12 @@ import {
   type WorkflowStarter,
 } from '../../lambdas/adapters/ports';
 import { executionArnOf } from '../../lambdas/adapters/sfn-starter';
-import { SqsQueue } from '../../lambdas/adapters/sqs-queue';
-import { LIMITS, type HistoryKey } from '../../lambdas/core/config/messages';
+import type { HistoryKey } from '../../lambdas/core/config/messages';
 import type { WebhookConfig } from '../../lambdas/core/config/webhook';
 import { createDispatcher } from '../../lambdas/dispatcher/handler';
 import { createIngestHandler } from '../../lambdas/ingest/handler';
 import { createSweeper } from '../../lambdas/sweeper/handler';
+import { gatewayIngestDeps } from '../gateway-resources';
 import {
   ExecutionAlreadyExistsError,
   UnknownStateMachineError,
@@ -35,7 +31,17 @@ import { DispatchLoop } from './dispatch-loop';
 import { SweepSchedule } from './sweep-schedule';
 import { dispatcherTelemetry, ingestTelemetry, requestTraces } from './telemetry';
 
-export interface RuntimeOptions {
+/** What the local gateway tells its caller, as deliveries and executions happen. */
+export interface DeliveryEvents {
+  /** A delivery is final: print its line. */
+  readonly report: Report;
+  /** An execution ended (for follow-up output: failures, tasks recorded without running). */
+  readonly onExecutionDone: (execution: LocalExecution) => void;
+  /** A delivery (its history key and label) resumed an execution waiting in a waitForWebhook state. */
+  readonly onWaiterResumed: (historyKey: HistoryKey, executionArn: string, deliveryId: string) => void;
+}
+
+export interface RuntimeOptions extends DeliveryEvents {
   readonly dynamodb: DynamoDBClient;
   readonly sqs: SQSClient;
   readonly gateway: LocalGatewayEntry;
@@ -47,11 +53,6 @@ export interface RuntimeOptions {
   readonly secrets: SecretStore;
   readonly payloadDir: string;
   readonly workflows: LocalWorkflows;
-  readonly report: Report;
-  /** An execution ended (for follow-up output: failures, tasks recorded without running). */
-  readonly onExecutionDone: (execution: LocalExecution) => void;
-  /** A delivery (its history key and label) resumed an execution waiting in a waitForWebhook state. */
-  readonly onWaiterResumed: (historyKey: HistoryKey, executionArn: string, deliveryId: string) => void;
   readonly warn: (text: string) => void;
   readonly verbose: boolean;
 }
@@ -65,25 +66,15 @@ export interface RuntimeOptions {
  */
 export function localRuntime(options: RuntimeOptions) {
   const { dynamodb, sqs, gateway, warn } = options;
-  const history = new DynamoDbHistoryStore(dynamodb, gateway.historyTable);
   const payloads = new FilesystemPayloadStore(options.payloadDir, gateway.payloadBucket);
-  const ingest = createIngestHandler({
-    config: withSenderUrls(new DynamoDbConfigStore(dynamodb, gateway.configTable, options.configCacheSeconds)),
+  const deps = gatewayIngestDeps(gateway, options, {
+    configCacheSeconds: options.configCacheSeconds,
     secrets: options.secrets,
-    history,
-    queue: new SqsQueue(sqs, gateway.queueUrl),
     payloads,
-    rateWindows: new DynamoDbRateWindows(dynamodb, gateway.configTable),
-    clock: systemClock,
     telemetry: ingestTelemetry(warn, options.verbose),
-    settings: {
-      historyRetentionDays: gateway.historyRetentionDays,
-      dedupRetentionDays: gateway.dedupRetentionDays ?? DEFAULT_SETTINGS.dedupRetentionDays,
-      ingestTimeoutSeconds: gateway.ingestTimeoutSeconds ?? DEFAULT_SETTINGS.ingestTimeoutSeconds,
-      historyBodyLimit: gateway.historyBodyLimit,
-      maxBodySize: LIMITS.defaultMaxBodySize,
-    },
   });
+  const { history } = deps;
+  const ingest = createIngestHandler({ ...deps, config: withSenderUrls(deps.config) });
 
   const accepted = new AcceptedDeliveries(dynamodb, gateway.historyTable, options.report);
   const { telemetry, lastError } = dispatcherTelemetry(warn, options.verbose);

@@ -173,19 +173,10 @@ function traceLine(
 
 /** A REST API proxy event for the request, as API Gateway builds it (binary media types `*\/*`). */
 function toApiEvent(req: IncomingMessage, url: URL, name: string, body: Buffer): APIGatewayProxyEvent {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    const [key, value] = [req.rawHeaders[i]!, req.rawHeaders[i + 1]!];
-    headers[key] = value;
-    (multiValueHeaders[key] ??= []).push(value);
-  }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
-  for (const [key, value] of url.searchParams) {
-    query[key] = value;
-    (multiQuery[key] ??= []).push(value);
-  }
+  const sent: [string, string][] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) sent.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
+  const { single: headers, multi: multiValueHeaders } = proxyParameters(sent);
+  const { single: query, multi: multiQuery } = proxyParameters(url.searchParams);
   const hasQuery = Object.keys(query).length > 0;
   const userAgent = req.headers['user-agent'];
   return {
@@ -218,6 +209,23 @@ function toApiEvent(req: IncomingMessage, url: URL, name: string, body: Buffer):
       },
     } as unknown as APIGatewayProxyEvent['requestContext'],
   };
+}
+
+/**
+ * Name–value pairs (headers, query parameters) as a REST API proxy event carries them: `single`
+ * the last value of each name, `multi` all of them in order.
+ */
+export function proxyParameters(pairs: Iterable<readonly [string, string]>): {
+  single: Record<string, string>;
+  multi: Record<string, string[]>;
+} {
+  const single: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  for (const [name, value] of pairs) {
+    single[name] = value;
+    (multi[name] ??= []).push(value);
+  }
+  return { single, multi };
 }
 
 /** The body, or undefined when larger than `limit` (the rest is drained). */

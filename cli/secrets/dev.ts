@@ -13,7 +13,7 @@ import { secretKey } from './needs';
  */
 export interface DevSecret {
   readonly scheme: string;
-  /** A shared secret, in any shape DESIGN.md's "Secret values" accepts (rotation writes `{"values": […]}`). */
+  /** A shared secret, in any shape a secret value may take (README.md#secrets); rotation writes `{"values": […]}`. */
   readonly secret?: unknown;
   readonly publicKey?: string;
   /** PKCS#8 PEM. */

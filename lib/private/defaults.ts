@@ -56,34 +56,42 @@ export const DEFAULTS = {
   },
 } as const;
 
-export type HandlerKind = 'ingest' | 'authorizer' | 'dispatcher' | 'configWriter' | 'sweeper';
+export type HandlerKind = 'ingest' | 'authorizer' | 'dispatcher' | 'configWriter' | 'sweeper' | 'waiter';
+
+export interface FunctionDefaults {
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly description: string;
+}
 
 /** Memory and timeout per function: the ingest path stays well under API Gateway's 29 s. */
-export function functionDefaults(kind: HandlerKind): { memorySize: number; timeout: Duration; description: string } {
-  switch (kind) {
-    case 'ingest':
-      return {
-        memorySize: 1024,
-        timeout: Duration.seconds(15),
-        description: 'Verifies, transforms and enqueues webhooks',
-      };
-    case 'authorizer':
-      return {
-        memorySize: 256,
-        timeout: Duration.seconds(5),
-        description: 'Maps a webhook path to its usage-plan key',
-      };
-    case 'dispatcher':
-      return { memorySize: 512, timeout: Duration.seconds(30), description: 'Starts the workflows of queued events' };
-    case 'configWriter':
-      return { memorySize: 256, timeout: Duration.minutes(5), description: 'Writes webhook configs at deploy time' };
-    case 'sweeper':
-      return {
-        memorySize: 256,
-        timeout: Duration.minutes(2),
-        description: 'Fails deliveries whose ingest attempt ended before queuing them',
-      };
-  }
+const FUNCTION_DEFAULTS: Record<HandlerKind, FunctionDefaults> = {
+  ingest: {
+    memorySize: 1024,
+    timeout: Duration.seconds(15),
+    description: 'Verifies, transforms and enqueues webhooks',
+  },
+  authorizer: {
+    memorySize: 256,
+    timeout: Duration.seconds(5),
+    description: 'Maps a webhook path to its usage-plan key',
+  },
+  dispatcher: { memorySize: 512, timeout: Duration.seconds(30), description: 'Starts the workflows of queued events' },
+  configWriter: { memorySize: 256, timeout: Duration.minutes(5), description: 'Writes webhook configs at deploy time' },
+  sweeper: {
+    memorySize: 256,
+    timeout: Duration.minutes(2),
+    description: 'Fails deliveries whose ingest attempt ended before queuing them',
+  },
+  waiter: {
+    memorySize: 256,
+    timeout: Duration.seconds(30),
+    description: 'Registers waitForWebhook waiters and resumes them from recent events',
+  },
+};
+
+export function functionDefaults(kind: HandlerKind): FunctionDefaults {
+  return FUNCTION_DEFAULTS[kind];
 }
 
 /** SQS asks for a visibility timeout of at least six times the consumer's timeout. */

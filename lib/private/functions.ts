@@ -5,7 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { METRICS } from '../../lambdas/core/config/environment';
 import { functionDefaults, type HandlerKind } from './defaults';
 
@@ -16,6 +16,7 @@ const ENTRIES: Record<HandlerKind, string> = {
   dispatcher: 'lambdas/dispatcher/index.ts',
   configWriter: 'lambdas/config-writer/index.ts',
   sweeper: 'lambdas/sweeper/index.ts',
+  waiter: 'lambdas/waiter/index.ts',
 };
 
 /**
@@ -38,50 +39,75 @@ export interface HandlerOptions {
   readonly removalPolicy: RemovalPolicy;
   readonly logRetention: logs.RetentionDays;
   readonly environment: Record<string, string>;
+  /** How the function's `currentVersion` is created, for a handler invoked through an alias. @default - Lambda's defaults */
+  readonly currentVersionOptions?: lambda.VersionOptions;
+}
+
+/** What makes up a handler. */
+export interface HandlerParts {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
 }
 
 /**
  * A handler of lambdas/, bundled by the local esbuild: arm64, Node.js 24, X-Ray active tracing,
- * its own KMS-encrypted log group and a role that may write only to that log group.
+ * its own KMS-encrypted log group and a role that may write only to that log group. Its parts are
+ * created directly in `scope` (ids `Logs`, `Role`, `Function`); the role's description names `owner`.
  */
-export class Handler extends Construct {
+export function addHandler(
+  scope: Construct,
+  kind: HandlerKind,
+  options: HandlerOptions,
+  owner: IConstruct = scope,
+): HandlerParts {
+  const { memorySize, timeout, description } = functionDefaults(kind);
+  const logGroup = new logs.LogGroup(scope, 'Logs', {
+    encryptionKey: options.key,
+    retention: options.logRetention,
+    removalPolicy: options.removalPolicy,
+  });
+  const role = new iam.Role(scope, 'Role', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `${description} (${owner.node.path})`,
+  });
+  logGroup.grantWrite(role);
+  const fn = new nodejs.NodejsFunction(scope, 'Function', {
+    entry: `${ROOT}${ENTRIES[kind]}`,
+    handler: 'handler',
+    projectRoot: ROOT,
+    depsLockFilePath: `${ROOT}package-lock.json`,
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize,
+    timeout,
+    description,
+    tracing: lambda.Tracing.ACTIVE,
+    role,
+    logGroup,
+    environment: {
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: `webhook-gateway-${kind}`,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
+      ...options.environment,
+    },
+    bundling: BUNDLING,
+    ...(options.currentVersionOptions && { currentVersionOptions: options.currentVersionOptions }),
+  });
+  return { function: fn, role, logGroup };
+}
+
+/** A handler in a construct of its own (`<id>/Logs`, `<id>/Role`, `<id>/Function`); see `addHandler`. */
+export class Handler extends Construct implements HandlerParts {
   readonly function: nodejs.NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, kind: HandlerKind, options: HandlerOptions) {
     super(scope, id);
-    const { memorySize, timeout, description } = functionDefaults(kind);
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: options.key,
-      retention: options.logRetention,
-      removalPolicy: options.removalPolicy,
-    });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `${description} (${scope.node.path})`,
-    });
-    this.logGroup.grantWrite(this.role);
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: `${ROOT}${ENTRIES[kind]}`,
-      handler: 'handler',
-      projectRoot: ROOT,
-      depsLockFilePath: `${ROOT}package-lock.json`,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize,
-      timeout,
-      description,
-      tracing: lambda.Tracing.ACTIVE,
-      role: this.role,
-      logGroup: this.logGroup,
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: `webhook-gateway-${kind}`,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
-        ...options.environment,
-      },
-      bundling: BUNDLING,
-    });
+    const parts = addHandler(this, kind, options, scope);
+    this.function = parts.function;
+    this.role = parts.role;
+    this.logGroup = parts.logGroup;
   }
 }

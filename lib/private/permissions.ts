@@ -105,3 +105,23 @@ export function grantConfigWriter(fn: iam.IGrantable, r: GatewayResources): void
   );
   allow(fn, ['kms:Decrypt', 'kms:GenerateDataKey'], [r.key.keyArn]);
 }
+
+/**
+ * waitForWebhook, for the waiter function (which registers waiters) and the dispatcher (which
+ * resumes them): writes, finds, claims and deletes waiters and recent events, and reads the
+ * payloadRef object of a large event to evaluate a waiter's match.
+ */
+export function grantWaiterTable(fn: iam.IGrantable, waiterTable: dynamodb.ITable, payloadBucket: s3.IBucket): void {
+  allow(
+    fn,
+    ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    [waiterTable.tableArn],
+  );
+  allow(fn, ['s3:GetObject'], [payloadBucket.arnForObjects('*')]);
+}
+
+/** Waiter function: also records a resumed workflow's execution ARN on the event's history item. KMS: decrypt and data keys. */
+export function grantWaiter(fn: iam.IGrantable, r: Pick<GatewayResources, 'historyTable' | 'key'>): void {
+  allow(fn, ['dynamodb:UpdateItem'], [r.historyTable.tableArn]);
+  allow(fn, ['kms:Decrypt', 'kms:GenerateDataKey'], [r.key.keyArn]);
+}

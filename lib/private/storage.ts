@@ -10,14 +10,22 @@ import {
   TABLE_KEYS,
 } from '../../lambdas/core/config/tables';
 
-export interface StorageOptions {
+/** What every table of the gateway takes from it. */
+export interface TableOptions {
   readonly key: kms.IKey;
   readonly removalPolicy: RemovalPolicy;
+}
+
+export interface StorageOptions extends TableOptions {
   readonly historyRetention: Duration;
   readonly serverAccessLogsBucket?: s3.IBucket;
 }
 
-function table(scope: Construct, id: string, options: StorageOptions): dynamodb.Table {
+/**
+ * A gateway table: string partition and sort keys, on demand, point-in-time recovery, TTL, the
+ * gateway's KMS key, deletion protection unless the removal policy is DESTROY.
+ */
+function table(scope: Construct, id: string, options: TableOptions): dynamodb.Table {
   const destroy = options.removalPolicy === RemovalPolicy.DESTROY;
   return new dynamodb.Table(scope, id, {
     partitionKey: { name: TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
@@ -35,6 +43,11 @@ function table(scope: Construct, id: string, options: StorageOptions): dynamodb.
 /** Webhook configs and routes (written at deploy time), plus rate-window counters (TTL). */
 export function createConfigTable(scope: Construct, options: StorageOptions): dynamodb.Table {
   return table(scope, 'ConfigTable', options);
+}
+
+/** waitForWebhook waiters and the recent events a new waiter looks back on (lambdas/core/waiters/keys.ts), TTL. */
+export function createWaiterTable(scope: Construct, options: TableOptions): dynamodb.Table {
+  return table(scope, 'Table', options);
 }
 
 /**

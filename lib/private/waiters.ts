@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { Aspects, type CfnElement, Duration, type IAspect, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Aspects, type CfnElement, type IAspect, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
-import { ENV, METRICS } from '../../lambdas/core/config/environment';
-import { TABLE_KEYS } from '../../lambdas/core/config/tables';
-import { BUNDLING } from './functions';
+import { ENV } from '../../lambdas/core/config/environment';
+import { addHandler } from './functions';
+import * as grants from './permissions';
+import { createWaiterTable } from './storage';
 
 export interface WaitersProps {
   readonly key: kms.IKey;
@@ -31,8 +31,6 @@ export interface WaiterState {
   readonly waiterId: string;
   readonly name: string;
 }
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
  * What waitForWebhook states need, created with the first one: the waiter table, the registrar
@@ -56,55 +54,21 @@ export class Waiters extends Construct {
     private readonly props: WaitersProps,
   ) {
     super(scope, id);
-    const destroy = props.removalPolicy === RemovalPolicy.DESTROY;
-    this.table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: TABLE_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: TABLE_KEYS.ttl,
-      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: props.key,
-      deletionProtection: !destroy,
+    this.table = createWaiterTable(this, props);
+    const handler = addHandler(this, 'waiter', {
+      key: props.key,
       removalPolicy: props.removalPolicy,
-    });
-
-    const description = 'Registers waitForWebhook waiters and resumes them from recent events';
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      encryptionKey: props.key,
-      retention: props.logRetention,
-      removalPolicy: props.removalPolicy,
-    });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `${description} (${this.node.path})`,
-    });
-    logGroup.grantWrite(this.role);
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: `${ROOT}lambdas/waiter/index.ts`,
-      handler: 'handler',
-      projectRoot: ROOT,
-      depsLockFilePath: `${ROOT}package-lock.json`,
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.seconds(30),
-      description,
-      tracing: lambda.Tracing.ACTIVE,
-      role: this.role,
-      logGroup,
+      logRetention: props.logRetention,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'webhook-gateway-waiter',
-        POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
         [ENV.gatewayId]: props.gatewayName,
         [ENV.waiterTable]: this.table.tableName,
         [ENV.historyTable]: props.historyTable.tableName,
         [ENV.payloadBucket]: props.payloadBucket.bucketName,
       },
-      bundling: BUNDLING,
       currentVersionOptions: { removalPolicy: RemovalPolicy.DESTROY },
     });
+    this.function = handler.function;
+    this.role = handler.role;
     this.alias = new lambda.Alias(this, 'Live', { aliasName: 'live', version: this.function.currentVersion });
 
     props.dispatcher.addEnvironment(ENV.waiterTable, this.table.tableName);
@@ -112,16 +76,10 @@ export class Waiters extends Construct {
       [this.role, this],
       [props.dispatcher, props.dispatcher.node.scope!],
     ] as const) {
-      allow(
-        grantee,
-        ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-        [this.table.tableArn],
-      );
-      allow(grantee, ['s3:GetObject'], [props.payloadBucket.arnForObjects('*')]);
+      grants.grantWaiterTable(grantee, this.table, props.payloadBucket);
       acknowledge(owner, payloadObjectsFinding(props.payloadBucket), PAYLOAD_READS);
     }
-    allow(this.role, ['dynamodb:UpdateItem'], [props.historyTable.tableArn]);
-    allow(this.role, ['kms:Decrypt', 'kms:GenerateDataKey'], [props.key.keyArn]);
+    grants.grantWaiter(this.role, props);
     acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', XRAY);
 
     Aspects.of(this.node.root).add(new WaiterStateMachines(this));
@@ -178,10 +136,6 @@ class WaiterStateMachines implements IAspect {
   visit(node: IConstruct): void {
     if (node instanceof sfn.CfnStateMachine) this.waiters.visitStateMachine(node);
   }
-}
-
-function allow(grantee: iam.IGrantable, actions: string[], resources: string[]): void {
-  iam.Grant.addToPrincipal({ grantee, actions, resourceArns: resources });
 }
 
 function acknowledge(scope: IConstruct, id: string, reason: string): void {

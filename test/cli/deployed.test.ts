@@ -4,30 +4,21 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import {
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { verify } from '@octokit/webhooks-methods';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbHistoryStore } from '../../lambdas/adapters/dynamodb-history';
-import { createConfigWriter } from '../../lambdas/config-writer/handler';
 import type { GatewayConfig } from '../../lambdas/core/config/webhook';
-import { gatewaysOf } from '../../cli/app-model';
-import { readAssembly } from '../../cli/assembly';
-import { createTemplateResources, LOCAL_CREDENTIALS, startBackends, type Backends } from '../../cli/local/backends';
+import type { Backends } from '../../cli/local/backends';
 import { synthesizeFixture } from './fixtures/app';
-import { cli } from './support';
+import { cli, deployFixture, secretsManagerOver, type DeployedFixture, type StackOutput } from './support';
 
 /**
  * `--stack`: the commands find a deployed gateway through its stack outputs. CloudFormation and
  * Secrets Manager are mocked (aws-sdk-client-mock); DynamoDB and SQS are the embedded servers, with
- * the fixture's tables and queues, reached through AWS_ENDPOINT_URL_* as a deployment would be.
+ * the fixture's tables and queues (deployFixture).
  */
 
 const STACK = ['--stack', 'Deployed', '--region', 'us-east-1'];
@@ -35,32 +26,19 @@ const cloudformation = mockClient(CloudFormationClient);
 const secretsManager = mockClient(SecretsManagerClient);
 const secretValues = new Map<string, string>();
 const received: { path: string; headers: IncomingMessage['headers']; body: string }[] = [];
-const savedEnv = { ...process.env };
 
 let root: string;
+let deployed: DeployedFixture;
 let backends: Backends;
 let api: Server;
 let config: GatewayConfig;
-let resources: { configTable: string; historyTable: string; queueUrl: string; deadLetterQueueUrl: string };
-let outputs: { OutputKey: string; OutputValue: string }[];
+let resources: DeployedFixture['resources'];
+let outputs: StackOutput[];
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'wg-deployed-'));
-  const [stack] = readAssembly(synthesizeFixture(join(root, 'cdk.out')));
-  const [model] = gatewaysOf([stack!]);
-  config = model!.config;
-  backends = await startBackends();
-  const created = await createTemplateResources(backends, stack!.template, 'Deployed');
-  resources = {
-    configTable: created.tables.get(model!.logicalIds.configTable)!,
-    historyTable: created.tables.get(model!.logicalIds.historyTable)!,
-    queueUrl: created.queues.get(model!.logicalIds.queue)!.url,
-    deadLetterQueueUrl: created.queues.get(model!.logicalIds.deadLetterQueue)!.url,
-  };
-  await createConfigWriter(backends.dynamodb)({
-    RequestType: 'Create',
-    ResourceProperties: { ServiceToken: 'x', ConfigTableName: resources.configTable, Config: JSON.stringify(config) },
-  } as unknown as CloudFormationCustomResourceEvent);
+  deployed = await deployFixture(synthesizeFixture(join(root, 'cdk.out')));
+  ({ backends, config, resources } = deployed);
 
   api = createServer((req, res) => {
     let body = '';
@@ -71,34 +49,14 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((done) => api.listen(0, '127.0.0.1', done));
-  const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}/v1/`;
-  outputs = Object.entries({
-    ApiUrl: apiUrl,
-    WebhookPaths: config.webhooks.map((w) => `webhooks/${w.name}`).join(','),
-    ConfigTable: resources.configTable,
-    HistoryTable: resources.historyTable,
-    PayloadBucket: 'deployed-payloads',
-    QueueUrl: resources.queueUrl,
-    DeadLetterQueueUrl: resources.deadLetterQueueUrl,
-    GatewayName: 'Deployed-Hooks',
-    SecretPrefix: 'Deployed/Hooks',
-  }).map(([suffix, value]) => ({ OutputKey: `Hooks${suffix}`, OutputValue: value }));
-
-  Object.assign(process.env, {
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: backends.dynamodbEndpoint,
-    AWS_ENDPOINT_URL_SQS: backends.sqsEndpoint,
-  });
+  outputs = deployed.outputs(`http://127.0.0.1:${(api.address() as AddressInfo).port}/v1/`);
 }, 120_000);
 
 afterAll(async () => {
-  process.env = savedEnv;
   cloudformation.restore();
   secretsManager.restore();
   api?.close();
-  await backends?.stop();
+  await deployed?.stop();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -107,16 +65,7 @@ beforeEach(() => {
   cloudformation.on(DescribeStacksCommand, { StackName: 'Deployed' }).resolves({
     Stacks: [{ StackName: 'Deployed', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: outputs }],
   });
-  secretsManager.reset();
-  secretsManager.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => {
-    const value = secretValues.get(input.SecretId);
-    if (value === undefined) throw new ResourceNotFoundException({ message: 'not found', $metadata: {} });
-    return { SecretString: value };
-  });
-  secretsManager.on(PutSecretValueCommand).callsFake((input: { SecretId: string; SecretString: string }) => {
-    secretValues.set(input.SecretId, input.SecretString);
-    return {};
-  });
+  secretsManagerOver(secretsManager, secretValues);
   secretValues.clear();
   secretValues.set('CliFixture/Hooks/deploys', JSON.stringify({ value: 'generated-at-deploy' }));
 });

@@ -7,27 +7,27 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { APIGatewayClient, GetAccountCommand } from '@aws-sdk/client-api-gateway';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import {
-  GetSecretValueCommand,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { verify } from '@octokit/webhooks-methods';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DedupTable } from '../../lambdas/adapters/dynamodb-dedup';
 import { DynamoDbHistoryStore } from '../../lambdas/adapters/dynamodb-history';
-import { createConfigWriter } from '../../lambdas/config-writer/handler';
 import { HISTORY_ITEMS } from '../../lambdas/core/config/tables';
 import type { GatewayConfig } from '../../lambdas/core/config/webhook';
-import { gatewaysOf } from '../../cli/app-model';
-import { readAssembly } from '../../cli/assembly';
-import { createTemplateResources, LOCAL_CREDENTIALS, startBackends, type Backends } from '../../cli/local/backends';
-import { shellArg } from '../../cli/doctor/report';
+import { shellArg } from '../../cli/args';
 import { main } from '../../cli/main';
 import { synthesizeFixture } from './fixtures/app';
-import { cli, REPO, startGateway, type GatewayProcess } from './support';
+import {
+  cli,
+  deployFixture,
+  secretsManagerOver,
+  REPO,
+  startGateway,
+  type DeployedFixture,
+  type GatewayProcess,
+  type StackOutput,
+} from './support';
 
 /**
  * `webhook-gateway doctor`: against the real local gateway (the tests' fixture app), and against a
@@ -246,29 +246,26 @@ describe('doctor on a deployed stack (--stack)', () => {
   const apiGateway = mockClient(APIGatewayClient);
   const secretsManager = mockClient(SecretsManagerClient);
   const secretValues = new Map<string, string>();
-  const savedEnv = { ...process.env };
 
   type Answer = { status: number; headers?: Record<string, string>; body?: string } | 'hang';
   /** How the stand-in API answers each webhook path; unsigned requests get 401 unless set. */
   const answers = new Map<string, (req: IncomingMessage, body: Buffer) => Promise<Answer> | Answer>();
   const hanging: ServerResponse[] = [];
 
-  let backends: Backends;
+  let deployed: DeployedFixture;
   let api: Server;
   let apiUrl: string;
   let config: GatewayConfig;
   let history: DynamoDbHistoryStore;
   let dedup: DedupTable;
-  let outputs: (webhooks: readonly string[], url?: string) => { OutputKey: string; OutputValue: string }[];
+  let outputs: (webhooks: readonly string[], url?: string) => StackOutput[];
 
   beforeAll(async () => {
-    const [stack] = readAssembly(assembly);
-    const [model] = gatewaysOf([stack!]);
     // One webhook that verifies nothing, as WebhookSource.none() writes it.
-    config = {
-      ...model!.config,
+    deployed = await deployFixture(assembly, (fixture) => ({
+      ...fixture,
       webhooks: [
-        ...model!.config.webhooks,
+        ...fixture.webhooks,
         {
           name: 'open',
           verifier: { type: 'none' },
@@ -277,19 +274,10 @@ describe('doctor on a deployed stack (--stack)', () => {
           maxBodySize: 1024,
         },
       ],
-    };
-    backends = await startBackends();
-    const created = await createTemplateResources(backends, stack!.template, 'Deployed');
-    const tables = {
-      config: created.tables.get(model!.logicalIds.configTable)!,
-      history: created.tables.get(model!.logicalIds.historyTable)!,
-    };
-    await createConfigWriter(backends.dynamodb)({
-      RequestType: 'Create',
-      ResourceProperties: { ServiceToken: 'x', ConfigTableName: tables.config, Config: JSON.stringify(config) },
-    } as unknown as CloudFormationCustomResourceEvent);
-    history = new DynamoDbHistoryStore(backends.dynamodb, tables.history);
-    dedup = new DedupTable(backends.dynamodb, tables.history);
+    }));
+    config = deployed.config;
+    history = new DynamoDbHistoryStore(deployed.backends.dynamodb, deployed.resources.historyTable);
+    dedup = new DedupTable(deployed.backends.dynamodb, deployed.resources.historyTable);
 
     api = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -306,39 +294,19 @@ describe('doctor on a deployed stack (--stack)', () => {
     });
     await new Promise<void>((done) => api.listen(0, '127.0.0.1', done));
     apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}/v1/`;
-    outputs = (webhooks, url = apiUrl) =>
-      Object.entries({
-        ApiUrl: url,
-        WebhookPaths: webhooks.map((w) => `webhooks/${w}`).join(','),
-        ConfigTable: tables.config,
-        HistoryTable: tables.history,
-        PayloadBucket: 'deployed-payloads',
-        QueueUrl: created.queues.get(model!.logicalIds.queue)!.url,
-        DeadLetterQueueUrl: created.queues.get(model!.logicalIds.deadLetterQueue)!.url,
-        GatewayName: 'Deployed-Hooks',
-        SecretPrefix: 'CliFixture/Hooks',
-      }).map(([suffix, value]) => ({ OutputKey: `Hooks${suffix}`, OutputValue: value }));
-
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: backends.dynamodbEndpoint,
-      AWS_ENDPOINT_URL_SQS: backends.sqsEndpoint,
-    });
+    outputs = (webhooks, url = apiUrl) => deployed.outputs(url, webhooks);
   }, 120_000);
 
   afterAll(async () => {
-    process.env = savedEnv;
     cloudformation.restore();
     apiGateway.restore();
     secretsManager.restore();
     for (const res of hanging) res.destroy();
     api?.close();
-    await backends?.stop();
+    await deployed?.stop();
   });
 
-  const stackWith = (name: string, stackOutputs: { OutputKey: string; OutputValue: string }[]) =>
+  const stackWith = (name: string, stackOutputs: StackOutput[]) =>
     cloudformation.on(DescribeStacksCommand, { StackName: name }).resolves({
       Stacks: [{ StackName: name, StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: stackOutputs }],
     });
@@ -349,12 +317,7 @@ describe('doctor on a deployed stack (--stack)', () => {
     stackWith('Deployed', outputs([...config.webhooks.map((w) => w.name)]));
     apiGateway.reset();
     apiGateway.on(GetAccountCommand).resolves({ cloudwatchRoleArn: ROLE });
-    secretsManager.reset();
-    secretsManager.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => {
-      const value = secretValues.get(input.SecretId);
-      if (value === undefined) throw new ResourceNotFoundException({ message: 'not found', $metadata: {} });
-      return { SecretString: value };
-    });
+    secretsManagerOver(secretsManager, secretValues);
     secretValues.clear();
     secretValues.set('CliFixture/Hooks/deploys', JSON.stringify({ value: 'generated-at-deploy' }));
     secretValues.set('CliFixture/Hooks/sms', JSON.stringify({ values: [{ value: 'twilio-auth-token' }] }));

@@ -3,13 +3,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { sign } from '@octokit/webhooks-methods';
 import { verifySlackRequest } from '@slack/bolt';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../cli/local/backends';
 import type { DeliveryLine } from '../../cli/output';
-import { cli, post, runBin, startGateway, type GatewayProcess } from './support';
+import { cli, post, postGitHub, runBin, startGateway, type GatewayProcess } from './support';
 
 /**
  * `npm start` as a newcomer runs it: the example app from cdk.json, synthesized by its own command,
@@ -36,15 +35,8 @@ afterAll(async () => {
 
 const url = (webhook: string) => `${gateway.url}/webhooks/${webhook}`;
 
-async function github(webhook: string, event: string, body: object, delivery: string, secret = secrets[webhook]!) {
-  const text = JSON.stringify(body);
-  return post(url(webhook), text, {
-    'content-type': 'application/json',
-    'x-github-event': event,
-    'x-github-delivery': delivery,
-    'x-hub-signature-256': await sign(secret, text),
-  });
-}
+const github = (webhook: string, event: string, body: object, delivery: string, secret = secrets[webhook]!) =>
+  postGitHub(url(webhook), event, body, delivery, secret);
 
 async function stripePayment(id: string, amount: number) {
   const payload = JSON.stringify({
@@ -318,6 +310,21 @@ describe('the webhook-gateway commands against the running local gateway', () =>
     expect(dry.code).toBe(1);
     expect(dry.stdout).toMatch(/status\s+transform_failed/);
     expect(dry.stdout).toMatch(/error\s+eventKey: /);
+  });
+
+  it('test reads a --file as send sends it: a body neither JSON nor a form is refused by both (415)', async () => {
+    const file = join(stateDir, 'note.txt');
+    writeFileSync(file, 'neither JSON nor a form');
+    const dry = await cli('test', 'orders', '--file', file, '--json', '--state-dir', stateDir);
+    expect(dry.code).toBe(1);
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      status: 'rejected',
+      httpStatus: 415,
+      reason: 'unsupported_media_type',
+    });
+    const sent = await cli('send', 'orders', '--file', file, '--state-dir', stateDir);
+    expect(sent.code).toBe(1);
+    expect(sent.stdout).toMatch(/^415 /);
   });
 
   it('history lists deliveries newest first, as a table or JSON, filtered by status and time', async () => {

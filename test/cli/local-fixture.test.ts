@@ -2,14 +2,13 @@ import { createPrivateKey, sign as cryptoSign } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sign } from '@octokit/webhooks-methods';
 import { EventWebhook } from '@sendgrid/eventwebhook';
 import { verifyKey } from 'discord-interactions';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryLine } from '../../cli/output';
 import { synthesizeFixture } from './fixtures/app';
-import { cli, post, runBin, startGateway, type GatewayProcess } from './support';
+import { cli, post, postGitHub, runBin, startGateway, type GatewayProcess } from './support';
 
 /**
  * The local gateway on the tests' own app (test/cli/fixtures/app.ts), read as a cloud assembly
@@ -49,15 +48,8 @@ afterAll(async () => {
 
 const url = (webhook: string) => `${gateway.url}/webhooks/${webhook}`;
 
-async function github(webhook: string, event: string, body: object, delivery: string, secret: string) {
-  const text = JSON.stringify(body);
-  return post(url(webhook), text, {
-    'content-type': 'application/json',
-    'x-github-event': event,
-    'x-github-delivery': delivery,
-    'x-hub-signature-256': await sign(secret, text),
-  });
-}
+const github = (webhook: string, event: string, body: object, delivery: string, secret: string) =>
+  postGitHub(url(webhook), event, body, delivery, secret);
 
 describe('starting the local gateway', () => {
   it('fails if a webhook has no secret: one line naming the variable, the file shape and --dev-secrets', async () => {

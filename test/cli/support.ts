@@ -3,6 +3,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { sign } from '@octokit/webhooks-methods';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
+import { createConfigWriter } from '../../lambdas/config-writer/handler';
+import type { GatewayConfig } from '../../lambdas/core/config/webhook';
+import { gatewaysOf } from '../../cli/app-model';
+import { readAssembly } from '../../cli/assembly';
+import { createTemplateResources, LOCAL_CREDENTIALS, startBackends, type Backends } from '../../cli/local/backends';
 import { main } from '../../cli/main';
 import type { DeliveryLine } from '../../cli/output';
 import type { DevSecrets } from '../../cli/secrets/dev';
@@ -169,4 +183,109 @@ export async function post(url: string, body: string | Buffer, headers: Record<s
     text,
     json: () => JSON.parse(text) as Record<string, unknown>,
   };
+}
+
+/** POSTs a GitHub delivery signed as GitHub signs it (@octokit/webhooks-methods). */
+export async function postGitHub(url: string, event: string, body: object, delivery: string, secret: string) {
+  const text = JSON.stringify(body);
+  return post(url, text, {
+    'content-type': 'application/json',
+    'x-github-event': event,
+    'x-github-delivery': delivery,
+    'x-hub-signature-256': await sign(secret, text),
+  });
+}
+
+export type StackOutput = { OutputKey: string; OutputValue: string };
+
+/** The fixture app's gateway as if deployed as stack "Deployed": see deployFixture. */
+export interface DeployedFixture {
+  readonly backends: Backends;
+  /** The config in the config table. */
+  readonly config: GatewayConfig;
+  readonly resources: {
+    readonly configTable: string;
+    readonly historyTable: string;
+    readonly queueUrl: string;
+    readonly deadLetterQueueUrl: string;
+  };
+  /** DescribeStacks' Outputs of the stack, its API at `apiUrl` serving `webhooks` (default: all of the config's). */
+  outputs(apiUrl: string, webhooks?: readonly string[]): StackOutput[];
+  /** Stops the backends and restores the environment. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The synthesized fixture (`assembly`) as a deployed stack for `--stack`: its tables and queues in
+ * the embedded DynamoDB and SQS servers, reached through AWS_ENDPOINT_URL_* as a deployment's would
+ * be, and its config (`adjust`ed) written by the config writer as at deploy time. CloudFormation and
+ * Secrets Manager are left to the test to mock.
+ */
+export async function deployFixture(
+  assembly: string,
+  adjust: (config: GatewayConfig) => GatewayConfig = (config) => config,
+): Promise<DeployedFixture> {
+  const [stack] = readAssembly(assembly);
+  const [model] = gatewaysOf([stack!]);
+  const config = adjust(model!.config);
+  const backends = await startBackends();
+  const created = await createTemplateResources(backends, stack!.template, 'Deployed');
+  const resources = {
+    configTable: created.tables.get(model!.logicalIds.configTable)!,
+    historyTable: created.tables.get(model!.logicalIds.historyTable)!,
+    queueUrl: created.queues.get(model!.logicalIds.queue)!.url,
+    deadLetterQueueUrl: created.queues.get(model!.logicalIds.deadLetterQueue)!.url,
+  };
+  await createConfigWriter(backends.dynamodb)({
+    RequestType: 'Create',
+    ResourceProperties: { ServiceToken: 'x', ConfigTableName: resources.configTable, Config: JSON.stringify(config) },
+  } as unknown as CloudFormationCustomResourceEvent);
+
+  const savedEnv = { ...process.env };
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: backends.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_SQS: backends.sqsEndpoint,
+  });
+  return {
+    backends,
+    config,
+    resources,
+    outputs: (apiUrl, webhooks = config.webhooks.map((w) => w.name)) =>
+      Object.entries({
+        ApiUrl: apiUrl,
+        WebhookPaths: webhooks.map((w) => `webhooks/${w}`).join(','),
+        ConfigTable: resources.configTable,
+        HistoryTable: resources.historyTable,
+        PayloadBucket: 'deployed-payloads',
+        QueueUrl: resources.queueUrl,
+        DeadLetterQueueUrl: resources.deadLetterQueueUrl,
+        GatewayName: 'Deployed-Hooks',
+        SecretPrefix: 'CliFixture/Hooks',
+      }).map(([suffix, value]) => ({ OutputKey: `Hooks${suffix}`, OutputValue: value })),
+    async stop() {
+      process.env = savedEnv;
+      await backends.stop();
+    },
+  };
+}
+
+/**
+ * A mocked Secrets Manager (reset first) that keeps its secrets in `values` (secret id →
+ * SecretString): GetSecretValue reads them (ResourceNotFoundException when absent), PutSecretValue
+ * writes them.
+ */
+export function secretsManagerOver(mock: AwsClientStub<SecretsManagerClient>, values: Map<string, string>): void {
+  mock.reset();
+  mock.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => {
+    const value = values.get(input.SecretId);
+    if (value === undefined) throw new ResourceNotFoundException({ message: 'not found', $metadata: {} });
+    return { SecretString: value };
+  });
+  mock.on(PutSecretValueCommand).callsFake((input: { SecretId: string; SecretString: string }) => {
+    values.set(input.SecretId, input.SecretString);
+    return {};
+  });
 }

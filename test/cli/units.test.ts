@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseDuration, parseHeaders } from '../../cli/args';
+import { parseDuration, parseHeaders, requestOptions, targetFlags, targetOptions } from '../../cli/args';
 import { describeFailure } from '../../cli/errors';
 import { humanLine, jsonLine } from '../../cli/output';
 import { SweepSchedule } from '../../cli/local/sweep-schedule';
@@ -10,6 +10,7 @@ import { UsagePlanThrottle, quotaWindow } from '../../cli/local/throttle';
 import { sampleEvent } from '../../cli/samples';
 import { devMaterial, newDevSecret } from '../../cli/secrets/dev';
 import { secretNeeds, secretVariable } from '../../cli/secrets/needs';
+import { requestContent } from '../../cli/signed-delivery';
 import { signRequest, twilioJsonUrl, urlWithApiKey } from '../../cli/sign';
 import { PRESET_NAMES, type VerifierConfig } from '../../lambdas/core/config/verifier';
 import type { WebhookConfig } from '../../lambdas/core/config/webhook';
@@ -238,5 +239,67 @@ describe('signedDelivery', () => {
       twilio.validateRequestWithBody(token, signature, `${config.publicUrl}${query}`, signed.body.toString()),
     ).toBe(true);
     expect(twilio.validateRequestWithBody(token, signature, signed.url, signed.body.toString())).toBe(false);
+  });
+});
+
+describe('the options commands share', () => {
+  const ctx = { cwd: '/work/project', signal: new AbortController().signal };
+
+  it('targetOptions: a stack with its region, or the state directory; --app and --stack exclude each other', () => {
+    expect(targetOptions({ stack: 'Prod', region: 'eu-west-1', 'state-dir': 'state' }, ctx)).toEqual({
+      stateDir: '/work/project/state',
+      cwd: '/work/project',
+      signal: ctx.signal,
+      stack: 'Prod',
+      region: 'eu-west-1',
+    });
+    expect(targetOptions({ app: 'cdk.out', 'state-dir': '/tmp/s' }, ctx)).toMatchObject({
+      app: 'cdk.out',
+      stateDir: '/tmp/s',
+    });
+    expect(() => targetOptions({ app: 'a', stack: 'b' }, ctx)).toThrow(
+      '--app (local) and --stack (deployed) exclude each other',
+    );
+    expect(() => targetOptions({ region: 'eu-west-1' }, ctx)).toThrow('--region goes with --stack');
+  });
+
+  it('targetFlags names the same gateway again, quoted for the shell', () => {
+    expect(targetFlags({ stack: 'Prod', region: 'eu-west-1', 'state-dir': 'ignored' })).toBe(
+      ' --stack Prod --region eu-west-1',
+    );
+    expect(targetFlags({ 'state-dir': '/tmp/my state' })).toBe(" --state-dir '/tmp/my state'");
+    expect(targetFlags({ app: 'cdk.out' })).toBe('');
+  });
+
+  it('requestContent reads --file as send signs it and test evaluates it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wg-request-'));
+    try {
+      const file = (name: string, text: string) => {
+        writeFileSync(join(dir, name), text);
+        return join(dir, name);
+      };
+      const github: VerifierConfig = { type: 'github' };
+      const read = (values: Parameters<typeof requestOptions>[0]) => requestContent(github, requestOptions(values));
+      expect(read({ file: file('a.JSON', 'x=1') })).toMatchObject({ contentType: 'application/json' });
+      expect(read({ file: file('b.txt', ' [1]') })).toMatchObject({ contentType: 'application/json' });
+      expect(read({ file: file('c.txt', 'a=1&b=2') })).toMatchObject({
+        contentType: 'application/x-www-form-urlencoded',
+      });
+      expect(read({ file: file('d.txt', 'plain words') })).toMatchObject({ contentType: 'application/octet-stream' });
+      expect(read({ file: join(dir, 'd.txt'), 'content-type': 'text/csv' }).contentType).toBe('text/csv');
+      expect(read({ file: join(dir, 'd.txt'), header: ['Content-Type: a/b', 'x-extra=1'] })).toMatchObject({
+        contentType: 'a/b',
+        headers: { 'x-extra': '1' },
+        eventType: undefined,
+      });
+      expect(() => read({ file: join(dir, 'missing.json') })).toThrow(
+        `--file ${join(dir, 'missing.json')}: no such file`,
+      );
+      const sample = read({ event: 'issues' });
+      expect(sample).toMatchObject({ contentType: 'application/json', eventType: 'issues' });
+      expect(JSON.parse(sample.body.toString())).toEqual(expect.any(Object));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -82,6 +82,16 @@ describe('dedupRetention', () => {
         }),
       ),
     ).toMatch(/webhook "ci": source jwt: its maxTokenAge lets the same signed request be accepted for 172860 s/);
+    // requireExpiry: false accepts a token with neither iat nor exp for ever: no window to check (a replay
+    // is refused only while its marker lives, as for schemes without a signed timestamp).
+    expect(
+      synthError(props, (g) =>
+        g.addWebhook('ci', {
+          source: WebhookSource.jwt({ algorithms: ['HS256'], requireExpiry: false, maxTokenAge: Duration.days(2) }),
+          ...event,
+        }),
+      ),
+    ).toBeUndefined();
   });
 
   it('accepts every preset with its own default tolerance under the default retention', () => {

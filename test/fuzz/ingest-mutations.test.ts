@@ -6,7 +6,7 @@ import { fuzz, FuzzTarget } from './harness';
 /**
  * Mutations of validly signed requests, for every preset and scheme, through the real ingest
  * handler on dynalite and local-aws-sqs (test/fuzz/harness.ts says which properties). A short,
- * seeded slice runs here; `npm run fuzz` runs as long as asked (README, Development).
+ * seeded slice runs here; `npm run fuzz` runs as long as asked (docs/development.md, Fuzzing).
  * FUZZ_SEED and FUZZ_RUNS (per webhook) override the slice; a failure prints its replay command.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 20_260_301);

@@ -52,6 +52,8 @@ export function replayBounds(config: VerifierConfig): ReplayBound[] {
         ),
       ];
     case 'jwt': {
+      // Without a required exp, a token with neither iat nor exp has no age: it verifies for ever.
+      if (config.requireExpiry === false) return [{ scheme: 'jwt', option: 'maxTokenAge' }];
       const skew = config.clockSkewSeconds ?? 30;
       const maxAge = config.maxTokenAgeSeconds ?? DEFAULT_MAX_TOKEN_AGE_SECONDS;
       return [{ scheme: 'jwt', option: 'maxTokenAge', windowSeconds: maxAge + 2 * skew }];

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { proxyParameters } from '../../../cli/local/server';
 import { API_HOST } from '../api-event';
 
 /**
@@ -41,18 +42,8 @@ export function toApiEvent(webhook: string, request: WireRequest): APIGatewayPro
   if (!sent.some(([n]) => n.toLowerCase() === 'host')) sent.unshift(['Host', API_HOST]);
   if (!sent.some(([n]) => n.toLowerCase() === 'content-length'))
     sent.push(['Content-Length', String(request.body.length)]);
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (const [name, value] of sent) {
-    single[name] = value;
-    (multi[name] ??= []).push(value);
-  }
-  const qSingle: Record<string, string> = {};
-  const qMulti: Record<string, string[]> = {};
-  for (const [name, value] of request.query) {
-    qSingle[name] = value;
-    (qMulti[name] ??= []).push(value);
-  }
+  const { single, multi } = proxyParameters(sent);
+  const { single: qSingle, multi: qMulti } = proxyParameters(request.query);
   const hasQuery = request.query.length > 0;
   const body = request.body;
   const userAgent = sent.find(([n]) => n.toLowerCase() === 'user-agent')?.[1] ?? 'fuzz-sender/1.0';

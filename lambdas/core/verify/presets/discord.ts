@@ -1,27 +1,28 @@
-import { verify as verifySignature, type KeyObject } from 'node:crypto';
+import { verify as verifySignature } from 'node:crypto';
 import type { PresetVerifierConfig } from '../../config/verifier';
 import { decodeSignature } from '../crypto';
-import {
-  bodyString,
-  checkTimestamp,
-  hashedKey,
-  isRejection,
-  parseUnixTimestamp,
-  reject,
-  requireHeader,
-  signedBytesKey,
-  signedId,
-  verified,
-} from '../common';
+import { bodyString, hashedKey, isRejection, reject, signedBytesKey, signedId, verified } from '../common';
 import { activePublicKeys, isEd25519 } from '../public-key';
-import type { Scheme } from '../types';
 import { DEFAULT_TOLERANCES } from '../replay-window';
+import { checkWindow, malformed, signedTimestampHeaders, type SignedTimestampRules } from '../signed-timestamp';
+import type { Scheme } from '../types';
 
 const SCHEME = 'discord';
 const SIGNATURE_HEADER = 'x-signature-ed25519';
 const TIMESTAMP_HEADER = 'x-signature-timestamp';
-/** Discord sets no window; five minutes both ways. */
-const DEFAULT_TOLERANCE_SECONDS = DEFAULT_TOLERANCES.discord!;
+const SIGNED: SignedTimestampRules<Buffer> = {
+  scheme: SCHEME,
+  signature: {
+    header: SIGNATURE_HEADER,
+    parse(value) {
+      const signature = decodeSignature(value, 'hex');
+      return signature?.length === 64 ? signature : malformed(`${SIGNATURE_HEADER} is not 128 hex digits`);
+    },
+  },
+  timestamp: { header: TIMESTAMP_HEADER, unit: 's', malformed: `${TIMESTAMP_HEADER} is not Unix seconds` },
+  /** Discord sets no window; five minutes both ways. */
+  defaultToleranceSeconds: DEFAULT_TOLERANCES.discord!,
+};
 const PING = 1;
 const PONG = 1;
 
@@ -33,32 +34,24 @@ const PONG = 1;
 export const discord: Scheme<PresetVerifierConfig> = {
   verify(config, ctx) {
     const { body } = ctx.request;
-    const header = requireHeader(ctx, SCHEME, SIGNATURE_HEADER);
-    if (isRejection(header)) return header;
-    const tsHeader = requireHeader(ctx, SCHEME, TIMESTAMP_HEADER);
-    if (isRejection(tsHeader)) return tsHeader;
-
-    const signature = decodeSignature(header.trim(), 'hex');
-    if (signature?.length !== 64)
-      return reject(SCHEME, 'malformed_header', `${SIGNATURE_HEADER} is not 128 hex digits`);
-    const timestamp = parseUnixTimestamp(tsHeader);
-    if (timestamp === undefined) return reject(SCHEME, 'malformed_header', `${TIMESTAMP_HEADER} is not Unix seconds`);
+    const signed = signedTimestampHeaders(ctx, SIGNED);
+    if (isRejection(signed)) return signed;
     const keys = activePublicKeys(ctx, SCHEME, isEd25519, config.secret);
     if (isRejection(keys)) return keys;
 
-    const signed = Buffer.concat([Buffer.from(tsHeader, 'utf8'), body]);
-    if (!keys.some((key: KeyObject) => verifySignature(null, signed, key, signature))) {
+    const message = Buffer.concat([Buffer.from(signed.timestampText, 'utf8'), body]);
+    if (!keys.some((key) => verifySignature(null, message, key, signed.signature))) {
       return reject(SCHEME, 'signature_mismatch', `no active public key verifies ${SIGNATURE_HEADER}`);
     }
-    const stale = checkTimestamp(SCHEME, timestamp, ctx.now, config.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS);
+    const stale = checkWindow(SIGNED, config, signed.timestamp, ctx.now);
     if (stale) return stale;
 
     const id = bodyString(ctx, 'id');
     const type = ctx.request.jsonObject()?.type;
     return verified(SCHEME, {
-      ...(id !== undefined ? signedId(id) : hashedKey(signedBytesKey(tsHeader, body), 'signed-hash')),
+      ...(id !== undefined ? signedId(id) : hashedKey(signedBytesKey(signed.timestampText, body), 'signed-hash')),
       ...(typeof type === 'number' ? { eventType: String(type) } : {}),
-      timestamp,
+      timestamp: signed.timestamp,
     });
   },
   handshake(_config, ctx) {

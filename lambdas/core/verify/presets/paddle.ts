@@ -3,24 +3,28 @@ import { anyHmacMatches } from '../crypto';
 import {
   activeSecrets,
   bodyString,
-  checkTimestamp,
   hashedKey,
   isRejection,
-  parseUnixTimestamp,
   reject,
-  requireHeader,
   signedBytesKey,
   signedId,
   verified,
 } from '../common';
-import type { Scheme } from '../types';
 import { DEFAULT_TOLERANCES } from '../replay-window';
+import { checkWindow, malformed, signedTimestampHeaders, type SignedTimestampRules } from '../signed-timestamp';
+import type { Scheme } from '../types';
 
 const SCHEME = 'paddle';
 const SIGNATURE_HEADER = 'paddle-signature';
 const H1 = /^[0-9a-fA-F]{64}$/;
-/** WebhooksValidator.MAX_VALID_TIME_DIFFERENCE in @paddle/paddle-node-sdk. */
-const DEFAULT_TOLERANCE_SECONDS = DEFAULT_TOLERANCES.paddle!;
+const MALFORMED = 'Paddle-Signature is not ts=<seconds>;h1=<64 hex>';
+const SIGNED: SignedTimestampRules<PaddleSignature> = {
+  scheme: SCHEME,
+  signature: { header: SIGNATURE_HEADER, parse: (value) => parseHeader(value) ?? malformed(MALFORMED) },
+  timestamp: { in: (signature) => signature.ts, unit: 's', malformed: MALFORMED },
+  /** WebhooksValidator.MAX_VALID_TIME_DIFFERENCE in @paddle/paddle-node-sdk. */
+  defaultToleranceSeconds: DEFAULT_TOLERANCES.paddle!,
+};
 
 /**
  * Paddle Billing: `Paddle-Signature: ts=<unix seconds>;h1=<hex HMAC-SHA256(secret, "{ts}:{body}")>`,
@@ -30,40 +34,36 @@ const DEFAULT_TOLERANCE_SECONDS = DEFAULT_TOLERANCES.paddle!;
 export const paddle: Scheme<PresetVerifierConfig> = {
   verify(config, ctx) {
     const { body } = ctx.request;
-    const header = requireHeader(ctx, SCHEME, SIGNATURE_HEADER);
-    if (isRejection(header)) return header;
-
-    const parsed = parseHeader(header);
-    if (parsed === undefined)
-      return reject(SCHEME, 'malformed_header', 'Paddle-Signature is not ts=<seconds>;h1=<64 hex>');
+    const signed = signedTimestampHeaders(ctx, SIGNED);
+    if (isRejection(signed)) return signed;
     const secrets = activeSecrets(ctx, SCHEME, config.secret);
     if (isRejection(secrets)) return secrets;
 
-    const signed = Buffer.concat([Buffer.from(`${parsed.ts}:`, 'utf8'), body]);
-    if (!anyHmacMatches('sha256', secrets, signed, parsed.h1)) {
+    const message = Buffer.concat([Buffer.from(`${signed.timestampText}:`, 'utf8'), body]);
+    if (!anyHmacMatches('sha256', secrets, message, signed.signature.h1)) {
       return reject(SCHEME, 'signature_mismatch', 'no active secret matches an h1 of Paddle-Signature');
     }
-    const stale = checkTimestamp(
-      SCHEME,
-      parsed.timestamp,
-      ctx.now,
-      config.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
-    );
+    const stale = checkWindow(SIGNED, config, signed.timestamp, ctx.now);
     if (stale) return stale;
 
     const id = bodyString(ctx, 'notification_id');
     const eventType = bodyString(ctx, 'event_type');
     return verified(SCHEME, {
-      ...(id !== undefined ? signedId(id) : hashedKey(signedBytesKey(parsed.ts, body), 'signed-hash')),
+      ...(id !== undefined ? signedId(id) : hashedKey(signedBytesKey(signed.timestampText, body), 'signed-hash')),
       ...(eventType !== undefined ? { eventType } : {}),
-      timestamp: parsed.timestamp,
+      timestamp: signed.timestamp,
     });
   },
   sensitiveHeaders: () => [SIGNATURE_HEADER],
 };
 
+interface PaddleSignature {
+  readonly ts: string;
+  readonly h1: Buffer[];
+}
+
 /** `ts` exactly once, at least one `h1`; other keys are ignored, as Paddle may add schemes. */
-function parseHeader(header: string): { ts: string; timestamp: Date; h1: Buffer[] } | undefined {
+function parseHeader(header: string): PaddleSignature | undefined {
   let ts: string | undefined;
   const h1: Buffer[] = [];
   for (const part of header.split(';')) {
@@ -79,6 +79,5 @@ function parseHeader(header: string): { ts: string; timestamp: Date; h1: Buffer[
       h1.push(Buffer.from(value, 'hex'));
     }
   }
-  const timestamp = ts === undefined ? undefined : parseUnixTimestamp(ts);
-  return ts !== undefined && timestamp !== undefined && h1.length > 0 ? { ts, timestamp, h1 } : undefined;
+  return ts !== undefined && h1.length > 0 ? { ts, h1 } : undefined;
 }

@@ -1,25 +1,25 @@
 import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import type { PresetVerifierConfig } from '../../config/verifier';
 import { decodeSignature } from '../crypto';
-import {
-  checkTimestamp,
-  hashedKey,
-  isRejection,
-  parseUnixTimestamp,
-  reject,
-  requireHeader,
-  signedBytesKey,
-  verified,
-} from '../common';
+import { hashedKey, isRejection, reject, signedBytesKey, verified } from '../common';
 import { activePublicKeys, isP256 } from '../public-key';
-import type { Scheme } from '../types';
 import { DEFAULT_TOLERANCES } from '../replay-window';
+import { checkWindow, malformed, signedTimestampHeaders, type SignedTimestampRules } from '../signed-timestamp';
+import type { Scheme } from '../types';
 
 const SCHEME = 'sendgrid';
 const SIGNATURE_HEADER = 'x-twilio-email-event-webhook-signature';
 const TIMESTAMP_HEADER = 'x-twilio-email-event-webhook-timestamp';
-/** SendGrid sets no window; five minutes both ways, as most timestamped schemes use. */
-const DEFAULT_TOLERANCE_SECONDS = DEFAULT_TOLERANCES.sendgrid!;
+const SIGNED: SignedTimestampRules<Buffer> = {
+  scheme: SCHEME,
+  signature: {
+    header: SIGNATURE_HEADER,
+    parse: (value) => decodeSignature(value, 'base64') ?? malformed(`${SIGNATURE_HEADER} is not base64`),
+  },
+  timestamp: { header: TIMESTAMP_HEADER, unit: 's', malformed: `${TIMESTAMP_HEADER} is not Unix seconds` },
+  /** SendGrid sets no window; five minutes both ways, as most timestamped schemes use. */
+  defaultToleranceSeconds: DEFAULT_TOLERANCES.sendgrid!,
+};
 
 /**
  * SendGrid Event Webhook: `X-Twilio-Email-Event-Webhook-Signature` is a base64 DER ECDSA P-256 /
@@ -31,27 +31,20 @@ const DEFAULT_TOLERANCE_SECONDS = DEFAULT_TOLERANCES.sendgrid!;
 export const sendgrid: Scheme<PresetVerifierConfig> = {
   verify(config, ctx) {
     const { body } = ctx.request;
-    const header = requireHeader(ctx, SCHEME, SIGNATURE_HEADER);
-    if (isRejection(header)) return header;
-    const tsHeader = requireHeader(ctx, SCHEME, TIMESTAMP_HEADER);
-    if (isRejection(tsHeader)) return tsHeader;
-
-    const signature = decodeSignature(header.trim(), 'base64');
-    if (signature === undefined) return reject(SCHEME, 'malformed_header', `${SIGNATURE_HEADER} is not base64`);
-    const timestamp = parseUnixTimestamp(tsHeader);
-    if (timestamp === undefined) return reject(SCHEME, 'malformed_header', `${TIMESTAMP_HEADER} is not Unix seconds`);
+    const signed = signedTimestampHeaders(ctx, SIGNED);
+    if (isRejection(signed)) return signed;
     const keys = activePublicKeys(ctx, SCHEME, isP256, config.secret);
     if (isRejection(keys)) return keys;
 
-    const signed = Buffer.concat([Buffer.from(tsHeader, 'utf8'), body]);
-    if (!keys.some((key) => ecdsaVerifies(signed, key, signature))) {
+    const message = Buffer.concat([Buffer.from(signed.timestampText, 'utf8'), body]);
+    if (!keys.some((key) => ecdsaVerifies(message, key, signed.signature))) {
       return reject(SCHEME, 'signature_mismatch', `no active public key verifies ${SIGNATURE_HEADER}`);
     }
-    const stale = checkTimestamp(SCHEME, timestamp, ctx.now, config.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS);
+    const stale = checkWindow(SIGNED, config, signed.timestamp, ctx.now);
     if (stale) return stale;
     return verified(SCHEME, {
-      ...hashedKey(signedBytesKey(tsHeader, body), 'signed-hash'),
-      timestamp,
+      ...hashedKey(signedBytesKey(signed.timestampText, body), 'signed-hash'),
+      timestamp: signed.timestamp,
     });
   },
   sensitiveHeaders: () => [SIGNATURE_HEADER],

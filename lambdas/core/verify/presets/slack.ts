@@ -1,24 +1,29 @@
 import type { PresetVerifierConfig } from '../../config/verifier';
 import type { InboundRequest } from '../../http/request';
 import { anyHmacMatches, decodeSignature } from '../crypto';
-import {
-  activeSecrets,
-  checkTimestamp,
-  hashedKey,
-  isRejection,
-  parseUnixTimestamp,
-  reject,
-  requireHeader,
-  signedBytesKey,
-  signedId,
-  verified,
-} from '../common';
-import type { Scheme } from '../types';
+import { activeSecrets, hashedKey, isRejection, reject, signedBytesKey, signedId, verified } from '../common';
 import { DEFAULT_TOLERANCES } from '../replay-window';
+import { checkWindow, malformed, signedTimestampHeaders, type SignedTimestampRules } from '../signed-timestamp';
+import type { Scheme } from '../types';
 
 const SCHEME = 'slack';
-const DEFAULT_TOLERANCE_SECONDS = DEFAULT_TOLERANCES.slack!;
 const SIGNATURE = /^v0=([0-9a-fA-F]{64})$/;
+const SIGNED: SignedTimestampRules<Buffer> = {
+  scheme: SCHEME,
+  signature: {
+    header: 'x-slack-signature',
+    parse(value) {
+      const hex = SIGNATURE.exec(value)?.[1];
+      return hex === undefined ? malformed('X-Slack-Signature is not v0=<64 hex>') : decodeSignature(hex, 'hex')!;
+    },
+  },
+  timestamp: {
+    header: 'x-slack-request-timestamp',
+    unit: 's',
+    malformed: 'X-Slack-Request-Timestamp is not Unix time',
+  },
+  defaultToleranceSeconds: DEFAULT_TOLERANCES.slack!,
+};
 
 /**
  * Slack: `X-Slack-Signature: v0=<hex HMAC-SHA256(signing secret, "v0:{ts}:{body}")>` with
@@ -28,33 +33,25 @@ const SIGNATURE = /^v0=([0-9a-fA-F]{64})$/;
  */
 export const slack: Scheme<PresetVerifierConfig> = {
   verify(config, ctx) {
-    const header = requireHeader(ctx, SCHEME, 'x-slack-signature');
-    if (isRejection(header)) return header;
-    const timestampText = requireHeader(ctx, SCHEME, 'x-slack-request-timestamp');
-    if (isRejection(timestampText)) return timestampText;
-
-    const hex = SIGNATURE.exec(header.trim())?.[1];
-    if (hex === undefined) return reject(SCHEME, 'malformed_header', 'X-Slack-Signature is not v0=<64 hex>');
-    const signedAt = parseUnixTimestamp(timestampText);
-    if (signedAt === undefined) return reject(SCHEME, 'malformed_header', 'X-Slack-Request-Timestamp is not Unix time');
+    const signed = signedTimestampHeaders(ctx, SIGNED);
+    if (isRejection(signed)) return signed;
     const secrets = activeSecrets(ctx, SCHEME, config.secret);
     if (isRejection(secrets)) return secrets;
 
     const { body } = ctx.request;
-    const signed = Buffer.concat([Buffer.from(`v0:${signedAt.getTime() / 1000}:`, 'utf8'), body]);
-    if (!anyHmacMatches('sha256', secrets, signed, [decodeSignature(hex, 'hex')!])) {
+    const signedAt = signed.timestamp.getTime() / 1000;
+    const message = Buffer.concat([Buffer.from(`v0:${signedAt}:`, 'utf8'), body]);
+    if (!anyHmacMatches('sha256', secrets, message, [signed.signature])) {
       return reject(SCHEME, 'signature_mismatch', 'no active secret matches X-Slack-Signature');
     }
-    const stale = checkTimestamp(SCHEME, signedAt, ctx.now, config.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS);
+    const stale = checkWindow(SIGNED, config, signed.timestamp, ctx.now);
     if (stale) return stale;
 
     const { eventId, eventType } = describe(ctx.request);
     return verified(SCHEME, {
-      ...(eventId !== undefined
-        ? signedId(eventId)
-        : hashedKey(signedBytesKey(`v0:${signedAt.getTime() / 1000}`, body), 'signed-hash')),
+      ...(eventId !== undefined ? signedId(eventId) : hashedKey(signedBytesKey(`v0:${signedAt}`, body), 'signed-hash')),
       ...(eventType === undefined ? {} : { eventType }),
-      timestamp: signedAt,
+      timestamp: signed.timestamp,
     });
   },
   handshake(_config, ctx) {
@@ -62,7 +59,7 @@ export const slack: Scheme<PresetVerifierConfig> = {
     if (json?.type !== 'url_verification' || typeof json.challenge !== 'string') return undefined;
     return { statusCode: 200, contentType: 'application/json', body: JSON.stringify({ challenge: json.challenge }) };
   },
-  sensitiveHeaders: () => ['x-slack-signature'],
+  sensitiveHeaders: () => [SIGNED.signature.header],
 };
 
 function isForm(request: InboundRequest): boolean {

@@ -3,22 +3,31 @@ import { anyHmacMatches, decodeSignature } from '../crypto';
 import {
   activeSecrets,
   bodyString,
-  checkTimestamp,
   hashedKey,
   isRejection,
-  parseUnixTimestamp,
   reject,
-  requireHeader,
   signedBytesKey,
   signedId,
   verified,
 } from '../common';
-import type { Scheme } from '../types';
 import { DEFAULT_TOLERANCES } from '../replay-window';
+import {
+  checkWindow,
+  malformed,
+  signedTimestampHeaders,
+  type Malformed,
+  type SignedTimestampRules,
+} from '../signed-timestamp';
+import type { Scheme } from '../types';
 
 const SCHEME = 'stripe';
-const DEFAULT_TOLERANCE_SECONDS = DEFAULT_TOLERANCES.stripe!;
 const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
+const SIGNED: SignedTimestampRules<StripeSignature> = {
+  scheme: SCHEME,
+  signature: { header: 'stripe-signature', parse: parseHeader },
+  timestamp: { in: (signature) => signature.t, unit: 's', malformed: 'Stripe-Signature t= is not a Unix time' },
+  defaultToleranceSeconds: DEFAULT_TOLERANCES.stripe!,
+};
 
 /**
  * Stripe: `Stripe-Signature: t=<unix s>,v1=<hex HMAC-SHA256(secret, "{t}.{body}")>[,v1=…]`. Stripe
@@ -28,47 +37,52 @@ const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
  */
 export const stripe: Scheme<PresetVerifierConfig> = {
   verify(config, ctx) {
-    const header = requireHeader(ctx, SCHEME, 'stripe-signature');
-    if (isRejection(header)) return header;
-
-    const timestamps: string[] = [];
-    const signatures: Buffer[] = [];
-    for (const item of header.split(',')) {
-      const eq = item.indexOf('=');
-      if (eq < 0) return reject(SCHEME, 'malformed_header', 'Stripe-Signature is not a list of key=value');
-      const key = item.slice(0, eq).trim();
-      const value = item.slice(eq + 1).trim();
-      if (key === 't') timestamps.push(value);
-      else if (key === 'v1') {
-        if (!HEX_SHA256.test(value)) return reject(SCHEME, 'malformed_header', 'Stripe-Signature v1 is not 64 hex');
-        signatures.push(decodeSignature(value, 'hex')!);
-      }
-    }
-    if (timestamps.length !== 1) return reject(SCHEME, 'malformed_header', 'Stripe-Signature needs exactly one t=');
-    if (signatures.length === 0) return reject(SCHEME, 'malformed_header', 'Stripe-Signature has no v1 signature');
-    const signedAt = parseUnixTimestamp(timestamps[0]!);
-    if (signedAt === undefined) return reject(SCHEME, 'malformed_header', 'Stripe-Signature t= is not a Unix time');
+    const signed = signedTimestampHeaders(ctx, SIGNED);
+    if (isRejection(signed)) return signed;
 
     const secrets = activeSecrets(ctx, SCHEME, config.secret);
     if (isRejection(secrets)) return secrets;
     const { body } = ctx.request;
-    const signed = Buffer.concat([Buffer.from(`${signedAt.getTime() / 1000}.`, 'utf8'), body]);
-    if (!anyHmacMatches('sha256', secrets, signed, signatures)) {
+    const signedAt = signed.timestamp.getTime() / 1000;
+    const message = Buffer.concat([Buffer.from(`${signedAt}.`, 'utf8'), body]);
+    if (!anyHmacMatches('sha256', secrets, message, signed.signature.v1)) {
       return reject(SCHEME, 'signature_mismatch', 'no active secret matches any v1 of Stripe-Signature');
     }
-    // Checked after the signature, so a stale replay of a genuine event is reported as such.
-    const stale = checkTimestamp(SCHEME, signedAt, ctx.now, config.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS);
+    const stale = checkWindow(SIGNED, config, signed.timestamp, ctx.now);
     if (stale) return stale;
 
     const id = bodyString(ctx, 'id');
     const type = bodyString(ctx, 'type');
     return verified(SCHEME, {
-      ...(id !== undefined
-        ? signedId(id)
-        : hashedKey(signedBytesKey(String(signedAt.getTime() / 1000), body), 'signed-hash')),
+      ...(id !== undefined ? signedId(id) : hashedKey(signedBytesKey(String(signedAt), body), 'signed-hash')),
       ...(type === undefined ? {} : { eventType: type }),
-      timestamp: signedAt,
+      timestamp: signed.timestamp,
     });
   },
-  sensitiveHeaders: () => ['stripe-signature'],
+  sensitiveHeaders: () => [SIGNED.signature.header],
 };
+
+interface StripeSignature {
+  readonly t: string;
+  readonly v1: Buffer[];
+}
+
+/** `key=value` items: `t` exactly once, at least one `v1` (64 hex); other keys are ignored. */
+function parseHeader(header: string): StripeSignature | Malformed {
+  const timestamps: string[] = [];
+  const v1: Buffer[] = [];
+  for (const item of header.split(',')) {
+    const eq = item.indexOf('=');
+    if (eq < 0) return malformed('Stripe-Signature is not a list of key=value');
+    const key = item.slice(0, eq).trim();
+    const value = item.slice(eq + 1).trim();
+    if (key === 't') timestamps.push(value);
+    else if (key === 'v1') {
+      if (!HEX_SHA256.test(value)) return malformed('Stripe-Signature v1 is not 64 hex');
+      v1.push(decodeSignature(value, 'hex')!);
+    }
+  }
+  if (timestamps.length !== 1) return malformed('Stripe-Signature needs exactly one t=');
+  if (v1.length === 0) return malformed('Stripe-Signature has no v1 signature');
+  return { t: timestamps[0]!, v1 };
+}

@@ -1,26 +1,27 @@
 import type { PresetVerifierConfig } from '../../config/verifier';
 import { anyHmacMatches, decodeSignature, hmac } from '../crypto';
-import {
-  activeSecrets,
-  bodyString,
-  checkTimestamp,
-  hashedKey,
-  isRejection,
-  parseUnixTimestamp,
-  reject,
-  requireHeader,
-  signedBytesKey,
-  verified,
-} from '../common';
-import type { Scheme, VerifyContext } from '../types';
+import { activeSecrets, bodyString, hashedKey, isRejection, reject, signedBytesKey, verified } from '../common';
 import { DEFAULT_TOLERANCES } from '../replay-window';
+import { checkWindow, malformed, signedTimestampHeaders, type SignedTimestampRules } from '../signed-timestamp';
+import type { Scheme, VerifyContext } from '../types';
 
 const SCHEME = 'zoom';
 const SIGNATURE_HEADER = 'x-zm-signature';
 const TIMESTAMP_HEADER = 'x-zm-request-timestamp';
 const SIGNATURE = /^v0=([0-9a-fA-F]{64})$/;
-/** Zoom sets no window; five minutes both ways, as its sample apps use. */
-const DEFAULT_TOLERANCE_SECONDS = DEFAULT_TOLERANCES.zoom!;
+const SIGNED: SignedTimestampRules<Buffer> = {
+  scheme: SCHEME,
+  signature: {
+    header: SIGNATURE_HEADER,
+    parse(value) {
+      const hex = SIGNATURE.exec(value)?.[1];
+      return hex === undefined ? malformed(`${SIGNATURE_HEADER} is not v0=<64 hex>`) : decodeSignature(hex, 'hex')!;
+    },
+  },
+  timestamp: { header: TIMESTAMP_HEADER, unit: 's', malformed: `${TIMESTAMP_HEADER} is not Unix seconds` },
+  /** Zoom sets no window; five minutes both ways, as its sample apps use. */
+  defaultToleranceSeconds: DEFAULT_TOLERANCES.zoom!,
+};
 const URL_VALIDATION = 'endpoint.url_validation';
 /** Zoom's plainTokens are short random tokens; anything else is not signed, so the endpoint is no oracle. */
 const PLAIN_TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -35,23 +36,16 @@ const PLAIN_TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
 export const zoom: Scheme<PresetVerifierConfig> = {
   verify(config, ctx) {
     const { body } = ctx.request;
-    const header = requireHeader(ctx, SCHEME, SIGNATURE_HEADER);
-    if (isRejection(header)) return header;
-    const tsHeader = requireHeader(ctx, SCHEME, TIMESTAMP_HEADER);
-    if (isRejection(tsHeader)) return tsHeader;
-
-    const hex = SIGNATURE.exec(header.trim())?.[1];
-    if (hex === undefined) return reject(SCHEME, 'malformed_header', `${SIGNATURE_HEADER} is not v0=<64 hex>`);
-    const timestamp = parseUnixTimestamp(tsHeader);
-    if (timestamp === undefined) return reject(SCHEME, 'malformed_header', `${TIMESTAMP_HEADER} is not Unix seconds`);
+    const signed = signedTimestampHeaders(ctx, SIGNED);
+    if (isRejection(signed)) return signed;
     const secrets = activeSecrets(ctx, SCHEME, config.secret);
     if (isRejection(secrets)) return secrets;
 
-    const signed = Buffer.concat([Buffer.from(`v0:${tsHeader}:`, 'utf8'), body]);
-    if (!anyHmacMatches('sha256', secrets, signed, [decodeSignature(hex, 'hex')!])) {
+    const message = Buffer.concat([Buffer.from(`v0:${signed.timestampText}:`, 'utf8'), body]);
+    if (!anyHmacMatches('sha256', secrets, message, [signed.signature])) {
       return reject(SCHEME, 'signature_mismatch', `no active secret matches ${SIGNATURE_HEADER}`);
     }
-    const stale = checkTimestamp(SCHEME, timestamp, ctx.now, config.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS);
+    const stale = checkWindow(SIGNED, config, signed.timestamp, ctx.now);
     if (stale) return stale;
 
     const event = bodyString(ctx, 'event');
@@ -59,9 +53,9 @@ export const zoom: Scheme<PresetVerifierConfig> = {
       return reject(SCHEME, 'malformed_body', `${URL_VALIDATION} without a plainToken of 1-64 [A-Za-z0-9_-]`);
     }
     return verified(SCHEME, {
-      ...hashedKey(signedBytesKey(tsHeader, body), 'signed-hash'),
+      ...hashedKey(signedBytesKey(signed.timestampText, body), 'signed-hash'),
       ...(event !== undefined ? { eventType: event } : {}),
-      timestamp,
+      timestamp: signed.timestamp,
     });
   },
   handshake(config, ctx) {

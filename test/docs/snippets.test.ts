@@ -2,14 +2,16 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { codeBlocks, markdownPages } from '../support/markdown';
 
 /**
- * Every ```ts block of the README compiles against the real library. Each block becomes a module:
+ * Every ```ts block of the README, SECURITY.md and docs/*.md compiles against the real library. The
+ * snippets are written as if from the repository's root (`from './lib'`). Each block becomes a module:
  * its imports and `declare`s at the top, its statements inside a function (so a block may redeclare
- * what the prelude declares), with the names the README's prose relies on declared in a prelude.
+ * what the prelude declares), with the names the docs' prose relies on declared in a prelude.
  */
 const root = resolve(__dirname, '../..');
-const outDir = join(root, 'test/.tmp/readme-snippets');
+const outDir = join(root, 'test/.tmp/doc-snippets');
 
 /** Names the snippets may use without importing them, with where they come from. */
 const PRELUDE_IMPORTS: Record<string, string> = {
@@ -45,13 +47,13 @@ declare const role: iam.IRole;
 declare const sharedSecret: secretsmanager.ISecret;
 `;
 
-function snippets(markdown: string): { line: number; code: string }[] {
-  const out: { line: number; code: string }[] = [];
-  const fence = /^```ts\s*$([\s\S]*?)^```\s*$/gm;
-  for (const m of markdown.matchAll(fence)) {
-    out.push({ line: markdown.slice(0, m.index).split('\n').length + 1, code: m[1]! });
-  }
-  return out;
+/** The TypeScript blocks of every page; any other info string (sh, json, …) is not TypeScript. */
+function snippets(): { page: string; line: number; code: string }[] {
+  return markdownPages(root).flatMap((page) =>
+    codeBlocks(readFileSync(join(root, page), 'utf8'))
+      .filter((b) => ['ts', 'typescript', 'tsx'].includes(b.info))
+      .map((b) => ({ page, line: b.line, code: b.code })),
+  );
 }
 
 function moduleFor(code: string): string {
@@ -81,15 +83,15 @@ function importedNames(line: string): string[] {
   return plain ? [plain[1]!] : [];
 }
 
-describe('README', () => {
+describe('documentation', () => {
   it('has TypeScript snippets that compile against the library', () => {
-    const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const blocks = snippets(readme);
+    const blocks = snippets();
     expect(blocks.length).toBeGreaterThan(10);
+    expect([...new Set(blocks.map((b) => b.page))]).toEqual(expect.arrayContaining(['README.md', 'docs/senders.md']));
     rmSync(outDir, { recursive: true, force: true });
     mkdirSync(outDir, { recursive: true });
     const files = blocks.map((b) => {
-      const file = join(outDir, `readme-line-${b.line}.ts`);
+      const file = join(outDir, `${b.page.replace(/\.md$/, '').replace(/\W/g, '-')}-line-${b.line}.ts`);
       writeFileSync(file, moduleFor(b.code));
       return file;
     });
