@@ -11,7 +11,13 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { HistoryKey } from '../core/config/messages';
-import { HISTORY_ITEMS, HISTORY_PENDING_INDEX, TABLE_KEYS, type MarkerStatus } from '../core/config/tables';
+import {
+  HISTORY_ITEMS,
+  HISTORY_PENDING_INDEX,
+  QUEUE_RETENTION_SECONDS,
+  TABLE_KEYS,
+  type MarkerStatus,
+} from '../core/config/tables';
 import type { AttemptRef, ClaimResult, DeliveryClaim, PendingSweep, StaleMarker, SweepOutcome } from './ports';
 
 /**
@@ -47,6 +53,11 @@ const HISTORY_RETRYABLE = [
 
 /** Why a history item a copy wrote is failed when another attempt held the marker (see lostMarker). */
 const CLAIM_LOST = 'claim_lost: another attempt held the delivery';
+
+/** Why the sweeper fails a delivery's pending history item. */
+const INTERRUPTED = 'ingest_interrupted: the ingest attempt ended before its messages were queued';
+const NOT_STARTED =
+  'not_started: no execution was started while its messages could wait on the queue (see the dead-letter queue)';
 
 /** History statuses that end a delivery's handling: a claim finding one is a duplicate. */
 const SETTLED_HISTORY = new Set(['enqueued', 'filtered', 'unrouted', 'transform_failed']);
@@ -97,13 +108,20 @@ export class DedupTable {
   }
 
   /**
-   * Another attempt holds the marker: this one is not claimed. A history item this attempt wrote
-   * anyway (over a missing, expired or failed one) is never left pending: nothing would settle it
-   * should the marker's attempt fail (it marks only what it holds). Under a queued or settled marker
-   * it is a stray, e.g. of a delivery whose history expired while its marker lives: removed.
-   * Otherwise it is the delivery's record now: failed, so that the marker's attempt writes its own
-   * over it if it needs one (lostHistory), and the record, body included, stays should that attempt
-   * fail or die (the dispatcher marks it enqueued if the messages were queued after all).
+   * Another attempt holds the marker: this one is not claimed. What it found decides the answer:
+   * a `queued` marker still in the sweeper's index means that attempt marked its messages queued
+   * alongside its send, and no execution has been started from them yet; the send may still be in
+   * flight or may have failed, so this copy is told to send its own messages (`resend`: same
+   * deduplication ids, so the queue and the execution names keep the delivery single) before it is
+   * answered `duplicate`. A `queued` marker out of the index (the dispatcher started the delivery)
+   * or a `settled` one is a plain duplicate; `pending` and `failed` are the sender's to retry.
+   *
+   * A history item this attempt wrote anyway (over a missing, expired or failed one) is never left
+   * pending unless it is the delivery's record from now on: under a marker to resend for, it is (the
+   * dispatcher marks it enqueued); under a dispatched or settled marker it is a stray (a delivery
+   * whose history expired while its marker lives), removed; otherwise it is failed, so that the
+   * marker's attempt writes its own over it if it needs one (lostHistory), and the record, body
+   * included, stays should that attempt fail or die.
    */
   private async lostMarker(ref: AttemptRef, historyWritten: boolean): Promise<ClaimResult> {
     const key = HISTORY_ITEMS.delivery(ref.webhook, ref.idempotencyKey);
@@ -111,7 +129,11 @@ export class DedupTable {
     let current: Record<string, unknown> | undefined;
     try {
       [current] = await Promise.all([
-        this.read(HISTORY_ITEMS.marker(ref.webhook, ref.idempotencyKey)),
+        this.read(HISTORY_ITEMS.marker(ref.webhook, ref.idempotencyKey), [
+          'status',
+          'attempt',
+          HISTORY_PENDING_INDEX.partitionKey,
+        ]),
         historyWritten
           ? undefined
           : this.countDuplicate(key).catch((e: unknown) => warnings.push(`duplicate not counted: ${describe(e)}`)),
@@ -122,12 +144,18 @@ export class DedupTable {
       throw error;
     }
     const previousStatus = current?.status as string | undefined;
-    if (historyWritten) {
+    const resend = previousStatus === 'queued' && current?.[HISTORY_PENDING_INDEX.partitionKey] !== undefined;
+    if (historyWritten && !resend) {
       // Thrown on: the claim fails (503) rather than leave the item pending.
       if (previousStatus === 'queued' || previousStatus === 'settled') await this.deleteOwn(key, ref.attempt);
       else await this.failOwnHistory(ref, CLAIM_LOST);
     }
-    return { claimed: false, ...(previousStatus !== undefined && { previousStatus }), ...warn(warnings) };
+    return {
+      claimed: false,
+      ...(previousStatus !== undefined && { previousStatus }),
+      ...(resend && { resend: true }),
+      ...warn(warnings),
+    };
   }
 
   /** This attempt holds the marker but the history item stayed another's. */
@@ -155,9 +183,50 @@ export class DedupTable {
     throw new ClaimContendedError(key);
   }
 
-  /** The attempt's messages are queued: the marker leaves the pending index and stops being retryable. */
+  /**
+   * The attempt sends its messages (this runs alongside the send): the marker stops being retryable
+   * but stays in the sweeper's index, its lease now as long as a message can wait on the queue,
+   * until the dispatcher starts the delivery (markDispatched). A marker the attempt no longer holds
+   * as `pending` is left alone.
+   */
   async markQueued(ref: AttemptRef): Promise<void> {
-    await this.setMarker(ref, 'queued');
+    await ignoreConditionFailure(
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(HISTORY_ITEMS.marker(ref.webhook, ref.idempotencyKey)),
+          UpdateExpression: 'SET #status = :status, #leaseUntil = #leaseUntil + :retention',
+          ConditionExpression: '#attempt = :attempt AND #status = :pending',
+          ExpressionAttributeNames: { '#status': 'status', '#attempt': 'attempt', '#leaseUntil': 'leaseUntil' },
+          ExpressionAttributeValues: marshall({
+            ':status': 'queued',
+            ':pending': 'pending',
+            ':attempt': ref.attempt,
+            ':retention': QUEUE_RETENTION_SECONDS,
+          }),
+        }),
+      ),
+    );
+  }
+
+  /**
+   * The dispatcher started (or offered to waiters) a message of the delivery: its marker, pending or
+   * queued under whichever attempt, is `queued` and leaves the sweeper's index; copies are plain
+   * duplicates from now on. A failed or settled marker is left to the sweeper and the claims.
+   */
+  async markDispatched(webhook: string, idempotencyKey: string): Promise<void> {
+    await ignoreConditionFailure(
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(HISTORY_ITEMS.marker(webhook, idempotencyKey)),
+          UpdateExpression: 'SET #status = :status REMOVE #shard',
+          ConditionExpression: '#status IN (:status, :pending)',
+          ExpressionAttributeNames: { '#status': 'status', '#shard': HISTORY_PENDING_INDEX.partitionKey },
+          ExpressionAttributeValues: marshall({ ':status': 'queued', ':pending': 'pending' }),
+        }),
+      ),
+    );
   }
 
   /**
@@ -393,12 +462,14 @@ export class DynamoDbPendingSweep implements PendingSweep {
     const status = history?.status as string | undefined;
     const indexed = held[HISTORY_PENDING_INDEX.partitionKey] !== undefined;
     if (held.status === 'failed' && indexed) return this.clearFailed(markerKey, historyKey, attempt, status, now);
-    if (held.status !== 'pending') return 'skipped';
+    const from = held.status as MarkerStatus;
+    if (from !== 'pending' && !(from === 'queued' && indexed)) return 'skipped';
     const outcome: SweepOutcome =
       status === 'enqueued' ? 'queued' : status !== undefined && SETTLED_HISTORY.has(status) ? 'settled' : 'failed';
-    const settled = await this.settleMarker(markerKey, attempt, outcome);
+    // A queued marker's lease ran as long as a message can wait on the queue: not started by then, never.
+    const settled = await this.settleMarker(markerKey, attempt, from, outcome);
     if (!settled) return 'skipped';
-    if (outcome === 'failed') await this.failHistory(historyKey, now);
+    if (outcome === 'failed') await this.failHistory(historyKey, now, from === 'queued' ? NOT_STARTED : INTERRUPTED);
     return outcome;
   }
 
@@ -440,10 +511,11 @@ export class DynamoDbPendingSweep implements PendingSweep {
     return outcome;
   }
 
-  /** The marker, if still pending under the same attempt, takes the outcome and leaves the index. */
+  /** The marker, if still `from` under the same attempt, takes the outcome and leaves the index. */
   private async settleMarker(
     key: HistoryKey,
     attempt: string,
+    from: MarkerStatus,
     status: Exclude<SweepOutcome, 'skipped' | 'cleared'>,
   ): Promise<boolean> {
     try {
@@ -452,13 +524,13 @@ export class DynamoDbPendingSweep implements PendingSweep {
           TableName: this.tableName,
           Key: marshall(key),
           UpdateExpression: 'SET #status = :status REMOVE #shard',
-          ConditionExpression: '#status = :pending AND #attempt = :attempt',
+          ConditionExpression: '#status = :from AND #attempt = :attempt',
           ExpressionAttributeNames: {
             '#status': 'status',
             '#attempt': 'attempt',
             '#shard': HISTORY_PENDING_INDEX.partitionKey,
           },
-          ExpressionAttributeValues: marshall({ ':status': status, ':pending': 'pending', ':attempt': attempt }),
+          ExpressionAttributeValues: marshall({ ':status': status, ':from': from, ':attempt': attempt }),
         }),
       );
       return true;
@@ -468,8 +540,8 @@ export class DynamoDbPendingSweep implements PendingSweep {
     }
   }
 
-  /** A history item still pending past its lease: its attempt never queued it. False if it was not. */
-  private async failHistory(key: HistoryKey, now: number): Promise<boolean> {
+  /** A history item still pending past its lease is failed for `reason`. False if it was not. */
+  private async failHistory(key: HistoryKey, now: number, reason = INTERRUPTED): Promise<boolean> {
     try {
       await this.client.send(
         new UpdateItemCommand({
@@ -481,7 +553,7 @@ export class DynamoDbPendingSweep implements PendingSweep {
           ExpressionAttributeValues: marshall({
             ':failed': 'failed',
             ':pending': 'pending',
-            ':reason': 'ingest_interrupted: the ingest attempt ended before its messages were queued',
+            ':reason': reason,
             ':now': now,
           }),
         }),

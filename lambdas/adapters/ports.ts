@@ -51,7 +51,16 @@ export type ClaimResult =
    * `queued`, `settled`, `enqueued`, … a duplicate; `pending` still under way (within its lease);
    * `failed` if that attempt failed while this one was claiming.
    */
-  | { readonly claimed: false; readonly previousStatus?: string; readonly warnings?: readonly string[] };
+  | {
+      readonly claimed: false;
+      readonly previousStatus?: string;
+      /**
+       * The other attempt sent its messages but no execution started from them yet, and its send may
+       * have failed: this copy is a duplicate once its own messages (same deduplication ids) are sent.
+       */
+      readonly resend?: true;
+      readonly warnings?: readonly string[];
+    };
 
 /** An ingest attempt's hold on a delivery: only the attempt that wrote the items may change them. */
 export interface AttemptRef {
@@ -72,8 +81,10 @@ export interface HistoryStore {
    * one whose lease ran out without its messages being queued. Concurrent copies: exactly one claims it.
    */
   claim(claim: DeliveryClaim): Promise<ClaimResult>;
-  /** The attempt's messages are on the queue: its marker is no longer retryable. */
+  /** The attempt sends its messages (alongside the send): its marker is no longer retryable. */
   markQueued(ref: AttemptRef): Promise<void>;
+  /** The dispatcher started a message of the delivery: its copies are plain duplicates from now on. */
+  markDispatched(webhook: string, idempotencyKey: string): Promise<void>;
   /** The attempt's enqueue or payload write failed: marker and item become `failed` (retryable); an `enqueued` item is kept. */
   markFailed(ref: AttemptRef, reason: string): Promise<void>;
   countDuplicate(key: HistoryKey): Promise<void>;

@@ -136,11 +136,14 @@ interface Plan {
 
 /**
  * CEL → route → claim (history item and dedup marker, with any payload-store writes alongside) →
- * queue send → marker marked queued. Three sequential round trips; nothing is answered `accepted`
- * before the queue took every message, and a copy of a delivery that is queued or finished is
- * answered `duplicate` and starts nothing (one whose first attempt has not queued it yet throws
- * DeliveryInProgressError). An unexpected error while building the event is recorded as
- * transform_failed, body kept. Throws only DependencyError and DeliveryInProgressError.
+ * queue send (the marker marked queued alongside). Two sequential round trips; nothing is answered
+ * 2xx before the queue took every message of the delivery. A copy of a delivery is answered
+ * `duplicate` and starts nothing: at once when the delivery was started or needed no message; when
+ * it was sent but not yet started, once the copy's own messages, which the queue and the execution
+ * names deduplicate, are on the queue (the first attempt's send may still fail). A copy whose first
+ * attempt is still before its send throws DeliveryInProgressError. An unexpected error while
+ * building the event is recorded as transform_failed, body kept. Throws only DependencyError and
+ * DeliveryInProgressError.
  */
 export async function processDelivery(deps: IngestDeps, delivery: Delivery): Promise<DeliveryOutcome> {
   const writes: Promise<unknown>[] = [];
@@ -164,21 +167,27 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   if (claimed.status === 'rejected') throw new DependencyError('history', { cause: claimed.reason });
   for (const warning of claimed.value.warnings ?? []) deps.telemetry.log.warn(warning, { webhook: record.webhook });
   const failedWrite = others.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const fail = async (reason: string, dependency: DependencyError['dependency'], cause: unknown): Promise<never> => {
+    await deps.history.markFailed(ref, reason).catch((e: unknown) => warn(deps, 'history not updated', e));
+    throw new DependencyError(dependency, { cause });
+  };
+
   if (!claimed.value.claimed) {
-    // A duplicate only of a delivery that was queued or needed no message. A copy that lost the claim
-    // to an attempt still under way, or to one that failed while this copy was deciding (`failed`),
-    // is the sender's to retry: told `duplicate`, it would be dropped.
-    if (!HANDLED.has(claimed.value.previousStatus ?? '')) throw new DeliveryInProgressError(record.webhook);
+    const { previousStatus, resend } = claimed.value;
+    // A copy that lost the claim to an attempt still before its send, or to one that failed while
+    // this copy was deciding (`failed`), is the sender's to retry: told `duplicate`, it would be dropped.
+    if (!resend && !HANDLED.has(previousStatus ?? '')) throw new DeliveryInProgressError(record.webhook);
+    if (resend && plan.entries.length > 0) {
+      // Round trip 2: this copy's own messages. Only what this copy wrote is failed on error
+      // (markFailed changes nothing another attempt holds).
+      if (failedWrite) await fail('payload_store_failed', 'payloads', failedWrite.reason);
+      await deps.queue.send(plan.entries).catch((error: unknown) => fail('enqueue_failed', 'queue', error));
+    }
     deps.telemetry.metrics.count(METRICS.duplicate);
-    log(deps, record, 'duplicate', claimed.value.previousStatus);
+    log(deps, record, 'duplicate', previousStatus);
     return { deliveryId: record.deliveryId!, status: 'duplicate', record };
   }
-  if (failedWrite) {
-    await deps.history
-      .markFailed(ref, 'payload_store_failed')
-      .catch((e: unknown) => warn(deps, 'history not updated', e));
-    throw new DependencyError('payloads', { cause: failedWrite.reason });
-  }
+  if (failedWrite) await fail('payload_store_failed', 'payloads', failedWrite.reason);
 
   if (plan.entries.length === 0) {
     const status = plan.status as keyof typeof STATUS_METRICS;
@@ -187,19 +196,14 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
     return { deliveryId: record.deliveryId!, status, record };
   }
 
-  // Round trip 2: every route's message (and the waiters'); the 2xx waits for the send. A failed send
-  // turns the marker failed again before the 503.
-  try {
-    await deps.queue.send(plan.entries);
-  } catch (error) {
-    await deps.history.markFailed(ref, 'enqueue_failed').catch((e: unknown) => warn(deps, 'history not updated', e));
-    throw new DependencyError('queue', { cause: error });
-  }
-  // Round trip 3: only now is the marker `queued`, which copies are answered `duplicate` on. Marked
-  // alongside the send, it told a copy `duplicate` while the send could still fail, and it stayed
-  // `queued` for good when the send failed and markFailed could not reach it. If this write fails,
-  // the marker stays pending: copies are told to retry until its lease ends, and the sweeper settles it.
-  await deps.history.markQueued(ref).catch((e: unknown) => warn(deps, 'dedup marker not marked queued', e));
+  // Round trip 2: every route's message (and the waiters'), the marker marked queued alongside; the
+  // 2xx waits for the send. A failed send turns marker and history item failed before the 503. A
+  // marker left queued by a failed send whose markFailed failed too is safe: copies send their own
+  // messages before their 2xx, and the sweeper fails it once no message of it can be on the queue.
+  const [sent, queued] = await Promise.allSettled([deps.queue.send(plan.entries), deps.history.markQueued(ref)]);
+  if (sent.status === 'rejected') await fail('enqueue_failed', 'queue', sent.reason);
+  // Left pending, the marker tells copies to retry until the dispatcher or the lease settles it.
+  if (queued.status === 'rejected') warn(deps, 'dedup marker not marked queued', queued.reason);
   // Unrouted, only offered to waiters: still `unrouted` (the record turns `enqueued` once a waiter resumes).
   const status = plan.status === 'pending' ? 'accepted' : 'unrouted';
   deps.telemetry.metrics.count(status === 'accepted' ? METRICS.routed : METRICS.unrouted);

@@ -56,12 +56,16 @@ beforeAll(async () => {
   const done = await pool(
     cases.map(({ variant, call }) => async () => {
       const fault: Fault = { label: call.label, nth: call.n, kind: variant.kind, persistent: variant.persistent };
-      const result = await lab.run({
+      const scenario = {
         deliveries: [call.label === 'payloads.put' && call.n === 2 ? DELIVERY : LIGHTER],
         faults: [fault],
         copyOnFault: true,
         healAfterRound: 8,
-      });
+      };
+      // A run whose request failed before the call (an SDK timeout nobody injected, on a loaded
+      // machine) never reaches the fault: it proves nothing, so it runs again.
+      let result = await lab.run(scenario);
+      for (let again = 0; again < 2 && !result.calls.some((c) => c.fault); again++) result = await lab.run(scenario);
       return { variant, name: `${variant.kind} at ${call.label}#${call.n}`, result };
     }),
     CONCURRENCY,
@@ -87,8 +91,10 @@ describe('one fault at each call of the accept path and the dispatcher', () => {
       'marker.queued#1',
       'sfn.start#1',
       'history.enqueued#1',
+      'marker.dispatched#1',
       'sfn.start#2',
       'history.enqueued#2',
+      'marker.dispatched#2',
     ]);
   });
 

@@ -9,7 +9,7 @@ import { DynamoDbHistoryStore } from '../../lambdas/adapters/dynamodb-history';
 import { awsIngestDeps } from '../../lambdas/adapters/runtime';
 import { SfnWorkflowStarter } from '../../lambdas/adapters/sfn-starter';
 import { DEFAULT_SETTINGS, type Settings } from '../../lambdas/adapters/settings';
-import { CONFIG_ITEMS } from '../../lambdas/core/config/tables';
+import { CONFIG_ITEMS, QUEUE_RETENTION_SECONDS } from '../../lambdas/core/config/tables';
 import type { RouteConfig, WebhookConfig } from '../../lambdas/core/config/webhook';
 import { createDispatcher } from '../../lambdas/dispatcher/handler';
 import { createIngestHandler } from '../../lambdas/ingest/handler';
@@ -270,14 +270,21 @@ export class FaultLab {
       await dispatch();
       clock.advance((settings.ingestTimeoutSeconds + SWEEP_GRACE_SECONDS + 1) * 1000);
       let items = await this.historyItems(resources.historyTable);
-      // The sweeper reads only pending markers (its index): with none, it would do nothing.
-      if (items.some((i) => i.status === 'pending')) {
+      const sweep = async () => {
         await createSweeper({
           sweep: new DynamoDbPendingSweep(local.dynamodb, resources.historyTable),
           clock,
           telemetry: new RecordingTelemetry(),
         })();
         items = await this.historyItems(resources.historyTable);
+      };
+      // The sweeper reads only the markers in its index: with nothing pending, it would do nothing.
+      if (items.some((i) => i.status === 'pending')) await sweep();
+      // Still pending: a delivery marked queued whose send failed (and whose markFailed failed too),
+      // never dispatched; the sweeper fails it once its messages could no longer be on the queue.
+      if (items.some((i) => i.status === 'pending')) {
+        clock.advance(QUEUE_RETENTION_SECONDS * 1000);
+        await sweep();
       }
       const leftOnQueues = await Promise.all(
         [resources.queueUrl, resources.deadLetterQueueUrl].map(async (QueueUrl) => {

@@ -37,6 +37,7 @@ export const LABELS = [
   'history.failed',
   'sfn.start',
   'history.enqueued',
+  'marker.dispatched',
 ] as const;
 
 const fault: fc.Arbitrary<Fault> = fc.record({

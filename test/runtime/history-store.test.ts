@@ -6,7 +6,7 @@ import { DynamoDbPendingSweep, pendingShard } from '../../lambdas/adapters/dynam
 import { DynamoDbHistoryStore, fromItem } from '../../lambdas/adapters/dynamodb-history';
 import type { AttemptRef, DeliveryClaim } from '../../lambdas/adapters/ports';
 import type { DeliveryRecord } from '../../lambdas/core/config/messages';
-import { HISTORY_ITEMS } from '../../lambdas/core/config/tables';
+import { HISTORY_ITEMS, QUEUE_RETENTION_SECONDS } from '../../lambdas/core/config/tables';
 import { createGatewayResources, startLocalAws, type GatewayResources, type LocalAws } from '../support/local-aws';
 
 let local: LocalAws;
@@ -79,6 +79,19 @@ async function stored(idempotencyKey = 'd-1') {
 
 const marker = (idempotencyKey = 'd-1') => item(HISTORY_ITEMS.marker('github', idempotencyKey));
 
+/** The history item of the claim's attempt becomes failed (markFailed's half that reached it). */
+async function failHistoryOf(claim: DeliveryClaim) {
+  await local.dynamodb.send(
+    new UpdateItemCommand({
+      TableName: resources.historyTable,
+      Key: marshall(HISTORY_ITEMS.delivery(claim.record.webhook, claim.record.idempotencyKey)),
+      UpdateExpression: 'SET #status = :failed',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':failed': { S: 'failed' } },
+    }),
+  );
+}
+
 describe('DynamoDbHistoryStore claim', () => {
   it('writes the history item and a small marker in one round trip, and reads the item back with its body', async () => {
     const first = claimAt(0);
@@ -113,12 +126,40 @@ describe('DynamoDbHistoryStore claim', () => {
     expect(await marker()).toMatchObject({ attempt: retry.record.attempt, status: 'pending' });
   });
 
-  it('answers duplicate once the messages are queued, however late the copy comes, and keeps the history item', async () => {
+  it('tells a copy of a sent delivery that no execution started from yet to send its own messages', async () => {
     const first = claimAt(0);
     await store.claim(first);
     await store.markQueued(refOf(first));
+    // Still in the sweeper's index, with a lease as long as a message can wait on the queue.
+    expect(await marker()).toMatchObject({
+      status: 'queued',
+      pendingShard: pendingShard('github', 'd-1'),
+      leaseUntil: first.record.leaseUntil + QUEUE_RETENTION_SECONDS,
+    });
+    const copy = claimAt(1);
+    expect(await store.claim(copy)).toEqual({ claimed: false, previousStatus: 'queued', resend: true });
+    expect(await stored()).toMatchObject({ attempt: first.record.attempt, status: 'pending', duplicates: 1 });
+  });
+
+  it('keeps the item a resending copy wrote over a failed one: it is the delivery’s record now', async () => {
+    const first = claimAt(0);
+    await store.claim(first);
+    await store.markQueued(refOf(first));
+    // The send failed and markFailed reached only the history item: the marker stays queued.
+    await failHistoryOf(first);
+    const copy = claimAt(5);
+    expect(await store.claim(copy)).toMatchObject({ claimed: false, previousStatus: 'queued', resend: true });
+    expect(await stored()).toMatchObject({ attempt: copy.record.attempt, status: 'pending' });
+  });
+
+  it('once the dispatcher started it, answers duplicate however late the copy comes, and keeps the history item', async () => {
+    const first = claimAt(0);
+    await store.claim(first);
+    await store.markQueued(refOf(first));
+    await store.markDispatched('github', 'd-1');
+    expect(await marker()).toMatchObject({ status: 'queued' });
     expect(await marker()).not.toHaveProperty('pendingShard');
-    expect(await store.claim(claimAt(LEASE + 3600))).toMatchObject({ claimed: false, previousStatus: 'queued' });
+    expect(await store.claim(claimAt(LEASE + 3600))).toEqual({ claimed: false, previousStatus: 'queued' });
     expect(await store.claim(claimAt(29 * DAY))).toMatchObject({ claimed: false });
     // Regression: the item, still pending (its messages wait for the dispatcher), used to be overwritten
     // by the late copy (its lease was over) and then deleted as that copy's stray write.
@@ -170,6 +211,7 @@ describe('DynamoDbHistoryStore claim', () => {
     const first = claimAt(0);
     await store.claim(first);
     await store.markQueued(refOf(first));
+    await store.markDispatched('github', 'd-1');
     // 31 days on: the history item's TTL passed (DynamoDB may not have removed it yet), the marker's has not.
     const late = claimAt(31 * DAY);
     expect(await store.claim(late)).toMatchObject({ claimed: false, previousStatus: 'queued' });
@@ -268,10 +310,11 @@ describe('DynamoDbHistoryStore claim', () => {
     expect(await stored()).toMatchObject({ status: 'pending', attempt: retry.record.attempt });
   });
 
-  it('a copy that loses the marker of a queued delivery removes the stray item it wrote over an expired one', async () => {
+  it('a copy that loses the marker of a started delivery removes the stray item it wrote over an expired one', async () => {
     const first = claimAt(0);
     await store.claim(first);
     await store.markQueued(refOf(first));
+    await store.markDispatched('github', 'd-1');
     // The history expired (DynamoDB has not removed it yet); the marker lives on.
     const key = HISTORY_ITEMS.delivery('github', 'd-1');
     await local.dynamodb.send(
@@ -340,6 +383,51 @@ describe('DynamoDbPendingSweep', () => {
     expect(await sweep.stalePending(now)).toEqual([]);
     // The failed one is a new delivery for the sender's retry.
     expect(await store.claim(claimAt(LEASE + 2, { idempotencyKey: 'dead' }))).toEqual({ claimed: true });
+  });
+
+  it('leaves a queued marker until no message of it can be on the queue, then settles it from its history', async () => {
+    const sweep = new DynamoDbPendingSweep(local.dynamodb, resources.historyTable);
+    const started = claimAt(0, { idempotencyKey: 'started' });
+    const lost = claimAt(0, { idempotencyKey: 'lost' });
+    const dispatched = claimAt(0, { idempotencyKey: 'dispatched' });
+    for (const c of [started, lost, dispatched]) {
+      await store.claim(c);
+      await store.markQueued(refOf(c));
+    }
+    // Started, but the dispatcher's marker write was lost; a send that failed with its markFailed; dispatched.
+    await store.markEnqueued(HISTORY_ITEMS.delivery('github', 'started'), 'arn:e');
+    await store.markDispatched('github', 'dispatched');
+
+    const afterLease = Math.floor(NOW / 1000) + LEASE + 1;
+    expect(await sweep.stalePending(afterLease)).toEqual([]);
+    const afterRetention = afterLease + QUEUE_RETENTION_SECONDS;
+    expect((await sweep.stalePending(afterRetention)).map((m) => m.idempotencyKey).sort()).toEqual(['lost', 'started']);
+    expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'started' }, afterRetention)).toBe('queued');
+    expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'lost' }, afterRetention)).toBe('failed');
+    expect(await stored('lost')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^not_started/) });
+    expect(await stored('started')).toMatchObject({ status: 'enqueued' });
+    expect(await sweep.stalePending(afterRetention)).toEqual([]);
+    // The lost one is a new delivery for the sender's retry; the started one stays a duplicate.
+    expect(await store.claim(claimAt(LEASE + 2, { idempotencyKey: 'lost' }))).toEqual({ claimed: true });
+    expect(await store.claim(claimAt(LEASE + 2, { idempotencyKey: 'started' }))).toEqual({
+      claimed: false,
+      previousStatus: 'queued',
+    });
+  });
+
+  it('the dispatcher marks a pending marker (a lost queued mark) queued, and leaves a failed one to the sweeper', async () => {
+    const pending = claimAt(0, { idempotencyKey: 'pending' });
+    const failed = claimAt(0, { idempotencyKey: 'failed' });
+    await store.claim(pending);
+    await store.claim(failed);
+    await store.markFailed(refOf(failed), 'enqueue_failed');
+    await store.markDispatched('github', 'pending');
+    await store.markDispatched('github', 'failed');
+    await store.markDispatched('github', 'never-claimed');
+    expect(await marker('pending')).toMatchObject({ status: 'queued', attempt: pending.record.attempt });
+    expect(await marker('pending')).not.toHaveProperty('pendingShard');
+    expect(await marker('failed')).toMatchObject({ status: 'failed', pendingShard: pendingShard('github', 'failed') });
+    expect(await marker('never-claimed')).toBeUndefined();
   });
 });
 

@@ -256,7 +256,7 @@ function timeoutError(): Error {
 /**
  * What a DynamoDB call of the gateway does, from its input: `config.webhook`, `config.routes`,
  * `config.verified`; `claim.marker` and `claim.history` (the claim's two conditional puts);
- * `marker.<status>` (markQueued, markFailed, …); `history.failed`, `history.enqueued`,
+ * `marker.<status>` (markQueued, markFailed, …), `marker.dispatched` (the dispatcher's); `history.failed`, `history.enqueued`,
  * `history.duplicate`, `history.replay`; `read.marker`, `read.history`, `delete.history`;
  * `history.rejection`; `history.lookup`; `sweep.*` for the sweeper's.
  */
@@ -287,7 +287,11 @@ export function dynamodbLabel(tables: { configTable: string; historyTable: strin
           ? 'history.lookup'
           : 'sweep.query';
       case 'UpdateItemCommand':
-        if (item === 'marker') return values[':pending'] ? 'sweep.marker' : `marker.${values[':status']?.S}`;
+        if (item === 'marker') {
+          if (values[':retention']) return 'marker.queued';
+          if (!values[':attempt']) return 'marker.dispatched';
+          return values[':from'] ? 'sweep.marker' : `marker.${values[':status']?.S}`;
+        }
         if (update.includes('#executions')) return 'history.enqueued';
         if (update.includes('#duplicates')) return 'history.duplicate';
         if (update.includes('#replays')) return 'history.replay';
