@@ -205,6 +205,7 @@ export class WebhookGateway extends Construct {
         authorizer: this.authorizerFunction,
         dispatcher: this.dispatcherFunction,
       },
+      sweeper: this.sweeperFunction,
       ...defined({ alarmTopic: props.alarmTopic, dashboardName: props.dashboardName }),
     });
     this.dashboard = monitoring.dashboard;

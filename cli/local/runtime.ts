@@ -123,6 +123,7 @@ export function localRuntime(options: RuntimeOptions) {
           .catch((error: unknown) => warn(`delivery not reported: ${String(error)}`));
         return mark;
       },
+      markDispatched: (webhook, idempotencyKey) => history.markDispatched(webhook, idempotencyKey),
     },
     telemetry,
     ...(waiters && { waiters: waiters.ports }),

@@ -35,6 +35,10 @@ export class DynamoDbHistoryStore implements HistoryStore {
     return this.dedup.markQueued(ref);
   }
 
+  markDispatched(webhook: string, idempotencyKey: string): Promise<void> {
+    return this.dedup.markDispatched(webhook, idempotencyKey);
+  }
+
   markFailed(ref: AttemptRef, reason: string): Promise<void> {
     return this.dedup.markFailed(ref, reason);
   }

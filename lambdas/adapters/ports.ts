@@ -46,14 +46,29 @@ export interface DeliveryClaim {
 export type ClaimResult =
   /** This attempt holds the delivery: send its messages. */
   | { readonly claimed: true; readonly warnings?: readonly string[] }
-  /** A live delivery with this key exists (pending within its lease, queued or settled): a duplicate. */
-  | { readonly claimed: false; readonly previousStatus?: string; readonly warnings?: readonly string[] };
+  /**
+   * Another attempt holds or held the key. `previousStatus` (its marker's, or its history item's):
+   * `queued`, `settled`, `enqueued`, … a duplicate; `pending` still under way (within its lease);
+   * `failed` if that attempt failed while this one was claiming.
+   */
+  | {
+      readonly claimed: false;
+      readonly previousStatus?: string;
+      /**
+       * The other attempt sent its messages but no execution started from them yet, and its send may
+       * have failed: this copy is a duplicate once its own messages (same deduplication ids) are sent.
+       */
+      readonly resend?: true;
+      readonly warnings?: readonly string[];
+    };
 
 /** An ingest attempt's hold on a delivery: only the attempt that wrote the items may change them. */
 export interface AttemptRef {
   readonly webhook: string;
   readonly idempotencyKey: string;
   readonly attempt: string;
+  /** The history item's TTL (epoch seconds), also that of a `failed` tombstone markFailed may leave. */
+  readonly expiresAt: number;
 }
 
 /** What markEnqueued found: the ARN was new to the item, already recorded, or the item is gone. */
@@ -66,8 +81,10 @@ export interface HistoryStore {
    * one whose lease ran out without its messages being queued. Concurrent copies: exactly one claims it.
    */
   claim(claim: DeliveryClaim): Promise<ClaimResult>;
-  /** The attempt's messages are on the queue: its marker is no longer retryable. */
+  /** The attempt sends its messages (alongside the send): its marker is no longer retryable. */
   markQueued(ref: AttemptRef): Promise<void>;
+  /** The dispatcher started a message of the delivery: its copies are plain duplicates from now on. */
+  markDispatched(webhook: string, idempotencyKey: string): Promise<void>;
   /** The attempt's enqueue or payload write failed: marker and item become `failed` (retryable); an `enqueued` item is kept. */
   markFailed(ref: AttemptRef, reason: string): Promise<void>;
   countDuplicate(key: HistoryKey): Promise<void>;
@@ -87,17 +104,21 @@ export interface StaleMarker {
 }
 
 /** What the sweeper did with one stale marker. */
-export type SweepOutcome = 'failed' | 'queued' | 'settled' | 'skipped';
+export type SweepOutcome = 'failed' | 'queued' | 'settled' | 'cleared' | 'skipped';
 
 /** The sweeper's view of the history table. */
 export interface PendingSweep {
-  /** Markers still `pending` whose lease ended before `before` (epoch seconds), from every shard. */
+  /**
+   * Markers still `pending`, or `failed` and not yet cleared, whose lease ended before `before`
+   * (epoch seconds), from every shard.
+   */
   stalePending(before: number): Promise<StaleMarker[]>;
   /**
    * Settles one: `queued` when its delivery was started meanwhile (its history item is `enqueued`),
    * `settled` when the item says it needed no message, else marker and pending item `failed` (reason
-   * `ingest_interrupted`), so that a retry is handled as new. `skipped` when the marker is no longer
-   * pending or its lease is still running.
+   * `ingest_interrupted`), so that a retry is handled as new. A `failed` marker: its history item
+   * failed if still pending (`failed`), then the marker leaves the index (`cleared`). `skipped`
+   * when the marker changed meanwhile or a lease is still running.
    */
   settle(marker: StaleMarker, now: number): Promise<SweepOutcome>;
 }

@@ -7,7 +7,7 @@ import { offerEvent } from '../waiter/resume';
 
 export interface DispatcherDeps {
   readonly starter: WorkflowStarter;
-  readonly history: Pick<HistoryStore, 'markEnqueued'>;
+  readonly history: Pick<HistoryStore, 'markEnqueued' | 'markDispatched'>;
   readonly telemetry: Telemetry;
   /** Needed once a webhook has waiters (waitForWebhook); a waiters message fails without it. */
   readonly waiters?: WaiterPorts;
@@ -98,6 +98,7 @@ async function offer(deps: DispatcherDeps, message: WaitersMessage): Promise<voi
       historyKey: message.historyKey,
     },
   );
+  await markDispatched(deps, message);
   deps.telemetry.log.info('waiters offered', {
     webhook: message.webhook,
     deliveryId: message.input.deliveryId,
@@ -125,7 +126,10 @@ async function start(deps: DispatcherDeps, message: StartMessage): Promise<void>
   };
   let mark: EnqueueMark | undefined;
   try {
-    mark = await deps.history.markEnqueued(message.historyKey, started.executionArn);
+    [mark] = await Promise.all([
+      deps.history.markEnqueued(message.historyKey, started.executionArn),
+      markDispatched(deps, message),
+    ]);
   } catch (error) {
     // A Standard start is idempotent by name, so retrying the message is safe; retrying an Express
     // start would run the workflow again, so its history update is given up instead.
@@ -137,6 +141,20 @@ async function start(deps: DispatcherDeps, message: StartMessage): Promise<void>
   // ExecutionAlreadyExists; the ARN already in the history item tells that start apart.
   if (!started.alreadyStarted && mark !== 'present') metrics.count(METRICS.executionsStarted);
   log.info('execution started', { ...fields, ...(mark === 'present' && { alreadyStarted: true }) });
+}
+
+/**
+ * The delivery's dedup marker leaves the sweeper's index: copies are plain duplicates from now on.
+ * Not worth a retry of the message: left in the index, the sweeper settles it from the history item.
+ */
+async function markDispatched(deps: DispatcherDeps, message: QueueMessage): Promise<void> {
+  await deps.history.markDispatched(message.webhook, message.idempotencyKey).catch((error: unknown) =>
+    deps.telemetry.log.warn('dedup marker not marked dispatched', {
+      webhook: message.webhook,
+      deliveryId: message.input.deliveryId,
+      error: describe(error),
+    }),
+  );
 }
 
 function describe(error: unknown): string {

@@ -17,6 +17,7 @@ import {
 import { HISTORY_ITEMS } from '../core/config/tables';
 import type { RouteConfig, WebhookConfig } from '../core/config/webhook';
 import { compileRoutes, compileWebhook, matchRoutes, transformEvent } from '../core/events';
+import { isCredentialHeader } from '../core/http/credentials';
 import type { HttpHeaders } from '../core/http/headers';
 import { sensitiveHeaders } from '../core/verify';
 import type {
@@ -70,8 +71,9 @@ export class DependencyError extends Error {
 
 /**
  * Another attempt at the same delivery holds it and has not queued its messages yet (its lease is
- * running). The copy is answered 503 with Retry-After rather than `duplicate`: should that attempt
- * die before queuing, the sender's retry is what keeps the delivery from being lost.
+ * running), or failed while this copy was claiming it. The copy is answered 503 with Retry-After
+ * rather than `duplicate`: should that attempt die or fail before queuing, the sender's retry is
+ * what keeps the delivery from being lost.
  */
 export class DeliveryInProgressError extends Error {
   constructor(readonly webhook: string) {
@@ -111,6 +113,16 @@ export interface DeliveryOutcome {
 
 const HISTORY_INLINE_CEILING = 256 * 1024; // a DynamoDB item holds 400 KB in all
 
+/** What a claim that lost found, when the delivery needs nothing more: its marker's or its history item's status. */
+const HANDLED: ReadonlySet<string> = new Set([
+  'queued',
+  'settled',
+  'enqueued',
+  'filtered',
+  'unrouted',
+  'transform_failed',
+]);
+
 /** What one delivery will write and send, decided before any I/O. */
 interface Plan {
   readonly record: DeliveryRecord & {
@@ -124,17 +136,25 @@ interface Plan {
 
 /**
  * CEL → route → claim (history item and dedup marker, with any payload-store writes alongside) →
- * queue send (with the marker marked queued alongside). Two sequential round trips; nothing is
- * answered `accepted` before the queue took every message, and a copy of a delivery that is queued
- * or finished is answered `duplicate` and starts nothing (one whose first attempt is still under way
- * throws DeliveryInProgressError). An unexpected error while building the event is recorded as
- * transform_failed, body kept. Throws only DependencyError and DeliveryInProgressError.
+ * queue send (the marker marked queued alongside). Two sequential round trips; nothing is answered
+ * 2xx before the queue took every message of the delivery. A copy of a delivery is answered
+ * `duplicate` and starts nothing: at once when the delivery was started or needed no message; when
+ * it was sent but not yet started, once the copy's own messages, which the queue and the execution
+ * names deduplicate, are on the queue (the first attempt's send may still fail). A copy whose first
+ * attempt is still before its send throws DeliveryInProgressError. An unexpected error while
+ * building the event is recorded as transform_failed, body kept. Throws only DependencyError and
+ * DeliveryInProgressError.
  */
 export async function processDelivery(deps: IngestDeps, delivery: Delivery): Promise<DeliveryOutcome> {
   const writes: Promise<unknown>[] = [];
   const plan = planDelivery(deps, delivery, writes);
   const { record } = plan;
-  const ref: AttemptRef = { webhook: record.webhook, idempotencyKey: record.idempotencyKey, attempt: record.attempt };
+  const ref: AttemptRef = {
+    webhook: record.webhook,
+    idempotencyKey: record.idempotencyKey,
+    attempt: record.attempt,
+    expiresAt: record.expiresAt,
+  };
   const markerExpiresAt = Math.max(record.expiresAt, expiry(delivery.receivedAt, deps.settings.dedupRetentionDays));
 
   // Round trip 1: the claim, with the payload-store writes and side work alongside.
@@ -147,18 +167,27 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   if (claimed.status === 'rejected') throw new DependencyError('history', { cause: claimed.reason });
   for (const warning of claimed.value.warnings ?? []) deps.telemetry.log.warn(warning, { webhook: record.webhook });
   const failedWrite = others.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const fail = async (reason: string, dependency: DependencyError['dependency'], cause: unknown): Promise<never> => {
+    await deps.history.markFailed(ref, reason).catch((e: unknown) => warn(deps, 'history not updated', e));
+    throw new DependencyError(dependency, { cause });
+  };
+
   if (!claimed.value.claimed) {
-    if (claimed.value.previousStatus === 'pending') throw new DeliveryInProgressError(record.webhook);
+    const { previousStatus, resend } = claimed.value;
+    // A copy that lost the claim to an attempt still before its send, or to one that failed while
+    // this copy was deciding (`failed`), is the sender's to retry: told `duplicate`, it would be dropped.
+    if (!resend && !HANDLED.has(previousStatus ?? '')) throw new DeliveryInProgressError(record.webhook);
+    if (resend && plan.entries.length > 0) {
+      // Round trip 2: this copy's own messages. Only what this copy wrote is failed on error
+      // (markFailed changes nothing another attempt holds).
+      if (failedWrite) await fail('payload_store_failed', 'payloads', failedWrite.reason);
+      await deps.queue.send(plan.entries).catch((error: unknown) => fail('enqueue_failed', 'queue', error));
+    }
     deps.telemetry.metrics.count(METRICS.duplicate);
-    log(deps, record, 'duplicate', claimed.value.previousStatus);
+    log(deps, record, 'duplicate', previousStatus);
     return { deliveryId: record.deliveryId!, status: 'duplicate', record };
   }
-  if (failedWrite) {
-    await deps.history
-      .markFailed(ref, 'payload_store_failed')
-      .catch((e: unknown) => warn(deps, 'history not updated', e));
-    throw new DependencyError('payloads', { cause: failedWrite.reason });
-  }
+  if (failedWrite) await fail('payload_store_failed', 'payloads', failedWrite.reason);
 
   if (plan.entries.length === 0) {
     const status = plan.status as keyof typeof STATUS_METRICS;
@@ -167,14 +196,13 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
     return { deliveryId: record.deliveryId!, status, record };
   }
 
-  // Round trip 2: every route's message (and the waiters'), and the marker marked queued alongside;
-  // the 2xx waits for the send. A failed send turns the marker failed again before the 503.
+  // Round trip 2: every route's message (and the waiters'), the marker marked queued alongside; the
+  // 2xx waits for the send. A failed send turns marker and history item failed before the 503. A
+  // marker left queued by a failed send whose markFailed failed too is safe: copies send their own
+  // messages before their 2xx, and the sweeper fails it once no message of it can be on the queue.
   const [sent, queued] = await Promise.allSettled([deps.queue.send(plan.entries), deps.history.markQueued(ref)]);
-  if (sent.status === 'rejected') {
-    await deps.history.markFailed(ref, 'enqueue_failed').catch((e: unknown) => warn(deps, 'history not updated', e));
-    throw new DependencyError('queue', { cause: sent.reason });
-  }
-  // The messages are queued; the sweeper settles the marker from the history once its lease is over.
+  if (sent.status === 'rejected') await fail('enqueue_failed', 'queue', sent.reason);
+  // Left pending, the marker tells copies to retry until the dispatcher or the lease settles it.
   if (queued.status === 'rejected') warn(deps, 'dedup marker not marked queued', queued.reason);
   // Unrouted, only offered to waiters: still `unrouted` (the record turns `enqueued` once a waiter resumes).
   const status = plan.status === 'pending' ? 'accepted' : 'unrouted';
@@ -382,10 +410,15 @@ function workflowInput(
   return { ...base, payloadRef: { bucket: deps.payloads.bucket, key } };
 }
 
-/** Lower-cased headers with every credential-bearing value replaced by `[redacted]`. */
+/**
+ * Lower-cased headers with every credential-bearing value replaced by `[redacted]`: the webhook's
+ * scheme's own (an API key under any name), and every well-known credential or signature header
+ * (isCredentialHeader), which a misdirected sender may post to a webhook of another scheme.
+ */
 export function redactHeaders(headers: HttpHeaders, config: WebhookConfig): Record<string, string> {
   const record = headers.toRecord();
-  for (const name of sensitiveHeaders(config.verifier)) if (name in record) record[name] = '[redacted]';
+  const own = new Set(sensitiveHeaders(config.verifier));
+  for (const name of Object.keys(record)) if (own.has(name) || isCredentialHeader(name)) record[name] = '[redacted]';
   return record;
 }
 

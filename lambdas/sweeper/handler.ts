@@ -23,14 +23,15 @@ export interface SweepSummary {
  * queued. Each is settled from its history item — `queued` or `settled` when the delivery went
  * through meanwhile, else `failed` (marker and history item), so that nothing stays pending and a
  * retry of the delivery is handled as new. A marker that fails to settle stays in the index for the
- * next run.
+ * next run, and the run ends with SweepIncompleteError once every other marker is settled, so that
+ * the function's Errors metric (and its alarm) shows it.
  */
 export function createSweeper(deps: SweeperDeps) {
   const { log, metrics } = deps.telemetry;
   return async (): Promise<SweepSummary> => {
     const now = Math.floor(deps.clock.now().getTime() / 1000);
     const stale = await deps.sweep.stalePending(now - SWEEP_GRACE_SECONDS);
-    const outcomes = { failed: 0, queued: 0, settled: 0, skipped: 0, error: 0 };
+    const outcomes = { failed: 0, queued: 0, settled: 0, cleared: 0, skipped: 0, error: 0 };
     let next = 0;
     const worker = async () => {
       while (next < stale.length) {
@@ -51,8 +52,18 @@ export function createSweeper(deps: SweeperDeps) {
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, stale.length) }, worker));
     log.info('swept', { found: stale.length, ...outcomes });
     metrics.flush();
-    return { found: stale.length, outcomes };
+    const summary = { found: stale.length, outcomes };
+    if (outcomes.error > 0) throw new SweepIncompleteError(summary);
+    return summary;
   };
+}
+
+/** Some markers could not be settled (they stay for the next run); the others were. */
+export class SweepIncompleteError extends Error {
+  constructor(readonly summary: SweepSummary) {
+    super(`${summary.outcomes.error} of ${summary.found} stale markers could not be settled`);
+    this.name = 'SweepIncompleteError';
+  }
 }
 
 function describe(error: unknown): string {

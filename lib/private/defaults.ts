@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { QUEUE_RETENTION_SECONDS } from '../../lambdas/core/config/tables';
 
 /** Every default of the gateway in one place; the README's props table mirrors it. */
 export const DEFAULTS = {
@@ -39,7 +40,7 @@ export const DEFAULTS = {
   authorizerCacheTtl: Duration.minutes(5),
   /** SQS now accepts 1 MiB messages; its default is still 256 KiB. */
   maxMessageSizeBytes: 1024 * 1024,
-  queueRetention: Duration.days(4),
+  queueRetention: Duration.seconds(QUEUE_RETENTION_SECONDS),
   deadLetterRetention: Duration.days(14),
   /** Retry-After (seconds) on API Gateway's own 429 and 503 answers. */
   retryAfterThrottled: 1,

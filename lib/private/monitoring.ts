@@ -33,11 +33,16 @@ export interface MonitoringOptions {
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
+  /** The scheduled sweeper: its errors and the deliveries it failed (`Interrupted`) are alarmed on. */
+  readonly sweeper: lambda.IFunction;
   readonly alarmTopic?: sns.ITopic;
   readonly dashboardName?: string;
 }
 
-/** The gateway's dashboard and alarms (DLQ not empty, 5xx rate, rejection spike, throttling). */
+/**
+ * The gateway's dashboard and alarms (DLQ not empty, 5xx rate, rejection spike, throttling, the
+ * sweeper failing, deliveries interrupted).
+ */
 export class Monitoring extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -71,6 +76,9 @@ export class Monitoring extends Construct {
       period: Duration.minutes(1),
       statistic: cloudwatch.Stats.MAXIMUM,
     });
+
+    const interrupted = metric(METRICS.interrupted, { label: 'Interrupted (failed by the sweeper)' });
+    const sweeperErrors = options.sweeper.metricErrors({ period: PERIOD, statistic: cloudwatch.Stats.SUM });
 
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8) =>
       new cloudwatch.GraphWidget({ title, left, width, height: 6 });
@@ -118,11 +126,12 @@ export class Monitoring extends Construct {
       ),
       graph(
         'Function errors and throttles',
-        Object.entries(options.functions).flatMap(([name, fn]) => [
+        Object.entries({ ...options.functions, sweeper: options.sweeper }).flatMap(([name, fn]) => [
           fn.metricErrors({ period: PERIOD, label: `${name} errors` }),
           fn.metricThrottles({ period: PERIOD, label: `${name} throttles` }),
         ]),
       ),
+      graph('Sweeper', [interrupted, sweeperErrors, options.sweeper.metricInvocations({ period: PERIOD })]),
     );
 
     const alarm = (alarmId: string, description: string, props: Omit<cloudwatch.AlarmProps, 'alarmDescription'>) => {
@@ -166,6 +175,22 @@ export class Monitoring extends Construct {
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
+    alarm('SweeperErrors', 'the sweeper failed: pending deliveries may stay pending', {
+      metric: sweeperErrors,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    alarm(
+      'DeliveriesInterrupted',
+      'the sweeper failed deliveries whose ingest attempt ended before queuing them: replay them (webhook-gateway history <webhook> --status failed)',
+      {
+        metric: metric(METRICS.interrupted),
+        threshold: 0,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      },
+    );
     this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
   }
 }

@@ -20,6 +20,7 @@ describe('dashboard', () => {
     METRICS.routed,
     METRICS.executionsStarted,
     METRICS.executionsFailed,
+    METRICS.interrupted,
     'Throttled',
   ])('graphs %s in namespace WebhookGateway by Gateway', (metric) => {
     expect(dashboard).toContain(`[\\"WebhookGateway\\",\\"${metric}\\",\\"Gateway\\",\\"Test-Webhooks\\"`);
@@ -37,6 +38,15 @@ describe('dashboard', () => {
     expect(dashboard).toMatch(/\\"Latency\\".*\\"stat\\":\\"p50\\"/);
     expect(dashboard).toMatch(/\\"Latency\\".*\\"stat\\":\\"p99\\"/);
     expect(dashboard).toContain('\\"AWS/SQS\\",\\"ApproximateNumberOfMessagesVisible\\"');
+  });
+
+  it('graphs the sweeper: the deliveries it failed, its errors and invocations', () => {
+    const widget = dashboard.slice(dashboard.indexOf('\\"title\\":\\"Sweeper\\"'));
+    expect(widget).toContain('[\\"WebhookGateway\\",\\"Interrupted\\",\\"Gateway\\",\\"Test-Webhooks\\"');
+    const sweeper = logicalIdOf(f.gateway.sweeperFunction);
+    for (const metric of ['Errors', 'Invocations']) {
+      expect(widget).toContain(`[\\"AWS/Lambda\\",\\"${metric}\\",\\"FunctionName\\",\\"",{"Ref":"${sweeper}"}`);
+    }
   });
 });
 
@@ -75,6 +85,32 @@ describe('alarms', () => {
     });
   });
 
+  it('alarms as soon as the sweeper fails', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(f.gateway.sweeperFunction) } }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('alarms on any delivery the sweeper failed (Interrupted > 0): each needs a replay', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'WebhookGateway',
+      MetricName: METRICS.interrupted,
+      Dimensions: [{ Name: 'Gateway', Value: 'Test-Webhooks' }],
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: Match.stringLikeRegexp('replay'),
+    });
+  });
+
   it('counts API Gateway 429s from the access logs', () => {
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '{ $.status = 429 }',
@@ -94,12 +130,12 @@ describe('alarms', () => {
     const topic = new sns.Topic(stack, 'Alarms');
     const gateway = new WebhookGateway(stack, 'Webhooks', { alarmTopic: topic });
     const alarms = Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm');
-    expect(Object.keys(alarms)).toHaveLength(4);
+    expect(Object.keys(alarms)).toHaveLength(6);
     for (const alarm of Object.values(alarms)) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: logicalIdOf(topic) }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: logicalIdOf(topic) }]);
     }
-    expect(gateway.alarms).toHaveLength(4);
+    expect(gateway.alarms).toHaveLength(6);
   });
 });
 

@@ -483,7 +483,11 @@ describe('the example app, end to end', () => {
       local.dynamodbServer.heal();
     }
     expect(response).toMatchObject({ statusCode: 503, headers: { 'retry-after': '5' } });
-    expect(await record('stripe', 'evt_fault_db')).toBeUndefined();
+    // No record but markFailed's tombstone (its claim writes might still land): failed, no body, no id.
+    const tombstone = await record('stripe', 'evt_fault_db');
+    expect(tombstone).toMatchObject({ status: 'failed', reason: 'history_write_failed' });
+    expect(tombstone).not.toHaveProperty('body');
+    expect(tombstone).not.toHaveProperty('deliveryId');
     expect(await dispatchAll()).toEqual([]);
     expect((await post(request)).json()).toMatchObject({ status: 'accepted' });
     expect(await dispatchAll()).toHaveLength(1);

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDbPendingSweep, pendingShard } from '../../lambdas/adapters/dynamodb-dedup';
 import { DynamoDbHistoryStore, fromItem } from '../../lambdas/adapters/dynamodb-history';
 import type { AttemptRef, DeliveryClaim } from '../../lambdas/adapters/ports';
 import type { DeliveryRecord } from '../../lambdas/core/config/messages';
-import { HISTORY_ITEMS } from '../../lambdas/core/config/tables';
+import { HISTORY_ITEMS, QUEUE_RETENTION_SECONDS } from '../../lambdas/core/config/tables';
 import { createGatewayResources, startLocalAws, type GatewayResources, type LocalAws } from '../support/local-aws';
 
 let local: LocalAws;
@@ -62,6 +62,7 @@ const refOf = (c: DeliveryClaim): AttemptRef => ({
   webhook: c.record.webhook,
   idempotencyKey: c.record.idempotencyKey,
   attempt: c.record.attempt,
+  expiresAt: c.record.expiresAt,
 });
 
 async function item(key: { pk: string; sk: string }) {
@@ -77,6 +78,19 @@ async function stored(idempotencyKey = 'd-1') {
 }
 
 const marker = (idempotencyKey = 'd-1') => item(HISTORY_ITEMS.marker('github', idempotencyKey));
+
+/** The history item of the claim's attempt becomes failed (markFailed's half that reached it). */
+async function failHistoryOf(claim: DeliveryClaim) {
+  await local.dynamodb.send(
+    new UpdateItemCommand({
+      TableName: resources.historyTable,
+      Key: marshall(HISTORY_ITEMS.delivery(claim.record.webhook, claim.record.idempotencyKey)),
+      UpdateExpression: 'SET #status = :failed',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':failed': { S: 'failed' } },
+    }),
+  );
+}
 
 describe('DynamoDbHistoryStore claim', () => {
   it('writes the history item and a small marker in one round trip, and reads the item back with its body', async () => {
@@ -112,13 +126,58 @@ describe('DynamoDbHistoryStore claim', () => {
     expect(await marker()).toMatchObject({ attempt: retry.record.attempt, status: 'pending' });
   });
 
-  it('answers duplicate once the messages are queued, however late the copy comes', async () => {
+  it('tells a copy of a sent delivery that no execution started from yet to send its own messages', async () => {
     const first = claimAt(0);
     await store.claim(first);
     await store.markQueued(refOf(first));
+    // Still in the sweeper's index, with a lease as long as a message can wait on the queue.
+    expect(await marker()).toMatchObject({
+      status: 'queued',
+      pendingShard: pendingShard('github', 'd-1'),
+      leaseUntil: first.record.leaseUntil + QUEUE_RETENTION_SECONDS,
+    });
+    const copy = claimAt(1);
+    expect(await store.claim(copy)).toEqual({ claimed: false, previousStatus: 'queued', resend: true });
+    expect(await stored()).toMatchObject({ attempt: first.record.attempt, status: 'pending', duplicates: 1 });
+  });
+
+  it('keeps the item a resending copy wrote over a failed one: it is the delivery’s record now', async () => {
+    const first = claimAt(0);
+    await store.claim(first);
+    await store.markQueued(refOf(first));
+    // The send failed and markFailed reached only the history item: the marker stays queued.
+    await failHistoryOf(first);
+    const copy = claimAt(5);
+    expect(await store.claim(copy)).toMatchObject({ claimed: false, previousStatus: 'queued', resend: true });
+    expect(await stored()).toMatchObject({ attempt: copy.record.attempt, status: 'pending' });
+  });
+
+  it('once the dispatcher started it, answers duplicate however late the copy comes, and keeps the history item', async () => {
+    const first = claimAt(0);
+    await store.claim(first);
+    await store.markQueued(refOf(first));
+    await store.markDispatched('github', 'd-1');
+    expect(await marker()).toMatchObject({ status: 'queued' });
     expect(await marker()).not.toHaveProperty('pendingShard');
-    expect(await store.claim(claimAt(LEASE + 3600))).toMatchObject({ claimed: false, previousStatus: 'queued' });
+    expect(await store.claim(claimAt(LEASE + 3600))).toEqual({ claimed: false, previousStatus: 'queued' });
     expect(await store.claim(claimAt(29 * DAY))).toMatchObject({ claimed: false });
+    // Regression: the item, still pending (its messages wait for the dispatcher), used to be overwritten
+    // by the late copy (its lease was over) and then deleted as that copy's stray write.
+    const kept = await stored();
+    expect(kept).toMatchObject({ attempt: first.record.attempt, status: 'pending', duplicates: 2 });
+    expect(Buffer.from(kept!.body!).toString()).toBe('{}');
+    expect(
+      await store.markEnqueued(HISTORY_ITEMS.delivery('github', 'd-1'), 'arn:aws:states:us-east-1:1:execution:m:n'),
+    ).toBe('added');
+  });
+
+  it('hands a delivery whose attempt died to the retry that wins the marker, taking over its history item', async () => {
+    const first = claimAt(0);
+    await store.claim(first);
+    const retry = claimAt(LEASE + 1);
+    expect(await store.claim(retry)).toEqual({ claimed: true });
+    expect(await stored()).toMatchObject({ attempt: retry.record.attempt, receivedAt: retry.record.receivedAt });
+    expect(await marker()).toMatchObject({ attempt: retry.record.attempt, status: 'pending' });
   });
 
   it('answers duplicate for an enqueued or settled delivery, and repairs a marker that missed its queued mark', async () => {
@@ -142,8 +201,8 @@ describe('DynamoDbHistoryStore claim', () => {
     await store.claim(first);
     await store.markFailed(refOf(first), 'enqueue_failed');
     expect(await stored()).toMatchObject({ status: 'failed', reason: 'enqueue_failed' });
-    expect(await marker()).toMatchObject({ status: 'failed' });
-    expect(await marker()).not.toHaveProperty('pendingShard');
+    // Still in the sweeper's index, which clears it once the lease is over (see DynamoDbPendingSweep).
+    expect(await marker()).toMatchObject({ status: 'failed', pendingShard: pendingShard('github', 'd-1') });
     expect(await store.claim(claimAt(1))).toEqual({ claimed: true });
     expect(await stored()).toMatchObject({ status: 'pending' });
   });
@@ -152,6 +211,7 @@ describe('DynamoDbHistoryStore claim', () => {
     const first = claimAt(0);
     await store.claim(first);
     await store.markQueued(refOf(first));
+    await store.markDispatched('github', 'd-1');
     // 31 days on: the history item's TTL passed (DynamoDB may not have removed it yet), the marker's has not.
     const late = claimAt(31 * DAY);
     expect(await store.claim(late)).toMatchObject({ claimed: false, previousStatus: 'queued' });
@@ -215,6 +275,60 @@ describe('DynamoDbHistoryStore claim', () => {
     expect(await stored()).toMatchObject({ attempt: winner.record.attempt });
   });
 
+  it('a copy that loses the marker to an attempt under way fails the history item it wrote, never leaving it pending', async () => {
+    // Regressions (fault tests): left pending for the marker's attempt to take over, the item stayed
+    // pending for good when that attempt then failed (it marks only what it holds); removed instead,
+    // the delivery lost its record when the item the copy had written over was its failed record.
+    const holder = claimAt(0);
+    await local.dynamodb.send(
+      new PutItemCommand({
+        TableName: resources.historyTable,
+        Item: marshall({
+          ...HISTORY_ITEMS.marker('github', 'd-1'),
+          status: 'pending',
+          attempt: holder.record.attempt,
+          leaseUntil: holder.record.leaseUntil,
+          expiresAt: holder.markerExpiresAt,
+          pendingShard: pendingShard('github', 'd-1'),
+        }),
+      }),
+    );
+    const copy = claimAt(1);
+    expect(await store.claim(copy)).toMatchObject({ claimed: false, previousStatus: 'pending' });
+    expect(await stored()).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/^claim_lost/),
+      attempt: copy.record.attempt,
+      deliveryId: 'd-1',
+    });
+    // The marker's attempt fails: the record stays, failed; a retry writes over it.
+    await store.markFailed(refOf(holder), 'history_write_failed');
+    expect(await stored()).toMatchObject({ status: 'failed', attempt: copy.record.attempt });
+    expect(await marker()).toMatchObject({ status: 'failed' });
+    const retry = claimAt(2);
+    expect(await store.claim(retry)).toEqual({ claimed: true });
+    expect(await stored()).toMatchObject({ status: 'pending', attempt: retry.record.attempt });
+  });
+
+  it('a copy that loses the marker of a started delivery removes the stray item it wrote over an expired one', async () => {
+    const first = claimAt(0);
+    await store.claim(first);
+    await store.markQueued(refOf(first));
+    await store.markDispatched('github', 'd-1');
+    // The history expired (DynamoDB has not removed it yet); the marker lives on.
+    const key = HISTORY_ITEMS.delivery('github', 'd-1');
+    await local.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: resources.historyTable,
+        Key: marshall(key),
+        UpdateExpression: 'SET expiresAt = :past',
+        ExpressionAttributeValues: { ':past': { N: String(Math.floor(NOW / 1000)) } },
+      }),
+    );
+    expect(await store.claim(claimAt(10))).toMatchObject({ claimed: false, previousStatus: 'queued' });
+    expect(await stored()).toBeUndefined();
+  });
+
   it('lets only the attempt that holds the items change them', async () => {
     const first = claimAt(0);
     await store.claim(first);
@@ -270,6 +384,108 @@ describe('DynamoDbPendingSweep', () => {
     // The failed one is a new delivery for the sender's retry.
     expect(await store.claim(claimAt(LEASE + 2, { idempotencyKey: 'dead' }))).toEqual({ claimed: true });
   });
+
+  it('leaves a queued marker until no message of it can be on the queue, then settles it from its history', async () => {
+    const sweep = new DynamoDbPendingSweep(local.dynamodb, resources.historyTable);
+    const started = claimAt(0, { idempotencyKey: 'started' });
+    const lost = claimAt(0, { idempotencyKey: 'lost' });
+    const dispatched = claimAt(0, { idempotencyKey: 'dispatched' });
+    for (const c of [started, lost, dispatched]) {
+      await store.claim(c);
+      await store.markQueued(refOf(c));
+    }
+    // Started, but the dispatcher's marker write was lost; a send that failed with its markFailed; dispatched.
+    await store.markEnqueued(HISTORY_ITEMS.delivery('github', 'started'), 'arn:e');
+    await store.markDispatched('github', 'dispatched');
+
+    const afterLease = Math.floor(NOW / 1000) + LEASE + 1;
+    expect(await sweep.stalePending(afterLease)).toEqual([]);
+    const afterRetention = afterLease + QUEUE_RETENTION_SECONDS;
+    expect((await sweep.stalePending(afterRetention)).map((m) => m.idempotencyKey).sort()).toEqual(['lost', 'started']);
+    expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'started' }, afterRetention)).toBe('queued');
+    expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'lost' }, afterRetention)).toBe('failed');
+    expect(await stored('lost')).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^not_started/) });
+    expect(await stored('started')).toMatchObject({ status: 'enqueued' });
+    expect(await sweep.stalePending(afterRetention)).toEqual([]);
+    // The lost one is a new delivery for the sender's retry; the started one stays a duplicate.
+    expect(await store.claim(claimAt(LEASE + 2, { idempotencyKey: 'lost' }))).toEqual({ claimed: true });
+    expect(await store.claim(claimAt(LEASE + 2, { idempotencyKey: 'started' }))).toEqual({
+      claimed: false,
+      previousStatus: 'queued',
+    });
+  });
+
+  it('the dispatcher marks a pending marker (a lost queued mark) queued, and leaves a failed one to the sweeper', async () => {
+    const pending = claimAt(0, { idempotencyKey: 'pending' });
+    const failed = claimAt(0, { idempotencyKey: 'failed' });
+    await store.claim(pending);
+    await store.claim(failed);
+    await store.markFailed(refOf(failed), 'enqueue_failed');
+    await store.markDispatched('github', 'pending');
+    await store.markDispatched('github', 'failed');
+    await store.markDispatched('github', 'never-claimed');
+    expect(await marker('pending')).toMatchObject({ status: 'queued', attempt: pending.record.attempt });
+    expect(await marker('pending')).not.toHaveProperty('pendingShard');
+    expect(await marker('failed')).toMatchObject({ status: 'failed', pendingShard: pendingShard('github', 'failed') });
+    expect(await marker('never-claimed')).toBeUndefined();
+  });
+});
+
+describe('DynamoDbPendingSweep and failed markers', () => {
+  it('fails a history item left pending under a failed marker, then takes the marker out of its index', async () => {
+    // Regression (fault tests): an attempt failed (503) while its claim's history write was still on
+    // its way; the write landed over another attempt's failed item, pending, under the failed marker.
+    const sweep = new DynamoDbPendingSweep(local.dynamodb, resources.historyTable);
+    const now = Math.floor(NOW / 1000) + LEASE + 1;
+    const holder = claimAt(0, { idempotencyKey: 'orphan' });
+    await store.claim(holder);
+    await store.markFailed(refOf(holder), 'history_write_failed');
+    const key = HISTORY_ITEMS.delivery('github', 'orphan');
+    await local.dynamodb.send(
+      new PutItemCommand({
+        TableName: resources.historyTable,
+        Item: marshall({ ...holder.record, ...key, webhook: undefined }, { removeUndefinedValues: true }),
+      }),
+    );
+    const failedOnly = claimAt(0, { idempotencyKey: 'plain' });
+    await store.claim(failedOnly);
+    await store.markFailed(refOf(failedOnly), 'enqueue_failed');
+
+    expect((await sweep.stalePending(now)).map((m) => m.idempotencyKey).sort()).toEqual(['orphan', 'plain']);
+    expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'orphan' }, now)).toBe('failed');
+    expect(await stored('orphan')).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/^ingest_interrupted/),
+    });
+    expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'plain' }, now)).toBe('cleared');
+    expect(await stored('plain')).toMatchObject({ status: 'failed', reason: 'enqueue_failed' });
+    expect(await sweep.stalePending(now)).toEqual([]);
+    expect(await marker('orphan')).toMatchObject({ status: 'failed' });
+    expect(await marker('orphan')).not.toHaveProperty('pendingShard');
+    expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'orphan' }, now)).toBe('skipped');
+  });
+
+  it('leaves a failed marker indexed while a newer history item under it is within its lease', async () => {
+    const sweep = new DynamoDbPendingSweep(local.dynamodb, resources.historyTable);
+    const first = claimAt(0, { idempotencyKey: 'newer' });
+    await store.claim(first);
+    await store.markFailed(refOf(first), 'enqueue_failed');
+    // A copy's item written later, still in its lease, under the failed marker.
+    const copy = claimAt(20, { idempotencyKey: 'newer' });
+    await local.dynamodb.send(
+      new PutItemCommand({
+        TableName: resources.historyTable,
+        Item: marshall(
+          { ...copy.record, ...HISTORY_ITEMS.delivery('github', 'newer'), webhook: undefined },
+          { removeUndefinedValues: true },
+        ),
+      }),
+    );
+    const now = Math.floor(NOW / 1000) + LEASE + 1;
+    expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'newer' }, now)).toBe('skipped');
+    expect(await marker('newer')).toHaveProperty('pendingShard');
+    expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'newer' }, now + 30)).toBe('failed');
+  });
 });
 
 describe('DynamoDbHistoryStore updates', () => {
@@ -299,12 +515,34 @@ describe('DynamoDbHistoryStore updates', () => {
   it('does not create records for deliveries that are gone', async () => {
     const key = HISTORY_ITEMS.delivery('github', 'missing');
     await store.markEnqueued(key, 'arn:a');
-    await store.markFailed({ webhook: 'github', idempotencyKey: 'missing', attempt: 'a' }, 'enqueue_failed');
-    await store.markQueued({ webhook: 'github', idempotencyKey: 'missing', attempt: 'a' });
+    await store.markQueued({ webhook: 'github', idempotencyKey: 'missing', attempt: 'a', expiresAt: 1 });
     await store.countDuplicate(key);
     expect(await stored('missing')).toBeUndefined();
     expect(await marker('missing')).toBeUndefined();
     await expect(store.nextReplayNumber(key)).rejects.toThrow();
+  });
+
+  it("markFailed leaves a failed tombstone where the attempt's history write has not landed, which only another attempt replaces", async () => {
+    // Regression (fault tests): the claim's history write timed out, the attempt marked its claim
+    // failed, and then the write landed: a pending item under a failed marker, settled by nothing.
+    const late = claimAt(0, { idempotencyKey: 'late' });
+    await store.markFailed(refOf(late), 'history_write_failed');
+    const key = HISTORY_ITEMS.delivery('github', 'late');
+    expect(await item(key)).toEqual({
+      ...key,
+      status: 'failed',
+      reason: 'history_write_failed',
+      attempt: late.record.attempt,
+      expiresAt: late.record.expiresAt,
+    });
+    // The attempt's own write, landing now, is refused (its marker is the sweeper's once its lease is over).
+    await expect(store.claim(late)).rejects.toThrow();
+    expect(await item(key)).toMatchObject({ status: 'failed', attempt: late.record.attempt });
+    expect(await item(key)).not.toHaveProperty('body');
+    // The sender's retry is a new attempt: it writes over the tombstone.
+    const retry = claimAt(LEASE + 1, { idempotencyKey: 'late' });
+    expect(await store.claim(retry)).toEqual({ claimed: true });
+    expect(await stored('late')).toMatchObject({ status: 'pending', attempt: retry.record.attempt, deliveryId: 'd-1' });
   });
 
   it('counts duplicates and numbers replays atomically', async () => {

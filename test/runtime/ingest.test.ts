@@ -290,6 +290,23 @@ describe('deduplication', () => {
     expect(gw.sfn.started.filter((s) => (s.input as WorkflowInput).deliveryId === 'died-1')).toHaveLength(2);
   });
 
+  it('tells a copy that lost the claim to an attempt that then failed to retry, not that it is a duplicate', async () => {
+    // Regression (fault tests): the marker a copy lost to had turned `failed` by the time the copy
+    // read it, and the copy was answered `duplicate` although nothing was queued.
+    const gw = await gateway();
+    const ingest = createIngestHandler({
+      ...gw.deps,
+      history: { ...gw.deps.history, claim: async () => ({ claimed: false, previousStatus: 'failed' }) },
+    });
+    const response = await ingest(apiEvent(await githubRequest('push', push, 'raced-1')));
+    expect(response.statusCode).toBe(503);
+    expect(response.headers).toMatchObject({ 'retry-after': '5' });
+    expect(gw.telemetry.logs).toContainEqual(
+      expect.objectContaining({ fields: expect.objectContaining({ reason: 'delivery_in_progress' }) }),
+    );
+    expect(gw.telemetry.total('Duplicate')).toBe(0);
+  });
+
   it('dedups on the signed body, not on the unsigned X-GitHub-Delivery', async () => {
     const gw = await gateway();
     const original = await githubRequest('push', { ...push, after: 'e' }, 'gh-1');

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { executionArnOf } from '../../lambdas/adapters/sfn-starter';
+import type { FaultInjector } from './faults';
 
 export interface Started {
   readonly stateMachineArn: string;
@@ -19,14 +20,19 @@ export interface Started {
  * a name already used on that state machine succeeds again, with the same ARN and start date, while
  * that execution is open and the input is identical; otherwise it fails with ExecutionAlreadyExists.
  * `run` (optional) executes the started workflow, e.g. in aws-local-stepfunctions; the execution is
- * open until `run` settles (without `run`, until `close`).
+ * open until `run` settles (without `run`, until `close`). StartExecution calls are `sfn.start` to `faults`.
  */
-export function fakeStepFunctions(run?: (started: Started) => Promise<void>) {
+export function fakeStepFunctions(run?: (started: Started) => Promise<void>, faults?: FaultInjector) {
   const client = new SFNClient({ region: 'us-east-1' });
   const mock = mockClient(client);
   const started: Started[] = [];
   const open = new Map<string, { input: string; startDate: Date }>();
-  mock.on(StartExecutionCommand).callsFake(async (input: StartExecutionCommandInput) => {
+  mock
+    .on(StartExecutionCommand)
+    .callsFake((input: StartExecutionCommandInput) =>
+      faults ? faults.around('sfn', 'sfn.start', () => start(input)) : start(input),
+    );
+  const start = async (input: StartExecutionCommandInput) => {
     const executionArn = executionArnOf(input.stateMachineArn!, input.name!);
     if (started.some((s) => s.executionArn === executionArn)) {
       const running = open.get(executionArn);
@@ -50,7 +56,7 @@ export function fakeStepFunctions(run?: (started: Started) => Promise<void>) {
       }
     }
     return { executionArn, startDate };
-  });
+  };
   return {
     client,
     mock,

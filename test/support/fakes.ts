@@ -5,6 +5,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { FaultInjector } from './faults';
 import type { RoundTripRecorder } from './round-trips';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -13,7 +14,11 @@ const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Secrets Manager has no local server: a stubbed client serving `values` (SecretId → SecretString);
  * an unknown id fails as Secrets Manager does for a secret without a value.
  */
-export function fakeSecretsManager(values: Record<string, string>, recorder?: RoundTripRecorder) {
+export function fakeSecretsManager(
+  values: Record<string, string>,
+  recorder?: RoundTripRecorder,
+  faults?: FaultInjector,
+) {
   const client = new SecretsManagerClient({ region: 'us-east-1' });
   const mock = mockClient(client);
   mock.on(GetSecretValueCommand).callsFake((input: { SecretId: string }) => {
@@ -28,13 +33,14 @@ export function fakeSecretsManager(values: Record<string, string>, recorder?: Ro
       }
       return { SecretString: value, Name: input.SecretId };
     };
-    return recorder ? recorder.around('secretsManager', 'GetSecretValueCommand', call) : call();
+    const recorded = () => (recorder ? recorder.around('secretsManager', 'GetSecretValueCommand', call) : call());
+    return faults ? faults.around('secretsmanager', 'secrets.get', recorded) : recorded();
   });
   return { client, mock, values };
 }
 
-/** S3 has no local server here: a stubbed client keeping objects in memory. */
-export function fakeS3(recorder?: RoundTripRecorder) {
+/** S3 has no local server here: a stubbed client keeping objects in memory (puts are `payloads.put` to `faults`). */
+export function fakeS3(recorder?: RoundTripRecorder, faults?: FaultInjector) {
   const client = new S3Client({ region: 'us-east-1' });
   const mock = mockClient(client);
   const objects = new Map<string, { body: Buffer; contentType?: string }>();
@@ -48,7 +54,8 @@ export function fakeS3(recorder?: RoundTripRecorder) {
       });
       return { ETag: '"e"' };
     };
-    return recorder ? recorder.around('s3', 'PutObjectCommand', call) : call();
+    const recorded = () => (recorder ? recorder.around('s3', 'PutObjectCommand', call) : call());
+    return faults ? faults.around('s3', 'payloads.put', recorded) : recorded();
   });
   mock.on(GetObjectCommand).callsFake(async (input: { Bucket: string; Key: string }) => {
     const object = objects.get(`${input.Bucket}/${input.Key}`);

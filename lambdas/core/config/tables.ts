@@ -30,7 +30,7 @@ export const CONFIG_ITEMS = {
  *   userAgent, headers, bodySize, bodySha256, body / bodyRef, attempt, leaseUntil, expiresAt.
  * - sk `k#<idempotencyKey>`: the delivery's dedup marker, small and kept longer (TTL `dedupRetention`),
  *   so that replay protection outlives the bodies. Attributes: status (MARKER_STATUSES), attempt,
- *   leaseUntil, expiresAt, and pendingShard while pending (the sweeper's sparse index).
+ *   leaseUntil, expiresAt, and pendingShard until settled (the sweeper's sparse index).
  * - sk `r#<receivedAt>#<random>`: a sampled rejection.
  */
 export const HISTORY_ITEMS = {
@@ -49,20 +49,29 @@ export function deliveryKeyOfMarker(marker: { pk: string; sk: string }): { pk: s
 
 /**
  * A dedup marker's status: `pending` while an ingest attempt holds it (until `leaseUntil`), `queued`
- * once its messages are on the queue, `settled` for a delivery that needed no message (filtered,
+ * once its messages are sent (indexed, its lease extended by QUEUE_RETENTION_SECONDS, until the
+ * dispatcher starts the delivery), `settled` for a delivery that needed no message (filtered,
  * unrouted, transform_failed), `failed` when the attempt failed (a retry may take it over).
  */
 export const MARKER_STATUSES = ['pending', 'queued', 'settled', 'failed'] as const;
 export type MarkerStatus = (typeof MARKER_STATUSES)[number];
+
+/**
+ * How long the event queue keeps a message (its `retentionPeriod`): a delivery whose messages were
+ * sent and that no execution started by then never will be.
+ */
+export const QUEUE_RETENTION_SECONDS = 4 * 24 * 3600;
 
 /** GSI: a webhook's deliveries by time (partition `pk`, sort `receivedAt`). */
 export const HISTORY_BY_TIME_INDEX = { name: 'byTime', partitionKey: 'pk', sortKey: 'receivedAt' } as const;
 /** GSI: a delivery by its id (partition `deliveryId`). */
 export const HISTORY_BY_DELIVERY_INDEX = { name: 'byDeliveryId', partitionKey: 'deliveryId' } as const;
 /**
- * Sparse GSI of pending markers only (keys only): partition `pendingShard` (`0` … `shards - 1`, by a
- * hash of the key, so no partition takes every delivery's writes), sort `leaseUntil` (epoch seconds).
- * The sweeper queries each shard for leases that ran out.
+ * Sparse GSI of markers still pending, queued but not yet dispatched, or failed and not yet looked at
+ * by the sweeper (keys only):
+ * partition `pendingShard` (`0` … `shards - 1`, by a hash of the key, so no partition takes every
+ * delivery's writes), sort `leaseUntil` (epoch seconds). The sweeper queries each shard for leases
+ * that ran out.
  */
 export const HISTORY_PENDING_INDEX = {
   name: 'byPendingLease',

@@ -1,0 +1,34 @@
+/**
+ * Words that mark a header as carrying a credential or a signature, whatever scheme the webhook
+ * verifies: a sender that posts its `Authorization`, `Stripe-Signature` or `Cookie` to a webhook
+ * configured for another scheme still has them redacted from the history and the workflow input.
+ * Matched case-insensitively anywhere in the name (`x-api-key`, `x-gitlab-token`,
+ * `x-shopify-hmac-sha256`, `proxy-authorization`, `set-cookie`, …).
+ */
+export const CREDENTIAL_HEADER_WORDS = [
+  'authorization',
+  'signature',
+  'token',
+  'secret',
+  'api-key',
+  'apikey',
+  'api_key',
+  'password',
+  'passwd',
+  'cookie',
+  'hmac',
+  'credential',
+] as const;
+
+/**
+ * Delivery labels whose names contain one of those words but that carry no credential: Twilio's
+ * `I-Twilio-Idempotency-Token` (an id, shown as the delivery id) stays visible.
+ */
+const LABEL_WORDS = ['idempotency'] as const;
+
+/** True for a header that is redacted from every record whatever the webhook's scheme. */
+export function isCredentialHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  if (LABEL_WORDS.some((w) => lower.includes(w))) return false;
+  return CREDENTIAL_HEADER_WORDS.some((w) => lower.includes(w));
+}
