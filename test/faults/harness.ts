@@ -175,8 +175,14 @@ export class FaultLab {
         if (!scenario.copyOnFault || !spec) return;
         const copy: Sender = { delivery: spec, request: requests.get(spec.id)!, done: false, tries: 0 };
         senders.push(copy);
-        // After the faulted call is on its way: a copy that arrives while the first attempt waits on it.
-        setImmediate(() => send(copy));
+        // After the faulted call is on its way: a copy that arrives while the first attempt waits on
+        // it. In flight from now on, so that the round (and the end of the run) waits for it too.
+        const sentIn = round;
+        inFlight.push(
+          new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+            this.send(copy, sentIn, ingest, queued, answers),
+          ),
+        );
       },
     });
 
