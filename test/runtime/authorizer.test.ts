@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { DynamoDbConfigStore } from '../../lambdas/adapters/dynamodb-config';
-import { createAuthorizerHandler, webhookNameOf } from '../../lambdas/authorizer/handler';
+import { createAuthorizerHandler } from '../../lambdas/authorizer/handler';
 import { createConfigWriter } from '../../lambdas/config-writer/handler';
 import type { WebhookConfig } from '../../lambdas/core/config/webhook';
 import { createGatewayResources, startLocalAws, type LocalAws } from '../support/local-aws';
@@ -110,14 +110,5 @@ describe('authorizer', () => {
     } finally {
       local.dynamodbServer.heal();
     }
-  });
-});
-
-describe('webhookNameOf', () => {
-  it('reads the path parameter, or the last /webhooks/<name> of the path (stage prefix allowed)', () => {
-    expect(webhookNameOf({ pathParameters: { name: 'a-b_c' }, path: '/x' })).toBe('a-b_c');
-    expect(webhookNameOf({ pathParameters: null, path: '/prod/webhooks/stripe' })).toBe('stripe');
-    expect(webhookNameOf({ pathParameters: null, path: '/webhooks/stripe/' })).toBe('stripe');
-    expect(webhookNameOf({ pathParameters: null, path: '/webhooks/a%2Fb' })).toBeUndefined();
   });
 });
