@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { DynamoDbConfigStore } from '../../lambdas/adapters/dynamodb-config';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/handler';
-import { createConfigWriter } from '../../lambdas/config-writer/handler';
+import { DynamoDbConfigItems } from '../../lambdas/adapters/dynamodb-config-items';
+import { createConfigWriter } from '../../lambdas/config-writer/config';
 import type { WebhookConfig } from '../../lambdas/core/config/webhook';
 import { createGatewayResources, startLocalAws, type LocalAws } from '../support/local-aws';
 import { RecordingTelemetry } from '../support/telemetry';
@@ -47,7 +48,7 @@ beforeAll(async () => {
 afterAll(() => local?.stop());
 beforeEach(async () => {
   const { configTable } = await createGatewayResources(local);
-  await createConfigWriter(local.dynamodb)({
+  await createConfigWriter(new DynamoDbConfigItems(local.dynamodb))({
     RequestType: 'Create',
     ServiceToken: 'x',
     ResponseURL: 'x',

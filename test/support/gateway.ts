@@ -5,7 +5,8 @@ import { fromItem } from '../../lambdas/adapters/dynamodb-history';
 import { SfnWorkflowStarter } from '../../lambdas/adapters/sfn-starter';
 import { DynamoDbHistoryStore } from '../../lambdas/adapters/dynamodb-history';
 import { DEFAULT_SETTINGS, type Settings } from '../../lambdas/adapters/settings';
-import { createConfigWriter } from '../../lambdas/config-writer/handler';
+import { DynamoDbConfigItems } from '../../lambdas/adapters/dynamodb-config-items';
+import { createConfigWriter } from '../../lambdas/config-writer/config';
 import type { DeliveryRecord, StartMessage } from '../../lambdas/core/config/messages';
 import { HISTORY_ITEMS } from '../../lambdas/core/config/tables';
 import type { GatewayConfig } from '../../lambdas/core/config/webhook';
@@ -138,7 +139,7 @@ export type TestGateway = Awaited<ReturnType<typeof testGateway>>;
 
 /** Writes the config through the real config writer, as the custom resource does at deploy time. */
 export async function writeConfig(local: LocalAws, resources: GatewayResources, config: GatewayConfig): Promise<void> {
-  await createConfigWriter(local.dynamodb)({
+  await createConfigWriter(new DynamoDbConfigItems(local.dynamodb))({
     RequestType: 'Create',
     ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:provider',
     ResponseURL: '...',
