@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ENV } from '../lambdas/core/config/environment';
 import { parseRegistration, WAITER_TASK_KIND } from '../lambdas/core/waiters/model';
 import { systemClock, type TaskAnswer, type TaskTokens, type WaiterPorts } from '../lambdas/adapters/ports';
-import { registerWaiter, type WaiterDeps } from '../lambdas/waiter/resume';
+import { registerWaiter, type WaiterDeps } from '../lambdas/adapters/waiter-resume';
 import type { AssemblyStack, Template } from './assembly';
 
 /**

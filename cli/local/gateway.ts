@@ -4,7 +4,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { readSettings } from '../../lambdas/adapters/settings';
 import { ENV } from '../../lambdas/core/config/environment';
-import { createConfigWriter } from '../../lambdas/config-writer/handler';
+import { DynamoDbConfigItems } from '../../lambdas/adapters/dynamodb-config-items';
+import { createConfigWriter } from '../../lambdas/config-writer/config';
 import { gatewaysOf, type GatewayModel } from '../app-model';
 import { appFromCdkJson, synthesize, type AssemblyStack } from '../assembly';
 import { CliError } from '../errors';
@@ -231,7 +232,7 @@ function resolvedEnvironment(model: GatewayModel, local: CreatedResources): Reco
 
 /** The config table written exactly as at deploy time: the config writer, on a Create event. */
 async function writeConfig(dynamodb: DynamoDBClient, entry: LocalGatewayEntry): Promise<void> {
-  await createConfigWriter(dynamodb)({
+  await createConfigWriter(new DynamoDbConfigItems(dynamodb))({
     RequestType: 'Create',
     ServiceToken: 'local',
     ResponseURL: 'http://local.invalid/',

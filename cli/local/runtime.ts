@@ -15,9 +15,9 @@ import { executionArnOf } from '../../lambdas/adapters/sfn-starter';
 import type { HistoryKey } from '../../lambdas/core/config/messages';
 import type { WebhookConfig } from '../../lambdas/core/config/webhook';
 import { createDispatcher } from '../../lambdas/dispatcher/handler';
-import { createIngestHandler } from '../../lambdas/ingest/handler';
+import { gatewayIngestDeps } from '../../lambdas/ingest/aws-deps';
+import { createIngestHandler } from '../../lambdas/ingest/request-handler';
 import { createSweeper } from '../../lambdas/sweeper/handler';
-import { gatewayIngestDeps } from '../gateway-resources';
 import {
   ExecutionAlreadyExistsError,
   UnknownStateMachineError,

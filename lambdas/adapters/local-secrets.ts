@@ -8,7 +8,7 @@ import type { SecretStore } from './ports';
  *   WEBHOOK_SECRET_<WEBHOOK>            the webhook's default secret
  *   WEBHOOK_SECRET_<WEBHOOK>_<REF>      a named secret (allOf members, …)
  * (names upper-cased, `-` → `_`), and a file `{ "<webhook>": <secret>, "<webhook>.<ref>": <secret> }`
- * where each secret is any accepted shape (DESIGN.md, "Secret values"). Variables win over the file.
+ * where each secret is any accepted shape (docs/ARCHITECTURE.md#contracts, secret values). Variables win over the file.
  */
 export class LocalSecretStore implements SecretStore {
   private constructor(

@@ -1,28 +1,12 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { WEBHOOK_NAME_PATTERN, type WebhookConfig } from '../core/config/webhook';
+import type { WebhookConfig } from '../core/config/webhook';
+import { webhookNameOf } from '../core/http/webhook-path';
 import type { Log } from '../adapters/ports';
 
 export interface AuthorizerDeps {
   /** The webhook's stored config, or undefined when unknown (cached by the store). */
   readonly webhook: (name: string) => Promise<{ readonly config: WebhookConfig } | undefined>;
   readonly log: Log;
-}
-
-const WEBHOOK_PATH = /\/webhooks\/([^/]+)\/?$/;
-
-/** The webhook name of a request: the `{name}` path parameter, else the path's last `/webhooks/<name>`. */
-export function webhookNameOf(
-  event: Pick<APIGatewayRequestAuthorizerEvent, 'pathParameters' | 'path'>,
-): string | undefined {
-  const raw = event.pathParameters?.name ?? WEBHOOK_PATH.exec(event.path ?? '')?.[1];
-  if (raw === undefined) return undefined;
-  let name: string;
-  try {
-    name = decodeURIComponent(raw);
-  } catch {
-    return undefined;
-  }
-  return WEBHOOK_NAME_PATTERN.test(name) ? name : undefined;
 }
 
 /**

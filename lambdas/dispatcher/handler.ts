@@ -3,7 +3,7 @@ import { METRICS } from '../core/config/environment';
 import { executionName, type QueueMessage, type StartMessage, type WaitersMessage } from '../core/config/messages';
 import { claimantOf } from '../core/waiters/model';
 import type { EnqueueMark, HistoryStore, Telemetry, WaiterPorts, WorkflowStarter } from '../adapters/ports';
-import { offerEvent } from '../waiter/resume';
+import { offerEvent } from '../adapters/waiter-resume';
 
 export interface DispatcherDeps {
   readonly starter: WorkflowStarter;

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { HttpHeaders } from '../core/http/headers';
-import { webhookNameOf } from '../authorizer/handler';
+import { webhookNameOf } from '../core/http/webhook-path';
 
 /** What the ingest reads of an API Gateway (REST, proxy) event. */
 export interface HttpExchange {

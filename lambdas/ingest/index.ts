@@ -1,7 +1,7 @@
-import { awsIngestDeps } from '../adapters/runtime';
 import { readSettings } from '../adapters/settings';
 import { powertoolsTelemetry } from '../adapters/telemetry';
-import { createIngestHandler } from './handler';
+import { awsIngestDeps } from './aws-deps';
+import { createIngestHandler } from './request-handler';
 
 const settings = readSettings(process.env, ['configTable', 'historyTable', 'queueUrl', 'payloadBucket']);
 

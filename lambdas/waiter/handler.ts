@@ -1,5 +1,5 @@
 import { InvalidWaiterError, parseRegistration } from '../core/waiters/model';
-import { registerWaiter, type WaiterDeps } from './resume';
+import { registerWaiter, type WaiterDeps } from '../adapters/waiter-resume';
 
 /** Registering failed on a dependency: the state retries (a new task token, a new waiter). */
 export class WaiterRegistrationError extends Error {

@@ -12,7 +12,8 @@ import {
 import { sign } from '@octokit/webhooks-methods';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import { createConfigWriter } from '../../lambdas/config-writer/handler';
+import { DynamoDbConfigItems } from '../../lambdas/adapters/dynamodb-config-items';
+import { createConfigWriter } from '../../lambdas/config-writer/config';
 import type { GatewayConfig } from '../../lambdas/core/config/webhook';
 import { gatewaysOf } from '../../cli/app-model';
 import { readAssembly } from '../../cli/assembly';
@@ -236,7 +237,7 @@ export async function deployFixture(
     queueUrl: created.queues.get(model!.logicalIds.queue)!.url,
     deadLetterQueueUrl: created.queues.get(model!.logicalIds.deadLetterQueue)!.url,
   };
-  await createConfigWriter(backends.dynamodb)({
+  await createConfigWriter(new DynamoDbConfigItems(backends.dynamodb))({
     RequestType: 'Create',
     ResourceProperties: { ServiceToken: 'x', ConfigTableName: resources.configTable, Config: JSON.stringify(config) },
   } as unknown as CloudFormationCustomResourceEvent);

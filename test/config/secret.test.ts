@@ -9,7 +9,7 @@ import {
 
 const now = new Date('2026-06-01T00:00:00Z');
 
-describe('secret values (DESIGN.md, Contracts, "Secret values")', () => {
+describe('secret values (docs/ARCHITECTURE.md#contracts, secret values)', () => {
   it('reads the canonical shapes', () => {
     expect(parseSecretMaterial('{"values":[{"value":"a"},{"value":"b","expiresAt":"2026-07-01T00:00:00Z"}]}')).toEqual({
       values: [{ value: 'a' }, { value: 'b', expiresAt: '2026-07-01T00:00:00Z' }],

@@ -1,7 +1,7 @@
 import { PurgeQueueCommand, PurgeQueueInProgress } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import fc from 'fast-check';
-import { createIngestHandler } from '../../lambdas/ingest/handler';
+import { createIngestHandler } from '../../lambdas/ingest/request-handler';
 import { testGateway, type TestGateway } from '../support/gateway';
 import { startLocalAws, type LocalAws } from '../support/local-aws';
 import {

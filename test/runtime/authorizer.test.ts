@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { DynamoDbConfigStore } from '../../lambdas/adapters/dynamodb-config';
-import { createAuthorizerHandler, webhookNameOf } from '../../lambdas/authorizer/handler';
-import { createConfigWriter } from '../../lambdas/config-writer/handler';
+import { createAuthorizerHandler } from '../../lambdas/authorizer/handler';
+import { DynamoDbConfigItems } from '../../lambdas/adapters/dynamodb-config-items';
+import { createConfigWriter } from '../../lambdas/config-writer/config';
 import type { WebhookConfig } from '../../lambdas/core/config/webhook';
 import { createGatewayResources, startLocalAws, type LocalAws } from '../support/local-aws';
 import { RecordingTelemetry } from '../support/telemetry';
@@ -47,7 +48,7 @@ beforeAll(async () => {
 afterAll(() => local?.stop());
 beforeEach(async () => {
   const { configTable } = await createGatewayResources(local);
-  await createConfigWriter(local.dynamodb)({
+  await createConfigWriter(new DynamoDbConfigItems(local.dynamodb))({
     RequestType: 'Create',
     ServiceToken: 'x',
     ResponseURL: 'x',
@@ -110,14 +111,5 @@ describe('authorizer', () => {
     } finally {
       local.dynamodbServer.heal();
     }
-  });
-});
-
-describe('webhookNameOf', () => {
-  it('reads the path parameter, or the last /webhooks/<name> of the path (stage prefix allowed)', () => {
-    expect(webhookNameOf({ pathParameters: { name: 'a-b_c' }, path: '/x' })).toBe('a-b_c');
-    expect(webhookNameOf({ pathParameters: null, path: '/prod/webhooks/stripe' })).toBe('stripe');
-    expect(webhookNameOf({ pathParameters: null, path: '/webhooks/stripe/' })).toBe('stripe');
-    expect(webhookNameOf({ pathParameters: null, path: '/webhooks/a%2Fb' })).toBeUndefined();
   });
 });

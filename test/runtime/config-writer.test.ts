@@ -4,7 +4,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { DynamoDbConfigStore } from '../../lambdas/adapters/dynamodb-config';
-import { createConfigWriter, InvalidGatewayConfigError } from '../../lambdas/config-writer/handler';
+import { DynamoDbConfigItems } from '../../lambdas/adapters/dynamodb-config-items';
+import { createConfigWriter, InvalidGatewayConfigError } from '../../lambdas/config-writer/config';
 import type { GatewayConfig, RouteConfig, WebhookConfig } from '../../lambdas/core/config/webhook';
 import { createGatewayResources, startLocalAws, type GatewayResources, type LocalAws } from '../support/local-aws';
 
@@ -85,7 +86,7 @@ async function items(): Promise<Record<string, unknown>[]> {
 describe('config writer', () => {
   it('writes every webhook and route where the runtime reads them', async () => {
     const config = { webhooks: [webhook('github'), webhook('stripe')], routes: [route('a'), route('b')] };
-    const result = await createConfigWriter(local.dynamodb)(create(config));
+    const result = await createConfigWriter(new DynamoDbConfigItems(local.dynamodb))(create(config));
     expect(result).toEqual({
       PhysicalResourceId: `${resources.configTable}/webhook-gateway-config`,
       Data: { Webhooks: 2, Routes: 2 },
@@ -103,7 +104,7 @@ describe('config writer', () => {
   });
 
   it('updates configs, keeps verifiedAt, and removes webhooks and routes that are gone', async () => {
-    const writer = createConfigWriter(local.dynamodb);
+    const writer = createConfigWriter(new DynamoDbConfigItems(local.dynamodb));
     const old = { webhooks: [webhook('github'), webhook('stripe')], routes: [route('a'), route('b')] };
     await writer(create(old));
     const store = new DynamoDbConfigStore(local.dynamodb, resources.configTable, 0);
@@ -119,7 +120,7 @@ describe('config writer', () => {
   });
 
   it('keeps the routes in configuration order, whatever their ids', async () => {
-    await createConfigWriter(local.dynamodb)(
+    await createConfigWriter(new DynamoDbConfigItems(local.dynamodb))(
       create({ webhooks: [webhook('github')], routes: [route('zeta'), route('alpha'), route('mid')] }),
     );
     const loaded = await new DynamoDbConfigStore(local.dynamodb, resources.configTable).load('github');
@@ -127,14 +128,14 @@ describe('config writer', () => {
   });
 
   it('removes stale route items even when the old properties do not list them', async () => {
-    const writer = createConfigWriter(local.dynamodb);
+    const writer = createConfigWriter(new DynamoDbConfigItems(local.dynamodb));
     await writer(create({ webhooks: [], routes: [route('leftover')] }));
     await writer(update({ webhooks: [], routes: [route('kept')] }, { webhooks: [], routes: [] }));
     expect((await items()).map((i) => i.sk)).toEqual(['kept']);
   });
 
   it('removes every item it wrote on Delete, and ignores a table that is already gone', async () => {
-    const writer = createConfigWriter(local.dynamodb);
+    const writer = createConfigWriter(new DynamoDbConfigItems(local.dynamodb));
     const config = { webhooks: [webhook('github')], routes: Array.from({ length: 30 }, (_, i) => route(`r${i}`)) };
     await writer(create(config));
     const result = await writer(remove(config));
@@ -147,7 +148,7 @@ describe('config writer', () => {
 
   it('writes more than 25 routes in several batches', async () => {
     const routes = Array.from({ length: 60 }, (_, i) => route(`r${String(i).padStart(2, '0')}`));
-    await createConfigWriter(local.dynamodb)(create({ webhooks: [], routes }));
+    await createConfigWriter(new DynamoDbConfigItems(local.dynamodb))(create({ webhooks: [], routes }));
     const query = await local.dynamodb.send(
       new QueryCommand({
         TableName: resources.configTable,
@@ -159,7 +160,7 @@ describe('config writer', () => {
   });
 
   it('fails if Config is not a gateway config', async () => {
-    const writer = createConfigWriter(local.dynamodb);
+    const writer = createConfigWriter(new DynamoDbConfigItems(local.dynamodb));
     const bad = (Config: string): CloudFormationCustomResourceEvent => ({
       ...base,
       RequestType: 'Create',
@@ -182,7 +183,7 @@ describe('config writer', () => {
         UnprocessedItems: { [table]: [{ PutRequest: { Item: { pk: { S: 'routes' }, sk: { S: 'b' } } } }] },
       })
       .resolves({ UnprocessedItems: {} });
-    await createConfigWriter(client)({
+    await createConfigWriter(new DynamoDbConfigItems(client))({
       ...base,
       RequestType: 'Create',
       ResourceProperties: {

@@ -3,7 +3,7 @@ import { sign } from '@octokit/webhooks-methods';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbConfigStore } from '../../lambdas/adapters/dynamodb-config';
-import { replayDelivery, ReplayError } from '../../lambdas/adapters/runtime';
+import { replayDelivery, ReplayError } from '../../lambdas/ingest/replay';
 import { executionName } from '../../lambdas/core/config/messages';
 import type { RouteConfig, WebhookConfig } from '../../lambdas/core/config/webhook';
 import { API_HOST } from '../support/api-event';

@@ -9,7 +9,7 @@ import { MAX_JSON_DEPTH } from '../../lambdas/core/http/json';
 import type { RouteConfig, WebhookConfig } from '../../lambdas/core/config/webhook';
 import { signedBytesKey } from '../../lambdas/core/verify/common';
 import { HttpHeaders } from '../../lambdas/core/http/headers';
-import { createIngestHandler } from '../../lambdas/ingest/handler';
+import { createIngestHandler } from '../../lambdas/ingest/request-handler';
 import { processDelivery } from '../../lambdas/ingest/pipeline';
 import { apiEvent } from '../support/api-event';
 import { testGateway, type TestGateway } from '../support/gateway';

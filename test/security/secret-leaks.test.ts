@@ -6,7 +6,7 @@ import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
 import { runningGateway, type LocalGatewayState } from '../../cli/state';
-import { replayDelivery } from '../../lambdas/adapters/runtime';
+import { replayDelivery } from '../../lambdas/ingest/replay';
 import { formatSecretMaterial, parseSecretMaterial } from '../../lambdas/core/config/secret';
 import { REPO } from '../cli/support';
 import { testGateway, type TestGateway } from '../support/gateway';

@@ -4,14 +4,16 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { fromItem } from '../../lambdas/adapters/dynamodb-history';
 import { SfnWorkflowStarter } from '../../lambdas/adapters/sfn-starter';
 import { DynamoDbHistoryStore } from '../../lambdas/adapters/dynamodb-history';
-import { awsIngestDeps } from '../../lambdas/adapters/runtime';
 import { DEFAULT_SETTINGS, type Settings } from '../../lambdas/adapters/settings';
-import { createConfigWriter } from '../../lambdas/config-writer/handler';
+import { DynamoDbConfigItems } from '../../lambdas/adapters/dynamodb-config-items';
+import { createConfigWriter } from '../../lambdas/config-writer/config';
 import type { DeliveryRecord, StartMessage } from '../../lambdas/core/config/messages';
 import { HISTORY_ITEMS } from '../../lambdas/core/config/tables';
 import type { GatewayConfig } from '../../lambdas/core/config/webhook';
 import { createDispatcher } from '../../lambdas/dispatcher/handler';
-import { createIngestHandler, type IngestDeps } from '../../lambdas/ingest/handler';
+import { awsIngestDeps } from '../../lambdas/ingest/aws-deps';
+import type { IngestDeps } from '../../lambdas/ingest/pipeline';
+import { createIngestHandler } from '../../lambdas/ingest/request-handler';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { apiEvent, type ApiRequest } from './api-event';
 import { ManualClock } from './clock';
@@ -137,7 +139,7 @@ export type TestGateway = Awaited<ReturnType<typeof testGateway>>;
 
 /** Writes the config through the real config writer, as the custom resource does at deploy time. */
 export async function writeConfig(local: LocalAws, resources: GatewayResources, config: GatewayConfig): Promise<void> {
-  await createConfigWriter(local.dynamodb)({
+  await createConfigWriter(new DynamoDbConfigItems(local.dynamodb))({
     RequestType: 'Create',
     ServiceToken: 'arn:aws:lambda:us-east-1:123456789012:function:provider',
     ResponseURL: '...',

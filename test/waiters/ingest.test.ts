@@ -9,7 +9,7 @@ import { SfnWorkflowStarter } from '../../lambdas/adapters/sfn-starter';
 import { queueDeduplicationId, WAITERS_QUEUE_ID, type QueueMessage } from '../../lambdas/core/config/messages';
 import type { RouteConfig, WebhookConfig } from '../../lambdas/core/config/webhook';
 import { createDispatcher } from '../../lambdas/dispatcher/handler';
-import { registerWaiter } from '../../lambdas/waiter/resume';
+import { registerWaiter } from '../../lambdas/adapters/waiter-resume';
 import { drain, toRecord } from '../support/event-source';
 import { PAYLOAD_BUCKET, testGateway, type TestGateway } from '../support/gateway';
 import { startLocalAws, type LocalAws } from '../support/local-aws';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PAYLOAD_KEYS } from '../../lambdas/core/config/messages';
 import { toWaiter } from '../../lambdas/core/waiters/model';
 import { createRegistrar, WaiterRegistrationError } from '../../lambdas/waiter/handler';
-import { EVENT_TOO_LARGE, offerEvent, registerWaiter } from '../../lambdas/waiter/resume';
+import { EVENT_TOO_LARGE, offerEvent, registerWaiter } from '../../lambdas/adapters/waiter-resume';
 import { startLocalAws, type LocalAws } from '../support/local-aws';
 import { createWaiterTable, PAYLOAD_BUCKET, registration, reviewEvent, waiterDeps } from './support';
 

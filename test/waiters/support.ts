@@ -21,7 +21,7 @@ import {
   type OfferedEvent,
   type WaiterRegistration,
 } from '../../lambdas/core/waiters/model';
-import type { WaiterDeps } from '../../lambdas/waiter/resume';
+import type { WaiterDeps } from '../../lambdas/adapters/waiter-resume';
 import { ManualClock } from '../support/clock';
 import { fakeS3 } from '../support/fakes';
 import type { LocalAws } from '../support/local-aws';

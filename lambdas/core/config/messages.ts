@@ -3,7 +3,7 @@ import type { WorkflowTarget } from './webhook';
 
 /**
  * What flows between the ingest function, the queue, the dispatcher, the workflows and the
- * history table (DESIGN.md, Contracts, "What a workflow receives").
+ * history table (docs/ARCHITECTURE.md#contracts: queue messages, workflow input, history items).
  */
 
 /** Where a payload or a raw body too large to travel inline is kept. */

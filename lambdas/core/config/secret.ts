@@ -1,5 +1,5 @@
 /**
- * Secret values, one JSON shape everywhere (DESIGN.md, Contracts, "Secret values"):
+ * Secret values, one JSON shape everywhere (docs/ARCHITECTURE.md#contracts, secret values):
  *   {"values": [{"value": "…", "expiresAt": "ISO-8601"}]}   shared secrets, several while rotating
  *   {"publicKey": "…"}                                     PEM, base64 DER or hex; JWKS JSON for jwt
  * Shorthands: a plain string (one value), an array of strings (several values), and

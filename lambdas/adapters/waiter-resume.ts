@@ -8,7 +8,10 @@ import {
   type Waiter,
   type WaiterRegistration,
 } from '../core/waiters/model';
-import type { HistoryStore, TaskAnswer, Telemetry, WaiterPorts } from '../adapters/ports';
+import type { HistoryStore, TaskAnswer, Telemetry, WaiterPorts } from './ports';
+
+// The waiter protocol over the waiter ports. It sits with the ports, not in a handler folder, because
+// two functions run it: the dispatcher offers events (offerEvent), the registrar registers (registerWaiter).
 
 export interface WaiterDeps extends WaiterPorts {
   readonly history: Pick<HistoryStore, 'markEnqueued'>;

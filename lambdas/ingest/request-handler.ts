@@ -19,8 +19,6 @@ import {
 } from './pipeline';
 import { accepted, handshakeAnswer, rejection, type RejectionStatus } from './responses';
 
-export type { IngestDeps, IngestSettings } from './pipeline';
-
 const SAMPLE_INTERVAL_MS = 60_000;
 const RETRY_AFTER_UNAVAILABLE = 5;
 
