@@ -1,6 +1,5 @@
-export { Period } from 'aws-cdk-lib/aws-apigateway';
-export { GATEWAY_OUTPUTS, gatewayOutputKey, readGatewayOutputs } from './outputs';
-export type { GatewayOutputName, GatewayOutputs } from './outputs';
+export { GatewayOutput, GatewayOutputs } from './outputs';
+export type { GatewayOutputValues } from './outputs';
 export type { CustomDomainOptions } from './custom-domain';
 export { ManagedRuleGroup } from './firewall';
 export type { ManagedRuleGroupOptions, NamedManagedRuleGroupOptions, WebAclOptions } from './firewall';
@@ -23,4 +22,3 @@ export type {
 } from './webhook-source';
 export type { GenericHandshakeConfig } from '../lambdas/core/config/verifier';
 export type { SuccessResponse } from '../lambdas/core/config/webhook';
-export { CONFIG_RESOURCE_TYPE } from './private/config-resource';

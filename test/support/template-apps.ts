@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
+import { Period } from 'aws-cdk-lib/aws-apigateway';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { WebhookGatewayExampleStack } from '../../bin/example-stack';
-import { HmacAlgorithm, Period, WebhookGateway, WebhookSource } from '../../lib';
+import { HmacAlgorithm, WebhookGateway, WebhookSource } from '../../lib';
 
 /** The context `cdk synth` and `cdk deploy` give the app: cdk.json's feature flags. */
 export function cdkJsonContext(): Record<string, unknown> {
