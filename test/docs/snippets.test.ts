@@ -24,7 +24,7 @@ const PRELUDE_IMPORTS: Record<string, string> = {
   iam: "import * as iam from 'aws-cdk-lib/aws-iam';",
   Period: "import { Period } from 'aws-cdk-lib/aws-apigateway';",
   ...Object.fromEntries(
-    ['HmacAlgorithm', 'SignatureEncoding', 'WebhookGateway', 'WebhookSource'].map((n) => [
+    ['HandshakeFormat', 'HmacAlgorithm', 'JwtAlgorithm', 'SignatureEncoding', 'WebhookGateway', 'WebhookSource'].map((n) => [
       n,
       `import { ${n} } from '../../../lib';`,
     ]),
