@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jsiiProblems } from './jsii-check';
@@ -80,6 +80,16 @@ export interface Hidden {
 export const here = import.meta.url;
 `,
 };
+
+describe('the construct library', () => {
+  it('has a public API that jsii can compile for Python, Java, .NET and Go', () => {
+    const lib = readdirSync(join(root, 'lib'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => `lib/${f}`);
+    expect(lib).toContain('lib/private/functions.ts');
+    expect(jsiiProblems({ root, entry: 'lib/index.ts', files: lib })).toEqual([]);
+  }, 120_000);
+});
 
 describe('jsiiProblems', () => {
   it('reports each kind of API jsii refuses, and nothing it accepts', () => {
