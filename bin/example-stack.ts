@@ -1,8 +1,9 @@
 import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Period } from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { HmacAlgorithm, Period, SignatureEncoding, WebhookGateway, WebhookSource } from '../lib';
+import { HmacAlgorithm, SignatureEncoding, WebhookGateway, WebhookSource } from '../lib';
 
 /**
  * The example app: GitHub, Stripe, Slack and a generic HMAC sender routed to small workflows, and

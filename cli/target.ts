@@ -9,7 +9,7 @@ import type { PayloadStore } from '../lambdas/adapters/ports';
 import { S3PayloadStore } from '../lambdas/adapters/s3-payloads';
 import { DEFAULT_SETTINGS } from '../lambdas/adapters/settings';
 import type { RouteConfig, WebhookConfig } from '../lambdas/core/config/webhook';
-import { gatewayOutputKey, readGatewayOutputs, type GatewayOutputs } from '../lib/outputs';
+import { gatewayOutputKey, readGatewayOutputs, type GatewayOutputValues } from '../lib/outputs';
 import { CliError } from './errors';
 import type { GatewayResources } from './gateway-resources';
 import { LOCAL_CREDENTIALS } from './local/backends';
@@ -138,7 +138,7 @@ function gatewayOfState(entry: LocalGatewayEntry, url: string): TargetGateway {
  * A gateway of a stack, from its outputs. The settings the outputs do not name are the handlers'
  * defaults (a replay records its history item with them).
  */
-function gatewayOfOutputs(stackName: string, id: string, o: GatewayOutputs): TargetGateway {
+function gatewayOfOutputs(stackName: string, id: string, o: GatewayOutputValues): TargetGateway {
   const missing = (
     ['webhookPaths', 'configTable', 'historyTable', 'queueUrl', 'deadLetterQueueUrl', 'payloadBucket'] as const
   ).filter((k) => o[k] === undefined);

@@ -1,26 +1,27 @@
-export { Period } from 'aws-cdk-lib/aws-apigateway';
-export { GATEWAY_OUTPUTS, gatewayOutputKey, readGatewayOutputs } from './outputs';
-export type { GatewayOutputName, GatewayOutputs } from './outputs';
+export { GatewayOutput, GatewayOutputs } from './outputs';
+export type { GatewayOutputValues } from './outputs';
 export type { CustomDomainOptions } from './custom-domain';
 export { ManagedRuleGroup } from './firewall';
 export type { ManagedRuleGroupOptions, NamedManagedRuleGroupOptions, WebAclOptions } from './firewall';
-export { Webhook } from './webhook';
-export type { Quota, RateLimit, RateWindowOptions, RouteOptions, WebhookOptions } from './webhook';
+export { HandshakeFormat, Webhook } from './webhook';
+export type {
+  HandshakeOptions,
+  Quota,
+  RateLimit,
+  RateWindowOptions,
+  RouteOptions,
+  SuccessResponse,
+  WebhookOptions,
+} from './webhook';
 export { WebhookGateway } from './webhook-gateway';
-export type { WaitForWebhookOptions, WebhookGatewayProps } from './webhook-gateway-props';
-export { HmacAlgorithm, SecretOrigin, SignatureEncoding, WebhookSource } from './webhook-source';
+export type { RejectedMetricOptions, WaitForWebhookOptions, WebhookGatewayProps } from './webhook-gateway-props';
+export { HmacAlgorithm, JwtAlgorithm, SecretOrigin, SignatureEncoding, WebhookSource } from './webhook-source';
 export type {
   ApiKeySourceOptions,
   BasicAuthSourceOptions,
   HeaderMatchSourceOptions,
   HmacSourceOptions,
-  JwtAlgorithm,
   JwtSourceOptions,
   SecretSourceOptions,
-  SourceSecret,
   TimestampSourceOptions,
-  WebhookSourceConfig,
 } from './webhook-source';
-export type { GenericHandshakeConfig } from '../lambdas/core/config/verifier';
-export type { SuccessResponse } from '../lambdas/core/config/webhook';
-export { CONFIG_RESOURCE_TYPE } from './private/config-resource';

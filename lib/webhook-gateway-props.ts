@@ -1,5 +1,6 @@
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -81,10 +82,17 @@ export interface WebhookGatewayProps {
  * A state that pauses a Standard workflow until a matching webhook arrives (`WebhookGateway.waitForWebhook`).
  * Its output is the event, exactly what a workflow started by that event receives.
  */
-export interface WaitForWebhookOptions extends Pick<
-  sfn.TaskStateJsonPathBaseProps,
-  'stateName' | 'comment' | 'inputPath' | 'outputPath' | 'resultSelector'
-> {
+export interface WaitForWebhookOptions extends sfn.JsonPathCommonOptions {
+  /** The state's name in the workflow. @default - the construct id */
+  readonly stateName?: string;
+  /** A comment describing the state. @default - no comment */
+  readonly comment?: string;
+  /**
+   * A payload built from the state's result (the event) with static values and JSONPath selections,
+   * e.g. `{ 'pr.$': '$.payload.number' }`.
+   * @default - the event as it is
+   */
+  readonly resultSelector?: Record<string, unknown>;
   /** The webhook whose events resume the workflow, added to the same gateway. */
   readonly webhook: string;
   /** The event key to wait for: exact, or a pattern where `*` matches any run of characters (as routes). */
@@ -111,4 +119,10 @@ export interface WaitForWebhookOptions extends Pick<
   readonly lookBack?: Duration;
   /** Where the event goes in the state's output. @default '$' - the event replaces the state's input */
   readonly resultPath?: string;
+}
+
+/** Options of `WebhookGateway.metricRejected`. */
+export interface RejectedMetricOptions extends cloudwatch.MetricOptions {
+  /** Only rejections with this reason code, e.g. `signature_mismatch`. @default - every rejection */
+  readonly reason?: string;
 }

@@ -44,7 +44,7 @@ import {
 import { waiterIdOf, Waiters } from './private/waiters';
 import { resolveLimits, WEBHOOK_STACK_COUNT, WebhookStacks } from './private/webhook-stacks';
 import type { RouteOptions, Webhook, WebhookOptions } from './webhook';
-import type { WaitForWebhookOptions, WebhookGatewayProps } from './webhook-gateway-props';
+import type { RejectedMetricOptions, WaitForWebhookOptions, WebhookGatewayProps } from './webhook-gateway-props';
 
 /**
  * Receives webhooks on `POST /webhooks/{name}`, verifies them as their provider signs them,
@@ -66,7 +66,7 @@ export class WebhookGateway extends Construct {
   readonly payloadBucket: s3.Bucket;
   readonly encryptionKey: kms.Key;
   readonly dashboard: cloudwatch.Dashboard;
-  readonly alarms: readonly cloudwatch.Alarm[];
+  readonly alarms: cloudwatch.Alarm[];
   /** The `Gateway` dimension of the gateway's metrics. */
   readonly gatewayName: string;
   /** The base URL senders call, ending in `/`: the custom domain's when there is one, else the stage's. */
@@ -168,7 +168,7 @@ export class WebhookGateway extends Construct {
         customDomain: props.customDomain,
       }),
       sensitiveHeaders: () => [
-        ...new Set([...this.webhooks.values()].flatMap((w) => sensitiveHeaders(w.toConfig().verifier))),
+        ...new Set([...this.webhooks.values()].flatMap((w) => sensitiveHeaders(w._toConfig().verifier))),
       ],
     });
     this.url = this.defences.baseUrl;
@@ -183,7 +183,7 @@ export class WebhookGateway extends Construct {
       logRetention,
       removalPolicy,
       config: () => ({
-        webhooks: [...this.webhooks.values()].map((w) => w.toConfig()),
+        webhooks: [...this.webhooks.values()].map((w) => w._toConfig()),
         routes: this.routes.map((r) => r.config),
       }),
     });
@@ -246,7 +246,7 @@ export class WebhookGateway extends Construct {
     if (this.webhooks.has(name))
       throw new Error(`${this.node.path}: webhook "${name}" is added twice: give each webhook its own name`);
 
-    const source = options.source.bind();
+    const source = options.source._bind();
     const { limits, windows } = resolveLimits(options.rateLimit, this.props.defaultRateLimit);
     const maxBodySize = (options.maxBodySize ?? DEFAULTS.maxBodySize).toBytes();
     const checked = checkWebhookOptions(options, source, maxBodySize, DEFAULTS.maxBodySizeLimit.toBytes());
@@ -279,7 +279,7 @@ export class WebhookGateway extends Construct {
     });
     webhook.existingSecrets.forEach((s) => this.grantSecret(s));
 
-    const expressions = checkWebhookExpressions(webhook.toConfig());
+    const expressions = checkWebhookExpressions(webhook._toConfig());
     this.errors.push(
       ...[...webhook.problems, ...checked.errors, ...replayWindowProblems(source.verifier, this.dedupRetention)].map(
         (e) => `webhook "${name}": ${e}`,
@@ -417,7 +417,7 @@ export class WebhookGateway extends Construct {
     return this.metric(METRICS.verified, props);
   }
   /** Rejected requests; with `reason`, only those (e.g. `signature_mismatch`). */
-  metricRejected(props: cloudwatch.MetricOptions & { readonly reason?: string } = {}) {
+  metricRejected(props: RejectedMetricOptions = {}) {
     const { reason, ...rest } = props;
     const dimensionsMap = reason
       ? { [METRICS.dimensions.gateway]: this.gatewayName, [METRICS.dimensions.reason]: reason }

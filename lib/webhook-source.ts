@@ -2,15 +2,12 @@ import type { Duration } from 'aws-cdk-lib';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import {
   DEFAULT_SECRET,
-  type JwtAlgorithm,
   type PresetName,
   type SecretRefName,
   type VerifierConfig,
 } from '../lambdas/core/config/verifier';
 import { schemeProblems, seconds, unknownOptions } from './private/scheme-validation';
 import { defined } from './private/objects';
-
-export type { JwtAlgorithm } from '../lambdas/core/config/verifier';
 
 /** HMAC digest algorithm. */
 export enum HmacAlgorithm {
@@ -24,6 +21,24 @@ export enum SignatureEncoding {
   HEX = 'hex',
   BASE64 = 'base64',
   BASE64URL = 'base64url',
+}
+
+/** A JWT signing algorithm (RFC 7518). `none` is never accepted. */
+export enum JwtAlgorithm {
+  HS256 = 'HS256',
+  HS384 = 'HS384',
+  HS512 = 'HS512',
+  RS256 = 'RS256',
+  RS384 = 'RS384',
+  RS512 = 'RS512',
+  PS256 = 'PS256',
+  PS384 = 'PS384',
+  PS512 = 'PS512',
+  ES256 = 'ES256',
+  ES384 = 'ES384',
+  ES512 = 'ES512',
+  /** Ed25519 (RFC 8037). */
+  EDDSA = 'EdDSA',
 }
 
 /** Where the value of a scheme's secret comes from, which decides how the gateway creates it. */
@@ -105,7 +120,7 @@ export interface ApiKeySourceOptions extends SecretSourceOptions {
 
 export interface JwtSourceOptions extends SecretSourceOptions {
   /** Accepted algorithms: all HS* (a shared key) or all asymmetric (a public key or JWKS). */
-  readonly algorithms: readonly JwtAlgorithm[];
+  readonly algorithms: JwtAlgorithm[];
   /** Required `iss`. @default - not checked */
   readonly issuer?: string;
   /** Required `aud`. @default - not checked */
@@ -264,7 +279,7 @@ export class WebhookSource {
     return new WebhookSource('allOf', (refs) => {
       const bound = sources.map((s) => s.binder(refs));
       const errors = sources.length < 2 ? ['allOf needs at least two sources'] : [];
-      if (sources.some((s) => s.type === 'allOf' || s.type === 'none'))
+      if (sources.some((s) => s.scheme === 'allOf' || s.scheme === 'none'))
         errors.push('allOf cannot contain allOf or none');
       return {
         verifier: { type: 'allOf', sources: bound.map((b) => b.verifier) },
@@ -310,12 +325,15 @@ export class WebhookSource {
 
   private constructor(
     /** The scheme name, e.g. `stripe` or `hmac`. */
-    readonly type: string,
+    readonly scheme: string,
     private readonly binder: Binder,
   ) {}
 
-  /** The verifier config and the secrets this source needs. */
-  bind(): WebhookSourceConfig {
+  /**
+   * The verifier config and the secrets this source needs, for the gateway.
+   * @internal
+   */
+  _bind(): WebhookSourceConfig {
     return this.binder(new SecretRefs());
   }
 }

@@ -4,7 +4,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DEFAULT_SECRET, type GenericHandshakeConfig } from '../lambdas/core/config/verifier';
-import type { SuccessResponse, WebhookConfig } from '../lambdas/core/config/webhook';
+import type { WebhookConfig } from '../lambdas/core/config/webhook';
 import { resolveSecrets, type SecretScope } from './private/secrets';
 import type { WebhookSource, WebhookSourceConfig } from './webhook-source';
 import { defined } from './private/objects';
@@ -36,7 +36,40 @@ export interface RateLimit {
   /** @default - no quota */
   readonly quota?: Quota;
   /** @default - none */
-  readonly windows?: readonly RateWindowOptions[];
+  readonly windows?: RateWindowOptions[];
+}
+
+/** The answer to an accepted request, instead of 202 `{"id","status"}`. */
+export interface SuccessResponse {
+  /** A 2xx status code. */
+  readonly statusCode: number;
+  /** The Content-Type header of the answer. */
+  readonly contentType: string;
+  /** The body, sent as it is. */
+  readonly body: string;
+}
+
+/** How the answer to a generic handshake is written. */
+export enum HandshakeFormat {
+  /** JSON: `{"<respondWith>": <value>}`. */
+  JSON = 'json',
+  /** The value alone, as plain text. */
+  TEXT = 'text',
+}
+
+/**
+ * A generic handshake: a verified JSON body whose `field` equals `equalTo` is answered with 200
+ * and the value of its `respondWith` field (a string or a number), and starts nothing.
+ */
+export interface HandshakeOptions {
+  /** The body field that marks a handshake, e.g. `type`. */
+  readonly field: string;
+  /** The value of `field` that marks a handshake, e.g. `url_verification`. */
+  readonly equalTo: string;
+  /** The body field whose value is echoed, e.g. `challenge`. */
+  readonly respondWith: string;
+  /** How the answer is written. @default HandshakeFormat.JSON - `{"<respondWith>": <value>}` */
+  readonly respondAs?: HandshakeFormat;
 }
 
 export interface WebhookOptions {
@@ -65,7 +98,7 @@ export interface WebhookOptions {
   /** The URL the sender signs, when a custom domain fronts the API. @default - the gateway's customDomain URL of the webhook, else the URL API Gateway saw */
   readonly publicUrl?: string;
   /** A generic handshake, answered only after verification. @default - the preset's own, if any */
-  readonly handshake?: GenericHandshakeConfig;
+  readonly handshake?: HandshakeOptions;
   /**
    * Source addresses allowed to call this webhook (IPv4 and IPv6 CIDR blocks, or single
    * addresses), enforced by the API's resource policy before any function runs; others get the
@@ -118,7 +151,7 @@ export class Webhook extends Construct {
   /** Every secret the verifier reads, by reference (`default`, and one per extra `allOf` member). */
   readonly secrets: Readonly<Record<string, ISecret>>;
   /** Secrets given by the user (granted by ARN rather than by the gateway's name prefix). */
-  readonly existingSecrets: readonly ISecret[];
+  readonly existingSecrets: ISecret[];
   /** The usage-plan key the authorizer returns for this webhook's path; its value never changes. */
   readonly apiKey: apigw.IApiKey;
   /** The webhook's own usage plan: its throttle and quota, updated in place when they change. */
@@ -126,11 +159,19 @@ export class Webhook extends Construct {
   /** The resource that associates the key with the plan (API Gateway creates these one at a time). */
   readonly usagePlanKey: apigw.CfnUsagePlanKey;
   /** Problems found while binding (reported at synth with the gateway's other checks). */
-  readonly problems: readonly string[];
+  readonly problems: string[];
   private readonly config: WebhookConfig;
   private waiters = 0;
 
-  constructor(scope: Construct, binding: WebhookBinding) {
+  /**
+   * A webhook of `binding` in `scope` (a nested stack of the gateway).
+   * @internal
+   */
+  static _create(scope: Construct, binding: WebhookBinding): Webhook {
+    return new Webhook(scope, binding);
+  }
+
+  private constructor(scope: Construct, binding: WebhookBinding) {
     super(scope, binding.name);
     const { name, options, source } = binding;
     this.name = name;
@@ -178,7 +219,7 @@ export class Webhook extends Construct {
       maxBodySize: binding.maxBodySize,
       usageIdentifierKey: binding.apiKeyValue,
       ...defined({
-        handshake: options.handshake,
+        handshake: options.handshake && handshakeConfig(options.handshake),
         staticPayload: options.staticPayload,
         successResponse: options.successResponse,
         publicUrl: options.publicUrl,
@@ -204,8 +245,20 @@ export class Webhook extends Construct {
     this.waiters++;
   }
 
-  /** The stored config, written to the config table at deploy time. */
-  toConfig(): WebhookConfig {
+  /**
+   * The stored config, written to the config table at deploy time.
+   * @internal
+   */
+  _toConfig(): WebhookConfig {
     return this.waiters > 0 ? { ...this.config, hasWaiters: true } : this.config;
   }
+}
+
+function handshakeConfig(handshake: HandshakeOptions): GenericHandshakeConfig {
+  return {
+    field: handshake.field,
+    equals: handshake.equalTo,
+    respondWith: handshake.respondWith,
+    ...defined({ as: handshake.respondAs }),
+  };
 }

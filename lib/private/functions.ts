@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,7 +10,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { METRICS } from '../../lambdas/core/config/environment';
 import { functionDefaults, type HandlerKind } from './defaults';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = `${resolve(dirname(thisFile()), '../..')}/`;
 const ENTRIES: Record<HandlerKind, string> = {
   ingest: 'lambdas/ingest/index.ts',
   authorizer: 'lambdas/authorizer/index.ts',
@@ -18,6 +19,25 @@ const ENTRIES: Record<HandlerKind, string> = {
   sweeper: 'lambdas/sweeper/index.ts',
   waiter: 'lambdas/waiter/index.ts',
 };
+
+/**
+ * The path of this file, from the V8 call site of this function: `import.meta.url` would do in ESM
+ * (tsx, vitest), but the CommonJS that jsii emits cannot parse it, and ESM has no `__filename`.
+ */
+function thisFile(): string {
+  const { prepareStackTrace, stackTraceLimit } = Error;
+  try {
+    Error.prepareStackTrace = (_, callSites) => callSites;
+    Error.stackTraceLimit = 1;
+    const [site] = new Error().stack as unknown as NodeJS.CallSite[];
+    const file = site?.getFileName();
+    if (!file) throw new Error('cannot find the directory of lib/private/functions.ts');
+    return file.startsWith('file:') ? fileURLToPath(file) : file;
+  } finally {
+    Error.prepareStackTrace = prepareStackTrace;
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
 
 /**
  * ESM output, because @marcbachmann/cel-js ships ESM only; the banner gives bundled CommonJS

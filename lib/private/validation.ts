@@ -131,9 +131,9 @@ export function checkWebhookOptions(
   const handshake = options.handshake;
   if (
     handshake &&
-    [handshake.field, handshake.equals, handshake.respondWith].some((v) => typeof v !== 'string' || v === '')
+    [handshake.field, handshake.equalTo, handshake.respondWith].some((v) => typeof v !== 'string' || v === '')
   ) {
-    found.errors.push('handshake needs field, equals and respondWith');
+    found.errors.push('handshake needs field, equalTo and respondWith');
   }
   return found;
 }

@@ -56,7 +56,7 @@ export class WebhookStack extends NestedStack {
   }
 
   addWebhook(binding: WebhookBinding): Webhook {
-    const webhook = new Webhook(this, binding);
+    const webhook = Webhook._create(this, binding);
     const previous = this.webhooks.at(-1);
     if (previous) webhook.createAfter(previous);
     this.webhooks.push(webhook);

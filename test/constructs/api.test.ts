@@ -1,7 +1,8 @@
 import { Size } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { gatewayOutputKey, readGatewayOutputs, WebhookSource } from '../../lib';
+import { GatewayOutput, GatewayOutputs, WebhookSource } from '../../lib';
+import { readGatewayOutputs } from '../../lib/outputs';
 import { DEFAULTS } from '../../lib/private/defaults';
 import { gatewayFixture, type Json, logicalIdOf } from './helpers';
 
@@ -133,13 +134,20 @@ describe('WebhookGateway REST API', () => {
 
   it('outputs the base URL and all webhook paths in one output, under stable keys', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    expect(outputs[gatewayOutputKey('Webhooks', 'apiUrl')]?.Value).toMatchObject({ 'Fn::Join': expect.any(Array) });
-    expect(outputs[gatewayOutputKey('Webhooks', 'webhookPaths')]?.Value).toBe('webhooks/github,webhooks/stripe');
-    for (const name of ['configTable', 'historyTable', 'payloadBucket', 'queueUrl', 'deadLetterQueueUrl'] as const) {
-      expect(outputs[gatewayOutputKey('Webhooks', name)]).toBeDefined();
+    const key = (output: GatewayOutput) => GatewayOutputs.keyOf('Webhooks', output);
+    expect(outputs.WebhooksApiUrl?.Value).toMatchObject({ 'Fn::Join': expect.any(Array) });
+    expect(outputs[key(GatewayOutput.WEBHOOK_PATHS)]?.Value).toBe('webhooks/github,webhooks/stripe');
+    for (const output of [
+      GatewayOutput.CONFIG_TABLE,
+      GatewayOutput.HISTORY_TABLE,
+      GatewayOutput.PAYLOAD_BUCKET,
+      GatewayOutput.QUEUE_URL,
+      GatewayOutput.DEAD_LETTER_QUEUE_URL,
+    ]) {
+      expect(outputs[key(output)]).toBeDefined();
     }
-    expect(outputs[gatewayOutputKey('Webhooks', 'secretPrefix')]?.Value).toBe('Test/Webhooks');
-    expect(outputs[gatewayOutputKey('Webhooks', 'gatewayName')]?.Value).toBe('Test-Webhooks');
+    expect(outputs[key(GatewayOutput.SECRET_PREFIX)]?.Value).toBe('Test/Webhooks');
+    expect(outputs[key(GatewayOutput.GATEWAY_NAME)]?.Value).toBe('Test-Webhooks');
     expect(Object.keys(outputs).length).toBeLessThan(15);
   });
 });
@@ -236,8 +244,28 @@ describe('stage throttle', () => {
   });
 });
 
-describe('readGatewayOutputs', () => {
-  it('groups DescribeStacks outputs by gateway', () => {
+describe('GatewayOutputs', () => {
+  it('keys outputs by the construct id without non-alphanumerics', () => {
+    expect(GatewayOutputs.keyOf('Web-hooks 2', GatewayOutput.API_URL)).toBe('Webhooks2ApiUrl');
+    expect(GatewayOutputs.keyOf('Webhooks', GatewayOutput.DEAD_LETTER_QUEUE_URL)).toBe('WebhooksDeadLetterQueueUrl');
+  });
+
+  it('groups output values by gateway', () => {
+    expect(
+      GatewayOutputs.read({
+        WebhooksApiUrl: 'https://a.example/v1/',
+        WebhooksQueueUrl: 'https://sqs.example/q',
+        OtherApiUrl: 'https://b.example/v1/',
+        OtherDomainTarget: 'd-1.execute-api.example',
+        Unrelated: 'x',
+      }),
+    ).toEqual({
+      Webhooks: { apiUrl: 'https://a.example/v1/', queueUrl: 'https://sqs.example/q' },
+      Other: { apiUrl: 'https://b.example/v1/', domainTarget: 'd-1.execute-api.example' },
+    });
+  });
+
+  it('groups DescribeStacks outputs by gateway (readGatewayOutputs, for the CLI)', () => {
     const outputs = [
       { OutputKey: 'WebhooksApiUrl', OutputValue: 'https://a.example/v1/' },
       { OutputKey: 'WebhooksHistoryTable', OutputValue: 'hist' },

@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { describe, expect, it } from 'vitest';
-import { type CustomDomainOptions, gatewayOutputKey, WebhookGateway, WebhookSource } from '../../lib';
+import { type CustomDomainOptions, GatewayOutput, GatewayOutputs, WebhookGateway, WebhookSource } from '../../lib';
 import { gatewayConfig, logicalIdOf, testApp } from './helpers';
 
 const CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/0d3e7a52-1111-2222-3333-444455556666';
@@ -38,8 +38,8 @@ function synthError(domain: Partial<CustomDomainOptions>): string | undefined {
   }
 }
 
-const output = (template: Template, name: Parameters<typeof gatewayOutputKey>[1]) =>
-  template.toJSON().Outputs[gatewayOutputKey('Webhooks', name)]?.Value;
+const output = (template: Template, name: GatewayOutput) =>
+  template.toJSON().Outputs[GatewayOutputs.keyOf('Webhooks', name)]?.Value;
 
 describe('customDomain', () => {
   const { template, gateway, twilio, signed, stack } = fixture({ basePath: 'in' }, true);
@@ -76,8 +76,8 @@ describe('customDomain', () => {
   });
 
   it('gives the custom-domain URLs to the outputs, the gateway and its webhooks', () => {
-    expect(output(template, 'apiUrl')).toBe('https://hooks.example.com/in/');
-    expect(output(template, 'domainTarget')).toEqual({
+    expect(output(template, GatewayOutput.API_URL)).toBe('https://hooks.example.com/in/');
+    expect(output(template, GatewayOutput.DOMAIN_TARGET)).toEqual({
       'Fn::GetAtt': [logicalIdOf(gateway.domainName!), 'RegionalDomainName'],
     });
     expect(gateway.url).toBe('https://hooks.example.com/in/');
@@ -147,8 +147,8 @@ describe('customDomain options', () => {
   it('leaves URLs, publicUrl and outputs on the execute-api endpoint without a custom domain', () => {
     const { template, stack, twilio } = fixture();
     template.resourceCountIs('AWS::ApiGateway::DomainName', 0);
-    expect(output(template, 'domainTarget')).toBeUndefined();
-    expect(JSON.stringify(output(template, 'apiUrl'))).toContain('.execute-api.eu-west-1.');
+    expect(output(template, GatewayOutput.DOMAIN_TARGET)).toBeUndefined();
+    expect(JSON.stringify(output(template, GatewayOutput.API_URL))).toContain('.execute-api.eu-west-1.');
     expect(twilio.url).toContain('execute-api');
     expect(gatewayConfig(stack).webhooks.find((w) => w.name === 'twilio')).not.toHaveProperty('publicUrl');
   });

@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/core/config/environment';
-import { WebhookSource, type WebhookGateway, type WebhookGatewayProps } from '../../lib';
+import { JwtAlgorithm, type WebhookGateway, type WebhookGatewayProps, WebhookSource } from '../../lib';
 import { gatewayFixture, logicalIdOf } from './helpers';
 
 /** The synth error of a gateway with `props`, configured by `configure`; undefined when it synthesizes. */
@@ -72,12 +72,14 @@ describe('dedupRetention', () => {
     ).toMatch(/webhook "orders": source hmac: its tolerance lets the same signed request be accepted for 518400 s/);
     // A JWT is accepted from clockSkew before its iat to maxTokenAge + clockSkew after: 1 day + 2 × 30 s here.
     expect(
-      synthError(props, (g) => g.addWebhook('ci', { source: WebhookSource.jwt({ algorithms: ['HS256'] }), ...event })),
+      synthError(props, (g) =>
+        g.addWebhook('ci', { source: WebhookSource.jwt({ algorithms: [JwtAlgorithm.HS256] }), ...event }),
+      ),
     ).toBeUndefined();
     expect(
       synthError(props, (g) =>
         g.addWebhook('ci', {
-          source: WebhookSource.jwt({ algorithms: ['HS256'], maxTokenAge: Duration.days(2) }),
+          source: WebhookSource.jwt({ algorithms: [JwtAlgorithm.HS256], maxTokenAge: Duration.days(2) }),
           ...event,
         }),
       ),
@@ -87,7 +89,11 @@ describe('dedupRetention', () => {
     expect(
       synthError(props, (g) =>
         g.addWebhook('ci', {
-          source: WebhookSource.jwt({ algorithms: ['HS256'], requireExpiry: false, maxTokenAge: Duration.days(2) }),
+          source: WebhookSource.jwt({
+            algorithms: [JwtAlgorithm.HS256],
+            requireExpiry: false,
+            maxTokenAge: Duration.days(2),
+          }),
           ...event,
         }),
       ),
@@ -123,7 +129,7 @@ describe('hmac delivery ids', () => {
     );
     const label = WebhookSource.hmac({ header: 'x-sig', idHeader: 'x-delivery', idHeaderIsLabel: true });
     expect(synthError({}, (g) => g.addWebhook('orders', { source: label, ...event }))).toBeUndefined();
-    expect(label.bind().verifier).toMatchObject({ idHeader: 'x-delivery', idHeaderIsLabel: true });
+    expect(label._bind().verifier).toMatchObject({ idHeader: 'x-delivery', idHeaderIsLabel: true });
     const signed = WebhookSource.hmac({ header: 'x-sig', signedContent: '{id}.{body}', idHeader: 'x-delivery' });
     expect(synthError({}, (g) => g.addWebhook('orders', { source: signed, ...event }))).toBeUndefined();
   });

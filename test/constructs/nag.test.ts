@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { WebhookGatewayExampleStack } from '../../bin/example-stack';
-import { WebhookGateway, WebhookSource } from '../../lib';
+import { JwtAlgorithm, WebhookGateway, WebhookSource } from '../../lib';
 import { testApp } from './helpers';
 
 /** Every acknowledgement recorded in the tree: rule id → reason. */
@@ -47,7 +47,7 @@ describe('cdk-nag AwsSolutions', () => {
     });
     gateway.addWebhook('github', { source: WebhookSource.github(), eventKey: "'github'" });
     gateway.addWebhook('both', {
-      source: WebhookSource.allOf(WebhookSource.apiKey(), WebhookSource.jwt({ algorithms: ['RS256'] })),
+      source: WebhookSource.allOf(WebhookSource.apiKey(), WebhookSource.jwt({ algorithms: [JwtAlgorithm.RS256] })),
       eventKey: "'both'",
     });
     expect(findings(app)).toEqual([]);

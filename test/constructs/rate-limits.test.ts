@@ -1,8 +1,9 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { Period } from 'aws-cdk-lib/aws-apigateway';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { Period, Webhook, type WebhookGateway, WebhookSource } from '../../lib';
+import { Webhook, type WebhookGateway, WebhookSource } from '../../lib';
 import { gatewayConfig, gatewayFixture, type Json, logicalIdOf, webhookStacks } from './helpers';
 
 const source = () => WebhookSource.github();

@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
+import { Period } from 'aws-cdk-lib/aws-apigateway';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { HmacAlgorithm, Period, WebhookGateway, WebhookSource } from '../../lib';
+import { HmacAlgorithm, WebhookGateway, WebhookSource } from '../../lib';
 import { CONFIG_MAX_BYTES } from '../../lib/private/config-resource';
 import { shardOf } from '../../lib/private/naming';
 import { WEBHOOK_STACK_COUNT } from '../../lib/private/webhook-stacks';

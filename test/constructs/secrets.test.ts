@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
-import { WebhookGateway, WebhookSource } from '../../lib';
+import { JwtAlgorithm, WebhookGateway, WebhookSource } from '../../lib';
 import {
   gatewayConfig,
   gatewayFixture,
@@ -33,8 +33,8 @@ describe('webhook secrets', () => {
   gateway.addWebhook('stripe', { source: WebhookSource.stripe(), eventKey: "'stripe'" });
   gateway.addWebhook('slack', { source: WebhookSource.slack(), eventKey: "'slack'" });
   gateway.addWebhook('discord', { source: WebhookSource.discord(), eventKey: "'discord'" });
-  gateway.addWebhook('jwt-rs', { source: WebhookSource.jwt({ algorithms: ['RS256'] }), eventKey: "'jwt'" });
-  gateway.addWebhook('jwt-hs', { source: WebhookSource.jwt({ algorithms: ['HS256'] }), eventKey: "'jwt'" });
+  gateway.addWebhook('jwt-rs', { source: WebhookSource.jwt({ algorithms: [JwtAlgorithm.RS256] }), eventKey: "'jwt'" });
+  gateway.addWebhook('jwt-hs', { source: WebhookSource.jwt({ algorithms: [JwtAlgorithm.HS256] }), eventKey: "'jwt'" });
   gateway.addWebhook('open', { source: WebhookSource.none(), eventKey: "'open'" });
   gateway.addWebhook('shopify', { source: WebhookSource.shopify(), eventKey: "'shopify'", secret: existing });
   const both = gateway.addWebhook('both', {

@@ -3,8 +3,8 @@ import { Annotations, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { WebhookSource, type WebhookGateway } from '../../lib';
-import { gatewayFixture, stateMachine } from './helpers';
+import { HandshakeFormat, JwtAlgorithm, type WebhookGateway, WebhookSource } from '../../lib';
+import { gatewayConfig, gatewayFixture, stateMachine } from './helpers';
 
 /** The error of building and synthesizing the app, or undefined when both succeed. */
 function synthError(configure: (gateway: WebhookGateway, stack: ReturnType<typeof gatewayFixture>['stack']) => void) {
@@ -137,7 +137,7 @@ describe('synth-time validation', () => {
   });
 
   it('fails if a jwt maxTokenAge is longer than 365 days', () => {
-    const source = WebhookSource.jwt({ algorithms: ['HS256'], maxTokenAge: Duration.days(400) });
+    const source = WebhookSource.jwt({ algorithms: [JwtAlgorithm.HS256], maxTokenAge: Duration.days(400) });
     expect(synthError((g) => g.addWebhook('ci', { source, eventKey: "'x'" }))).toMatch(
       'webhook "ci": source jwt: maxTokenAge 34560000 s must be a whole number of seconds from 1 to 31536000 (365 days)',
     );
@@ -180,6 +180,34 @@ describe('synth-time validation', () => {
     expect(error).toMatch(/maxBodySize 5242880 bytes must be between 1 byte and 4194304 bytes/);
     expect(error).toMatch(/successResponse.statusCode 302 must be 2xx/);
     expect(error).toMatch(/publicUrl "not a url" is not an absolute URL/);
+  });
+
+  it('stores a generic handshake as the runtime reads it', () => {
+    const { stack, gateway } = gatewayFixture();
+    const source = WebhookSource.hmac({ header: 'x-signature' });
+    const handshake = { field: 'type', equalTo: 'url_verification', respondWith: 'challenge' };
+    gateway.addWebhook('json', { source, eventKey: 'input.type', handshake });
+    gateway.addWebhook('text', {
+      source,
+      eventKey: 'input.type',
+      handshake: { ...handshake, respondAs: HandshakeFormat.TEXT },
+    });
+    const [json, text] = gatewayConfig(stack).webhooks;
+    expect(json!.handshake).toEqual({ field: 'type', equals: 'url_verification', respondWith: 'challenge' });
+    expect(text!.handshake).toEqual({
+      field: 'type',
+      equals: 'url_verification',
+      respondWith: 'challenge',
+      as: 'text',
+    });
+  });
+
+  it('fails if a handshake lacks a field, the value to compare or the field to echo', () => {
+    expect(
+      synthError((g) =>
+        g.addWebhook('events', { ...github, handshake: { field: 'type', equalTo: '', respondWith: 'challenge' } }),
+      ),
+    ).toMatch(/webhook "events": handshake needs field, equalTo and respondWith/);
   });
 
   it('warns (does not fail) when a webhook is not verified at all', () => {

@@ -22,8 +22,9 @@ const PRELUDE_IMPORTS: Record<string, string> = {
   sfn: "import * as sfn from 'aws-cdk-lib/aws-stepfunctions';",
   secretsmanager: "import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';",
   iam: "import * as iam from 'aws-cdk-lib/aws-iam';",
+  Period: "import { Period } from 'aws-cdk-lib/aws-apigateway';",
   ...Object.fromEntries(
-    ['HmacAlgorithm', 'Period', 'SignatureEncoding', 'WebhookGateway', 'WebhookSource'].map((n) => [
+    ['HandshakeFormat', 'HmacAlgorithm', 'JwtAlgorithm', 'SignatureEncoding', 'WebhookGateway', 'WebhookSource'].map((n) => [
       n,
       `import { ${n} } from '../../../lib';`,
     ]),

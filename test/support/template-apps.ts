@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { App, Stack } from 'aws-cdk-lib';
+import { Period } from 'aws-cdk-lib/aws-apigateway';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { WebhookGatewayExampleStack } from '../../bin/example-stack';
-import { HmacAlgorithm, Period, WebhookGateway, WebhookSource } from '../../lib';
+import { HmacAlgorithm, JwtAlgorithm, WebhookGateway, WebhookSource } from '../../lib';
 
 /** The context `cdk synth` and `cdk deploy` give the app: cdk.json's feature flags. */
 export function cdkJsonContext(): Record<string, unknown> {
@@ -40,7 +41,7 @@ const SOURCES = [
   () => WebhookSource.standardWebhooks(),
   () => WebhookSource.hmac({ header: 'x-signature', algorithm: HmacAlgorithm.SHA512, prefix: 'sha512=' }),
   () => WebhookSource.basicAuth({ username: 'sender' }),
-  () => WebhookSource.jwt({ algorithms: ['RS256'], issuer: 'https://issuer.example.com' }),
+  () => WebhookSource.jwt({ algorithms: [JwtAlgorithm.RS256], issuer: 'https://issuer.example.com' }),
   () => WebhookSource.allOf(WebhookSource.apiKey(), WebhookSource.hmac({ header: 'x-signature' })),
 ];
 

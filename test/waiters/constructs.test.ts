@@ -120,6 +120,22 @@ describe('waitForWebhook', () => {
     });
   });
 
+  it('names the state and selects its input, result and output as the state options say', () => {
+    const { stack, machine } = deployment({
+      stateName: 'Approval',
+      inputPath: '$.deployment',
+      outputPath: '$.review',
+      resultSelector: { 'review.$': '$.payload.review', source: 'github' },
+    });
+    const state = definitionOf(Template.fromStack(stack), machine).States.Approval;
+    expect(state).toMatchObject({
+      InputPath: '$.deployment',
+      OutputPath: '$.review',
+      ResultSelector: { 'review.$': '$.payload.review', source: 'github' },
+      Parameters: { Payload: { name: 'Approval' } },
+    });
+  });
+
   it('marks the webhook as waited on, also when the webhook is added after the waiter', () => {
     const f = gatewayFixture();
     const wait = f.gateway.waitForWebhook(f.stack, 'Wait', { ...approval, webhook: 'late' });

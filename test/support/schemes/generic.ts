@@ -1,7 +1,7 @@
 import { importPKCS8, SignJWT } from 'jose';
 import { signRequest } from '../../../cli/sign';
 import type { HmacVerifierConfig, VerifierConfig } from '../../../lambdas/core/config/verifier';
-import { HmacAlgorithm, SignatureEncoding, WebhookSource } from '../../../lib/webhook-source';
+import { HmacAlgorithm, JwtAlgorithm, SignatureEncoding, WebhookSource } from '../../../lib/webhook-source';
 import { p256Pair, pemBody, signingMaterial } from './keys';
 import { defined, github, one } from './presets';
 import {
@@ -35,7 +35,7 @@ async function cliSign(
   wrong: Record<string, string>,
 ): Promise<Signed> {
   const signed = await signRequest(
-    source.bind().verifier,
+    source._bind().verifier,
     { url: input.url, body: input.body, contentType: input.contentType },
     signingMaterial(input.wrongKey ? wrong : values),
     input.now,
@@ -81,7 +81,7 @@ function hmacSignatures(config: HmacVerifierConfig, r: Received): string[] | und
 
 function hmacProfile(name: string, secret: string, options: Parameters<typeof WebhookSource.hmac>[0]): Profile {
   const source = () => WebhookSource.hmac(options);
-  const config = source().bind().verifier as HmacVerifierConfig;
+  const config = source()._bind().verifier as HmacVerifierConfig;
   const material = (r: Received) => hmacMaterial(config, r);
   return {
     name,
@@ -208,7 +208,8 @@ function jwtProfile(name: string, alg: 'HS256' | 'ES256'): Profile {
   const shared = 'jwt-shared-secret-of-at-least-32-bytes-Yz';
   const pair = p256Pair('pem');
   const other = p256Pair('pem');
-  const source = () => WebhookSource.jwt({ algorithms: [alg], issuer: 'https://issuer.example', audience: 'webhooks' });
+  const source = () =>
+    WebhookSource.jwt({ algorithms: [JwtAlgorithm[alg]], issuer: 'https://issuer.example', audience: 'webhooks' });
   return {
     name,
     source,
@@ -350,5 +351,5 @@ export const GENERIC_PROFILES: readonly Profile[] = [
 
 /** The verifier a profile's source binds to (what the config table stores). */
 export function verifierOf(profile: Profile): VerifierConfig {
-  return profile.source().bind().verifier;
+  return profile.source()._bind().verifier;
 }

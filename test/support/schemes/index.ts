@@ -16,12 +16,12 @@ export const WORKFLOW_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:
 export const secretIdOf = (webhook: string, ref: string) => `webhooks/${webhook}/${ref}`;
 
 /**
- * The webhook's stored config as the constructs build it (Webhook.toConfig): the source's bound
+ * The webhook's stored config as the constructs build it (Webhook._toConfig): the source's bound
  * verifier and secret references, a constant event key (so every authentic body is routable) and
  * the given body limit.
  */
 export function webhookConfig(profile: Profile, maxBodySize: number): WebhookConfig {
-  const bound = profile.source().bind();
+  const bound = profile.source()._bind();
   if (bound.errors.length > 0) throw new Error(`${profile.name}: ${bound.errors.join('; ')}`);
   return {
     name: profile.name,
