@@ -206,7 +206,7 @@ beforeAll(async () => {
     });
   }
   await Promise.all([install(typescriptApp(ts())), install(javascriptApp(js()))]);
-}, 240_000);
+}, 300_000);
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
@@ -264,15 +264,19 @@ describe('the npm packages', () => {
   it.each([
     ['a TypeScript app (tsc checks the declarations)', ts],
     ['a JavaScript ES module app', js],
-  ])('synthesize %s with the shipped handlers, cdk-nag clean, without esbuild', async (_name, dir) => {
-    await expect(run('esbuild', ['--version'], { env: { PATH: PATH_WITHOUT_ESBUILD } })).rejects.toThrow();
-    const assets = [...(await synth(dir())).values()].map(digest);
-    const shipped = join(dir(), 'node_modules', LIBRARY, 'handlers');
-    // The waiter function exists only in gateways that wait for webhooks (waitForWebhook).
-    const used = readdirSync(shipped).filter((fn) => fn !== 'waiter');
-    expect(used).toHaveLength(5);
-    for (const fn of used) expect(assets, fn).toContainEqual(digest(join(shipped, fn)));
-  });
+  ])(
+    'synthesize %s with the shipped handlers, cdk-nag clean, without esbuild',
+    async (_name, dir) => {
+      await expect(run('esbuild', ['--version'], { env: { PATH: PATH_WITHOUT_ESBUILD } })).rejects.toThrow();
+      const assets = [...(await synth(dir())).values()].map(digest);
+      const shipped = join(dir(), 'node_modules', LIBRARY, 'handlers');
+      // The waiter function exists only in gateways that wait for webhooks (waitForWebhook).
+      const used = readdirSync(shipped).filter((fn) => fn !== 'waiter');
+      expect(used).toHaveLength(5);
+      for (const fn of used) expect(assets, fn).toContainEqual(digest(join(shipped, fn)));
+    },
+    120_000,
+  );
 
   it('serve the app with the installed CLI: a delivery GitHub signs starts a local execution', async () => {
     const stateDir = join(work, 'state');
