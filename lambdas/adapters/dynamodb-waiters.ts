@@ -1,5 +1,4 @@
 import {
-  DeleteItemCommand,
   paginateQuery,
   PutItemCommand,
   UpdateItemCommand,
@@ -11,7 +10,7 @@ import type { HistoryKey, WorkflowInput } from '../core/config/messages';
 import { matchesEventKey } from '../core/events/routing';
 import { isPattern, WAITER_ITEMS } from '../core/waiters/keys';
 import type { OfferedEvent, Waiter } from '../core/waiters/model';
-import { conditionHeld } from './dynamodb-conditions';
+import { conditionHeld, deleteIfOwner } from './dynamodb-conditions';
 import type { WaiterStore } from './ports';
 
 /** The claim's condition, in named fragments: the waiter still exists, has not expired, and is free or ours. */
@@ -109,17 +108,7 @@ export class DynamoDbWaiterStore implements WaiterStore {
   }
 
   async remove(waiter: Waiter, claimant: string): Promise<void> {
-    await conditionHeld(
-      this.client.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: keyOf(waiter),
-          ConditionExpression: '#claimedBy = :claimant',
-          ExpressionAttributeNames: { '#claimedBy': 'claimedBy' },
-          ExpressionAttributeValues: { ':claimant': { S: claimant } },
-        }),
-      ),
-    );
+    await deleteIfOwner(this.client, this.tableName, keyOf(waiter), 'claimedBy', claimant);
   }
 
   /** Every item of a partition (with sk ≥ `from` when given), across pages. */
