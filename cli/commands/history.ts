@@ -1,6 +1,15 @@
 import { DynamoDbHistoryStore, type RecentDeliveriesOptions } from '../../lambdas/adapters/dynamodb-history';
 import { DELIVERY_STATUSES, type DeliveryRecord } from '../../lambdas/core/config/messages';
-import { JSON_OPTION, parse, parseDuration, parsePositiveInt, required, TARGET_OPTIONS, targetOptions } from '../args';
+import {
+  JSON_OPTION,
+  parse,
+  parseDuration,
+  parsePositiveInt,
+  required,
+  stringOptions,
+  TARGET_OPTIONS,
+  targetOptions,
+} from '../args';
 import { UsageError } from '../errors';
 import { coloursFor, executionLabel, table } from '../output';
 import { resolveTarget, type Target } from '../target';
@@ -19,13 +28,7 @@ of a deployed stack (found through its outputs). Rejections appear as sampled (o
 export async function historyCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    {
-      ...TARGET_OPTIONS,
-      ...JSON_OPTION,
-      status: { type: 'string' },
-      since: { type: 'string' },
-      limit: { type: 'string' },
-    },
+    { ...TARGET_OPTIONS, ...JSON_OPTION, ...stringOptions('status', 'since', 'limit') },
     ['webhook'],
   );
   if (values.help) return ctx.help(HISTORY_HELP);
