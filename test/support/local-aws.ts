@@ -353,7 +353,7 @@ export async function createGatewayResources(
   const configTable = `config-${suffix}`;
   const historyTable = `history-${suffix}`;
   await Promise.all([
-    createTable(local.dynamodb, configTable, [], []),
+    createTable(local.dynamodb, configTable),
     createTable(
       local.dynamodb,
       historyTable,
@@ -410,11 +410,12 @@ export async function createGatewayResources(
   return { configTable, historyTable, queueUrl: queue.QueueUrl!, deadLetterQueueUrl: dlq.QueueUrl! };
 }
 
-async function createTable(
+/** A table keyed (pk, sk) as the constructs' tables are, with these indexes; resolves once it and they are ACTIVE. */
+export async function createTable(
   client: DynamoDBClient,
   name: string,
-  extraAttributes: AttributeDefinition[],
-  indexes: GlobalSecondaryIndex[],
+  extraAttributes: AttributeDefinition[] = [],
+  indexes: GlobalSecondaryIndex[] = [],
 ): Promise<void> {
   await client.send(
     new CreateTableCommand({
