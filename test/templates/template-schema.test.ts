@@ -264,6 +264,7 @@ describe('intrinsic functions', () => {
           Properties: { QueueName: { 'Fn::Concat': ['a', 'b'] }, DelaySeconds: { 'Fn::If': ['Unknown', 1, 2] } },
         },
       },
+      Outputs: { Kept: { Value: 'x', Condition: 'Real' }, Dropped: { Value: 'y', Condition: 'Nowhere' } },
     };
     expect(checkTemplate(template).map((f) => [f.rule, f.path, f.message])).toEqual([
       ['condition', 'Conditions.Bad.Condition', expect.any(String)],
@@ -271,6 +272,7 @@ describe('intrinsic functions', () => {
       ['condition', 'Resources.A.Condition', expect.any(String)],
       ['intrinsic', 'Resources.C.Properties.QueueName.Fn::Concat', 'unknown intrinsic function Fn::Concat'],
       ['condition', 'Resources.C.Properties.DelaySeconds.Fn::If[0]', expect.stringContaining('"Unknown"')],
+      ['condition', 'Outputs.Dropped.Condition', 'condition "Nowhere" is not in Conditions'],
       ['cycle', 'Resources.A', 'circular dependency: A → B → A'],
     ]);
   });
