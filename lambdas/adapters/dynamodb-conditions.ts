@@ -1,9 +1,11 @@
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
+  UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { TABLE_KEYS } from '../core/config/tables';
 
 /** Whether a conditional write went through: false when its condition failed; any other error is thrown. */
 export async function conditionHeld(request: Promise<unknown>): Promise<boolean> {
@@ -38,4 +40,33 @@ export function deleteIfOwner(
       }),
     ),
   );
+}
+
+/**
+ * Adds one to a counter of an existing item (never creating one): the new count, or undefined when
+ * there is no such item.
+ */
+export async function incrementIfExists(
+  client: DynamoDBClient,
+  tableName: string,
+  key: Record<string, AttributeValue>,
+  attribute: string,
+): Promise<number | undefined> {
+  try {
+    const result = await client.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: key,
+        UpdateExpression: 'ADD #counter :one',
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#counter': attribute, '#pk': TABLE_KEYS.partitionKey },
+        ExpressionAttributeValues: { ':one': { N: '1' } },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(result.Attributes?.[attribute]?.N ?? '0');
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
 }

@@ -8,7 +8,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { conditionHeld, deleteIfOwner } from './dynamodb-conditions';
+import { conditionHeld, deleteIfOwner, incrementIfExists } from './dynamodb-conditions';
 import type { HistoryKey } from '../core/config/messages';
 import {
   HISTORY_ITEMS,
@@ -278,18 +278,7 @@ export class DedupTable {
   }
 
   async countDuplicate(key: HistoryKey): Promise<void> {
-    await conditionHeld(
-      this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(key),
-          UpdateExpression: 'ADD #duplicates :one',
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#duplicates': 'duplicates', '#pk': TABLE_KEYS.partitionKey },
-          ExpressionAttributeValues: { ':one': { N: '1' } },
-        }),
-      ),
-    );
+    await incrementIfExists(this.client, this.tableName, marshall(key), 'duplicates');
   }
 
   /** Sets the status of the attempt's own marker; a marker another attempt took over is left alone. */

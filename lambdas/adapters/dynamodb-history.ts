@@ -11,6 +11,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DeliveryRecord, HistoryKey } from '../core/config/messages';
 import { HISTORY_BY_DELIVERY_INDEX, HISTORY_BY_TIME_INDEX, HISTORY_ITEMS, TABLE_KEYS } from '../core/config/tables';
+import { incrementIfExists } from './dynamodb-conditions';
 import { DedupTable } from './dynamodb-dedup';
 import type { AttemptRef, ClaimResult, DeliveryClaim, EnqueueMark, HistoryStore } from './ports';
 
@@ -153,18 +154,9 @@ export class DynamoDbHistoryStore implements HistoryStore {
   }
 
   async nextReplayNumber(key: HistoryKey): Promise<number> {
-    const result = await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall(key),
-        UpdateExpression: 'ADD #replays :one',
-        ConditionExpression: 'attribute_exists(#pk)',
-        ExpressionAttributeNames: { '#replays': 'replays', '#pk': TABLE_KEYS.partitionKey },
-        ExpressionAttributeValues: { ':one': { N: '1' } },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    return Number(result.Attributes?.replays?.N ?? '0');
+    const n = await incrementIfExists(this.client, this.tableName, marshall(key), 'replays');
+    if (n === undefined) throw new Error(`no delivery ${key.pk}/${key.sk} to count a replay of`);
+    return n;
   }
 }
 
