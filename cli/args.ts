@@ -32,6 +32,11 @@ export const JSON_OPTION = {
   json: { type: 'boolean' },
 } as const satisfies Options;
 
+/** Options that each take a string value, by name: `stringOptions('since', 'limit')`. */
+export function stringOptions<const K extends string>(...names: K[]): { [N in K]: { type: 'string' } } {
+  return Object.fromEntries(names.map((name) => [name, { type: 'string' }])) as { [N in K]: { type: 'string' } };
+}
+
 /** What a request to a webhook carries (`send` posts it, `test` evaluates it): see requestOptions. */
 export const REQUEST_OPTIONS = {
   file: { type: 'string' },

@@ -1,8 +1,15 @@
-import { QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { fromItem } from '../../lambdas/adapters/dynamodb-history';
+import { DynamoDbHistoryStore, type RecentDeliveriesOptions } from '../../lambdas/adapters/dynamodb-history';
 import { DELIVERY_STATUSES, type DeliveryRecord } from '../../lambdas/core/config/messages';
-import { HISTORY_BY_TIME_INDEX } from '../../lambdas/core/config/tables';
-import { JSON_OPTION, parse, parseDuration, parsePositiveInt, required, TARGET_OPTIONS, targetOptions } from '../args';
+import {
+  JSON_OPTION,
+  parse,
+  parseDuration,
+  parsePositiveInt,
+  required,
+  stringOptions,
+  TARGET_OPTIONS,
+  targetOptions,
+} from '../args';
 import { UsageError } from '../errors';
 import { coloursFor, executionLabel, table } from '../output';
 import { resolveTarget, type Target } from '../target';
@@ -21,13 +28,7 @@ of a deployed stack (found through its outputs). Rejections appear as sampled (o
 export async function historyCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    {
-      ...TARGET_OPTIONS,
-      ...JSON_OPTION,
-      status: { type: 'string' },
-      since: { type: 'string' },
-      limit: { type: 'string' },
-    },
+    { ...TARGET_OPTIONS, ...JSON_OPTION, ...stringOptions('status', 'since', 'limit') },
     ['webhook'],
   );
   if (values.help) return ctx.help(HISTORY_HELP);
@@ -81,43 +82,14 @@ export async function historyCommand(argv: readonly string[], ctx: CommandContex
   }
 }
 
-/** The byTime index, newest first, with the status filter applied server-side, paging until `limit`. */
+/** The webhook's deliveries in the target's history table, newest first (see DynamoDbHistoryStore.recentDeliveries). */
 export async function queryHistory(
   target: Target,
   webhook: string,
-  options: { limit: number; status?: string; since?: Date },
+  options: RecentDeliveriesOptions,
 ): Promise<DeliveryRecord[]> {
-  const gateway = target.gatewayFor(webhook);
-  const records: DeliveryRecord[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await target.dynamodb.send(
-      new QueryCommand({
-        TableName: gateway.historyTable,
-        IndexName: HISTORY_BY_TIME_INDEX.name,
-        KeyConditionExpression: options.since ? '#pk = :pk AND #at >= :since' : '#pk = :pk',
-        ...(options.status && { FilterExpression: '#status = :status' }),
-        ExpressionAttributeNames: {
-          '#pk': HISTORY_BY_TIME_INDEX.partitionKey,
-          ...(options.since && { '#at': HISTORY_BY_TIME_INDEX.sortKey }),
-          ...(options.status && { '#status': 'status' }),
-        },
-        ExpressionAttributeValues: {
-          ':pk': { S: webhook },
-          ...(options.since && { ':since': { S: options.since.toISOString() } }),
-          ...(options.status && { ':status': { S: options.status } }),
-        },
-        ScanIndexForward: false,
-        Limit: Math.min(1000, Math.max(options.limit, 25)),
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      if (records.length < options.limit) records.push(fromItem(item));
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey && records.length < options.limit);
-  return records;
+  const history = new DynamoDbHistoryStore(target.dynamodb, target.gatewayFor(webhook).historyTable);
+  return history.recentDeliveries(webhook, options);
 }
 
 function formatTime(iso: string): string {

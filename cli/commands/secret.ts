@@ -6,7 +6,7 @@ import {
   type SecretMaterial,
 } from '../../lambdas/core/config/secret';
 import { DEFAULT_SECRET } from '../../lambdas/core/config/verifier';
-import { JSON_OPTION, parse, parseDuration, required, TARGET_OPTIONS, targetOptions } from '../args';
+import { JSON_OPTION, parse, parseDuration, required, stringOptions, TARGET_OPTIONS, targetOptions } from '../args';
 import { webhookSource } from '../config-source';
 import { CliError, UsageError } from '../errors';
 import { deployedSecret, localSecret } from '../secrets/access';
@@ -33,14 +33,7 @@ to edit); the running local gateway reads changes at once.
 export async function secretCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    {
-      ...TARGET_OPTIONS,
-      ...JSON_OPTION,
-      ref: { type: 'string' },
-      value: { type: 'string' },
-      'public-key': { type: 'string' },
-      expire: { type: 'string' },
-    },
+    { ...TARGET_OPTIONS, ...JSON_OPTION, ...stringOptions('ref', 'value', 'public-key', 'expire') },
     ['action', 'webhook', 'value'],
   );
   if (values.help) return ctx.help(SECRET_HELP);

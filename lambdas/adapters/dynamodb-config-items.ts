@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import {
   BatchWriteItemCommand,
-  QueryCommand,
+  paginateQuery,
   ResourceNotFoundException,
   UpdateItemCommand,
-  type AttributeValue,
   type DynamoDBClient,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
@@ -60,21 +59,19 @@ export class DynamoDbConfigItems {
   /** The ids of every stored route. */
   async routeIds(table: string): Promise<string[]> {
     const ids: string[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: table,
-          KeyConditionExpression: '#pk = :routes',
-          ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey, '#sk': TABLE_KEYS.sortKey },
-          ExpressionAttributeValues: { ':routes': { S: CONFIG_ITEMS.routesPartition } },
-          ProjectionExpression: '#sk',
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: table,
+        KeyConditionExpression: '#pk = :routes',
+        ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey, '#sk': TABLE_KEYS.sortKey },
+        ExpressionAttributeValues: { ':routes': { S: CONFIG_ITEMS.routesPartition } },
+        ProjectionExpression: '#sk',
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) if (item.sk?.S !== undefined) ids.push(item.sk.S);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return ids;
   }
 

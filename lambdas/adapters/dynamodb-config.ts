@@ -1,7 +1,6 @@
 import {
-  ConditionalCheckFailedException,
   GetItemCommand,
-  QueryCommand,
+  paginateQuery,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -10,6 +9,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { CONFIG_ITEMS, TABLE_KEYS } from '../core/config/tables';
 import type { RouteConfig, WebhookConfig } from '../core/config/webhook';
 import { TtlCache } from './cache';
+import { conditionHeld } from './dynamodb-conditions';
 import type { Clock, ConfigStore, LoadedWebhook } from './ports';
 import { systemClock } from './ports';
 
@@ -70,8 +70,8 @@ export class DynamoDbConfigStore implements ConfigStore {
   }
 
   async markVerified(name: string, at: Date): Promise<void> {
-    try {
-      await this.client.send(
+    await conditionHeld(
+      this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(CONFIG_ITEMS.webhook(name)),
@@ -80,10 +80,8 @@ export class DynamoDbConfigStore implements ConfigStore {
           ExpressionAttributeNames: { '#verifiedAt': 'verifiedAt', '#pk': TABLE_KEYS.partitionKey },
           ExpressionAttributeValues: { ':at': { S: at.toISOString() } },
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+      ),
+    );
     this.webhooks.update(name, (item) =>
       item && item.verifiedAt === undefined ? { ...item, verifiedAt: at.toISOString() } : item,
     );
@@ -92,23 +90,21 @@ export class DynamoDbConfigStore implements ConfigStore {
   private allRoutes(): Promise<readonly RouteConfig[]> {
     return this.routes.get(CONFIG_ITEMS.routesPartition, async () => {
       const routes: { route: RouteConfig; position: number }[] = [];
-      let startKey: Record<string, AttributeValue> | undefined;
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: '#pk = :routes',
-            ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey },
-            ExpressionAttributeValues: { ':routes': { S: CONFIG_ITEMS.routesPartition } },
-            ExclusiveStartKey: startKey,
-          }),
-        );
+      const pages = paginateQuery(
+        { client: this.client },
+        {
+          TableName: this.tableName,
+          KeyConditionExpression: '#pk = :routes',
+          ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey },
+          ExpressionAttributeValues: { ':routes': { S: CONFIG_ITEMS.routesPartition } },
+        },
+      );
+      for await (const page of pages) {
         for (const item of page.Items ?? []) {
           const route = parseJson<RouteConfig>(item.route?.S, `route ${item.sk?.S}`);
           routes.push({ route, position: Number(item.position?.N ?? Number.MAX_SAFE_INTEGER) });
         }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
+      }
       // In configuration order (the config writer stores each route's position), as routing promises.
       return routes.sort((a, b) => a.position - b.position).map((r) => r.route);
     });

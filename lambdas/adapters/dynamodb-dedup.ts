@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
 import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
+  paginateQuery,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { conditionHeld, deleteIfOwner, incrementIfExists } from './dynamodb-conditions';
 import type { HistoryKey } from '../core/config/messages';
 import {
   HISTORY_ITEMS,
@@ -147,7 +146,8 @@ export class DedupTable {
     const resend = previousStatus === 'queued' && current?.[HISTORY_PENDING_INDEX.partitionKey] !== undefined;
     if (historyWritten && !resend) {
       // Thrown on: the claim fails (503) rather than leave the item pending.
-      if (previousStatus === 'queued' || previousStatus === 'settled') await this.deleteOwn(key, ref.attempt);
+      if (previousStatus === 'queued' || previousStatus === 'settled')
+        await deleteIfOwner(this.client, this.tableName, marshall(key), 'attempt', ref.attempt);
       else await this.failOwnHistory(ref, CLAIM_LOST);
     }
     return {
@@ -190,7 +190,7 @@ export class DedupTable {
    * as `pending` is left alone.
    */
   async markQueued(ref: AttemptRef): Promise<void> {
-    await ignoreConditionFailure(
+    await conditionHeld(
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
@@ -215,7 +215,7 @@ export class DedupTable {
    * duplicates from now on. A failed or settled marker is left to the sweeper and the claims.
    */
   async markDispatched(webhook: string, idempotencyKey: string): Promise<void> {
-    await ignoreConditionFailure(
+    await conditionHeld(
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
@@ -250,7 +250,7 @@ export class DedupTable {
 
   /** The attempt's history item becomes `failed` (see markFailed), or its tombstone if it is not there. */
   private async failOwnHistory(ref: AttemptRef, reason: string): Promise<void> {
-    await ignoreConditionFailure(
+    await conditionHeld(
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
@@ -278,18 +278,7 @@ export class DedupTable {
   }
 
   async countDuplicate(key: HistoryKey): Promise<void> {
-    await ignoreConditionFailure(
-      this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(key),
-          UpdateExpression: 'ADD #duplicates :one',
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#duplicates': 'duplicates', '#pk': TABLE_KEYS.partitionKey },
-          ExpressionAttributeValues: { ':one': { N: '1' } },
-        }),
-      ),
-    );
+    await incrementIfExists(this.client, this.tableName, marshall(key), 'duplicates');
   }
 
   /** Sets the status of the attempt's own marker; a marker another attempt took over is left alone. */
@@ -298,7 +287,7 @@ export class DedupTable {
     status: Exclude<MarkerStatus, 'pending'>,
     { keepIndexed = false } = {},
   ): Promise<void> {
-    await ignoreConditionFailure(
+    await conditionHeld(
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
@@ -353,8 +342,8 @@ export class DedupTable {
     // DynamoDB refuses names and values that the expression does not use.
     const used = <V>(entries: Record<string, V>) =>
       Object.fromEntries(Object.entries(entries).filter(([placeholder]) => condition.includes(placeholder)));
-    try {
-      await this.client.send(
+    return conditionHeld(
+      this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: item,
@@ -362,12 +351,8 @@ export class DedupTable {
           ExpressionAttributeNames: used(names),
           ExpressionAttributeValues: used(values),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** A strongly consistent read of a few attributes (never a history item's body). */
@@ -382,20 +367,6 @@ export class DedupTable {
       }),
     );
     return got.Item ? unmarshall(got.Item) : undefined;
-  }
-
-  private async deleteOwn(key: HistoryKey, attempt: string): Promise<void> {
-    await ignoreConditionFailure(
-      this.client.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: marshall(key),
-          ConditionExpression: '#attempt = :attempt',
-          ExpressionAttributeNames: { '#attempt': 'attempt' },
-          ExpressionAttributeValues: { ':attempt': { S: attempt } },
-        }),
-      ),
-    );
   }
 }
 
@@ -425,27 +396,26 @@ export class DynamoDbPendingSweep implements PendingSweep {
 
   private async staleInShard(shard: string, before: number): Promise<StaleMarker[]> {
     const markers: StaleMarker[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: HISTORY_PENDING_INDEX.name,
-          KeyConditionExpression: '#shard = :shard AND #lease < :before',
-          ExpressionAttributeNames: {
-            '#shard': HISTORY_PENDING_INDEX.partitionKey,
-            '#lease': HISTORY_PENDING_INDEX.sortKey,
-          },
-          ExpressionAttributeValues: { ':shard': { S: shard }, ':before': { N: String(before) } },
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        IndexName: HISTORY_PENDING_INDEX.name,
+        KeyConditionExpression: '#shard = :shard AND #lease < :before',
+        ExpressionAttributeNames: {
+          '#shard': HISTORY_PENDING_INDEX.partitionKey,
+          '#lease': HISTORY_PENDING_INDEX.sortKey,
+        },
+        ExpressionAttributeValues: { ':shard': { S: shard }, ':before': { N: String(before) } },
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const { pk, sk } = unmarshall(item) as { pk: string; sk: string };
         if (sk.startsWith('k#')) markers.push({ webhook: pk, idempotencyKey: sk.slice(2) });
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && markers.length < SWEEP_LIMIT_PER_SHARD);
+      if (markers.length >= SWEEP_LIMIT_PER_SHARD) break;
+    }
     return markers;
   }
 
@@ -490,8 +460,8 @@ export class DynamoDbPendingSweep implements PendingSweep {
       if (!(await this.failHistory(historyKey, now))) return 'skipped';
       outcome = 'failed';
     }
-    try {
-      await this.client.send(
+    await conditionHeld(
+      this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(markerKey),
@@ -504,10 +474,8 @@ export class DynamoDbPendingSweep implements PendingSweep {
           },
           ExpressionAttributeValues: marshall({ ':failed': 'failed', ':attempt': attempt }),
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+      ),
+    );
     return outcome;
   }
 
@@ -518,8 +486,8 @@ export class DynamoDbPendingSweep implements PendingSweep {
     from: MarkerStatus,
     status: Exclude<SweepOutcome, 'skipped' | 'cleared'>,
   ): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionHeld(
+      this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(key),
@@ -532,18 +500,14 @@ export class DynamoDbPendingSweep implements PendingSweep {
           },
           ExpressionAttributeValues: marshall({ ':status': status, ':from': from, ':attempt': attempt }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** A history item still pending past its lease is failed for `reason`. False if it was not. */
   private async failHistory(key: HistoryKey, now: number, reason = INTERRUPTED): Promise<boolean> {
-    try {
-      await this.client.send(
+    return conditionHeld(
+      this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(key),
@@ -557,12 +521,8 @@ export class DynamoDbPendingSweep implements PendingSweep {
             ':now': now,
           }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }
 
@@ -580,14 +540,6 @@ function historyItem(record: DeliveryClaim['record']): Record<string, AttributeV
     { ...rest, ...HISTORY_ITEMS.delivery(webhook, record.idempotencyKey) },
     { removeUndefinedValues: true },
   );
-}
-
-async function ignoreConditionFailure(request: Promise<unknown>): Promise<void> {
-  try {
-    await request;
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
 }
 
 function warn(warnings: string[]): { warnings?: readonly string[] } {

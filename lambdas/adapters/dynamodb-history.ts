@@ -1,6 +1,7 @@
 import {
   ConditionalCheckFailedException,
   GetItemCommand,
+  paginateQuery,
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
@@ -9,7 +10,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DeliveryRecord, HistoryKey } from '../core/config/messages';
-import { HISTORY_BY_DELIVERY_INDEX, HISTORY_ITEMS, TABLE_KEYS } from '../core/config/tables';
+import { HISTORY_BY_DELIVERY_INDEX, HISTORY_BY_TIME_INDEX, HISTORY_ITEMS, TABLE_KEYS } from '../core/config/tables';
+import { incrementIfExists } from './dynamodb-conditions';
 import { DedupTable } from './dynamodb-dedup';
 import type { AttemptRef, ClaimResult, DeliveryClaim, EnqueueMark, HistoryStore } from './ports';
 
@@ -115,20 +117,56 @@ export class DynamoDbHistoryStore implements HistoryStore {
     return item.Item ? fromItem(item.Item) : undefined;
   }
 
-  async nextReplayNumber(key: HistoryKey): Promise<number> {
-    const result = await this.client.send(
-      new UpdateItemCommand({
+  /**
+   * The webhook's deliveries and rejections, newest first, through the byTime index: at most
+   * `limit`, received at `since` or later, with the `status` filter applied by DynamoDB.
+   */
+  async recentDeliveries(webhook: string, options: RecentDeliveriesOptions): Promise<DeliveryRecord[]> {
+    const { limit, status, since } = options;
+    const records: DeliveryRecord[] = [];
+    const pages = paginateQuery(
+      { client: this.client },
+      {
         TableName: this.tableName,
-        Key: marshall(key),
-        UpdateExpression: 'ADD #replays :one',
-        ConditionExpression: 'attribute_exists(#pk)',
-        ExpressionAttributeNames: { '#replays': 'replays', '#pk': TABLE_KEYS.partitionKey },
-        ExpressionAttributeValues: { ':one': { N: '1' } },
-        ReturnValues: 'UPDATED_NEW',
-      }),
+        IndexName: HISTORY_BY_TIME_INDEX.name,
+        KeyConditionExpression: since ? '#pk = :pk AND #at >= :since' : '#pk = :pk',
+        ...(status && { FilterExpression: '#status = :status' }),
+        ExpressionAttributeNames: {
+          '#pk': HISTORY_BY_TIME_INDEX.partitionKey,
+          ...(since && { '#at': HISTORY_BY_TIME_INDEX.sortKey }),
+          ...(status && { '#status': 'status' }),
+        },
+        ExpressionAttributeValues: {
+          ':pk': { S: webhook },
+          ...(since && { ':since': { S: since.toISOString() } }),
+          ...(status && { ':status': { S: status } }),
+        },
+        ScanIndexForward: false,
+        // Limit counts the items read before the status filter: at least 25 a page, for fewer round trips.
+        Limit: Math.min(1000, Math.max(limit, 25)),
+      },
     );
-    return Number(result.Attributes?.replays?.N ?? '0');
+    for await (const page of pages) {
+      records.push(...(page.Items ?? []).slice(0, limit - records.length).map(fromItem));
+      if (records.length >= limit) break;
+    }
+    return records;
   }
+
+  async nextReplayNumber(key: HistoryKey): Promise<number> {
+    const n = await incrementIfExists(this.client, this.tableName, marshall(key), 'replays');
+    if (n === undefined) throw new Error(`no delivery ${key.pk}/${key.sk} to count a replay of`);
+    return n;
+  }
+}
+
+export interface RecentDeliveriesOptions {
+  /** At most this many records. */
+  readonly limit: number;
+  /** Only records with this status. @default - any status */
+  readonly status?: string;
+  /** Only records received at this time or later. @default - any time */
+  readonly since?: Date;
 }
 
 function toItem(key: HistoryKey, record: DeliveryRecord): Record<string, AttributeValue> {

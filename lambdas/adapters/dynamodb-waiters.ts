@@ -1,8 +1,6 @@
 import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
+  paginateQuery,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -12,6 +10,7 @@ import type { HistoryKey, WorkflowInput } from '../core/config/messages';
 import { matchesEventKey } from '../core/events/routing';
 import { isPattern, WAITER_ITEMS } from '../core/waiters/keys';
 import type { OfferedEvent, Waiter } from '../core/waiters/model';
+import { conditionHeld, deleteIfOwner } from './dynamodb-conditions';
 import type { WaiterStore } from './ports';
 
 /** The claim's condition, in named fragments: the waiter still exists, has not expired, and is free or ours. */
@@ -84,9 +83,9 @@ export class DynamoDbWaiterStore implements WaiterStore {
       }));
   }
 
-  async claim(waiter: Waiter, claimant: string, now: Date): Promise<boolean> {
-    try {
-      await this.client.send(
+  claim(waiter: Waiter, claimant: string, now: Date): Promise<boolean> {
+    return conditionHeld(
+      this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: keyOf(waiter),
@@ -104,48 +103,28 @@ export class DynamoDbWaiterStore implements WaiterStore {
             ':claimedAt': { S: now.toISOString() },
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async remove(waiter: Waiter, claimant: string): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.tableName,
-          Key: keyOf(waiter),
-          ConditionExpression: '#claimedBy = :claimant',
-          ExpressionAttributeNames: { '#claimedBy': 'claimedBy' },
-          ExpressionAttributeValues: { ':claimant': { S: claimant } },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await deleteIfOwner(this.client, this.tableName, keyOf(waiter), 'claimedBy', claimant);
   }
 
   /** Every item of a partition (with sk ≥ `from` when given), across pages. */
   private async query(pk: string, from?: string): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: from === undefined ? '#pk = :pk' : '#pk = :pk AND #sk >= :from',
-          ExpressionAttributeNames: { '#pk': 'pk', ...(from !== undefined && { '#sk': 'sk' }) },
-          ExpressionAttributeValues: { ':pk': { S: pk }, ...(from !== undefined && { ':from': { S: from } }) },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: from === undefined ? '#pk = :pk' : '#pk = :pk AND #sk >= :from',
+        ExpressionAttributeNames: { '#pk': 'pk', ...(from !== undefined && { '#sk': 'sk' }) },
+        ExpressionAttributeValues: { ':pk': { S: pk }, ...(from !== undefined && { ':from': { S: from } }) },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) items.push(...(page.Items ?? []).map((item) => unmarshall(item)));
     return items;
   }
 }

@@ -3,11 +3,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { GatewayConfig } from '../../lambdas/core/config/webhook';
-import type { Handler } from './functions';
+import { addLogsAndRole, type Handler } from './functions';
 
 /** The type the local gateway looks for in the synthesized template: keep it stable. */
 export const CONFIG_RESOURCE_TYPE = 'Custom::WebhookGatewayConfig';
@@ -39,16 +39,12 @@ export class ConfigResource extends Construct {
 
   constructor(scope: Construct, id: string, options: ConfigResourceOptions) {
     super(scope, id);
-    const frameworkLogs = new logs.LogGroup(this, 'ProviderLogs', {
-      encryptionKey: options.key,
-      retention: options.logRetention,
-      removalPolicy: options.removalPolicy,
-    });
-    const frameworkRole = new iam.Role(this, 'ProviderRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Custom resource framework of ${scope.node.path}`,
-    });
-    frameworkLogs.grantWrite(frameworkRole);
+    const { logGroup: frameworkLogs, role: frameworkRole } = addLogsAndRole(
+      this,
+      { logs: 'ProviderLogs', role: 'ProviderRole' },
+      options,
+      `Custom resource framework of ${scope.node.path}`,
+    );
     this.provider = new cr.Provider(this, 'Provider', {
       onEventHandler: options.writer.function,
       frameworkOnEventRole: frameworkRole,

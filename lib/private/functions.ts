@@ -38,16 +38,12 @@ export function addHandler(
   owner: IConstruct = scope,
 ): HandlerParts {
   const { memorySize, timeout, description } = functionDefaults(kind);
-  const logGroup = new logs.LogGroup(scope, 'Logs', {
-    encryptionKey: options.key,
-    retention: options.logRetention,
-    removalPolicy: options.removalPolicy,
-  });
-  const role = new iam.Role(scope, 'Role', {
-    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    description: `${description} (${owner.node.path})`,
-  });
-  logGroup.grantWrite(role);
+  const { logGroup, role } = addLogsAndRole(
+    scope,
+    { logs: 'Logs', role: 'Role' },
+    options,
+    `${description} (${owner.node.path})`,
+  );
   const fn = new nodejs.NodejsFunction(scope, 'Function', {
     ...handlerCode(kind),
     runtime: lambda.Runtime.NODEJS_24_X,
@@ -67,6 +63,26 @@ export function addHandler(
     ...(options.currentVersionOptions && { currentVersionOptions: options.currentVersionOptions }),
   });
   return { function: fn, role, logGroup };
+}
+
+/** A KMS-encrypted log group and a Lambda execution role that may write only to it, created in `scope`. */
+export function addLogsAndRole(
+  scope: Construct,
+  ids: { readonly logs: string; readonly role: string },
+  options: Pick<HandlerOptions, 'key' | 'logRetention' | 'removalPolicy'>,
+  description: string,
+): Pick<HandlerParts, 'logGroup' | 'role'> {
+  const logGroup = new logs.LogGroup(scope, ids.logs, {
+    encryptionKey: options.key,
+    retention: options.logRetention,
+    removalPolicy: options.removalPolicy,
+  });
+  const role = new iam.Role(scope, ids.role, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description,
+  });
+  logGroup.grantWrite(role);
+  return { logGroup, role };
 }
 
 /** A handler in a construct of its own (`<id>/Logs`, `<id>/Role`, `<id>/Function`); see `addHandler`. */

@@ -37,11 +37,7 @@ function nagAttr(element: IConstruct | undefined, attribute: string): string {
 export function acknowledgeFindings(t: NagTargets): void {
   const stack = Stack.of(t.api);
   for (const role of [...t.handlers.map((h) => h.role), t.config.node.findChild('ProviderRole')]) {
-    ack(
-      role,
-      'AwsSolutions-IAM5[Resource::*]',
-      'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
-    );
+    acknowledgeTracing(role);
   }
   const secretsArn = [
     `arn:${nagValue(stack.partition, 'AWS::Partition')}:secretsmanager`,
@@ -113,8 +109,18 @@ export function acknowledgeFindings(t: NagTargets): void {
   }
 }
 
+/** How cdk-nag names the bucket's objects (`<logicalId.Arn>/*`). */
 const payloadObjects = (bucket: s3.IBucket) =>
   `AwsSolutions-IAM5[Resource::${nagAttr(bucket.node.defaultChild, 'Arn')}/*]`;
+
+/** A role with X-Ray active tracing (every handler's, the custom resource framework's). */
+export function acknowledgeTracing(role: IConstruct): void {
+  ack(
+    role,
+    'AwsSolutions-IAM5[Resource::*]',
+    'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+  );
+}
 
 /** `grantReadPayloads`: a workflow reads the objects its events point to, whose keys are per delivery. */
 export function acknowledgePayloadReads(grantee: IConstruct, bucket: s3.IBucket): void {
@@ -122,5 +128,14 @@ export function acknowledgePayloadReads(grantee: IConstruct, bucket: s3.IBucket)
     grantee,
     payloadObjects(bucket),
     'The workflow reads payloadRef objects of the webhook gateway, whose keys are chosen per delivery (s3:GetObject only, one bucket).',
+  );
+}
+
+/** The waiter registrar and the dispatcher read large events' objects to evaluate waiters' matches. */
+export function acknowledgeWaiterPayloadReads(grantee: IConstruct, bucket: s3.IBucket): void {
+  ack(
+    grantee,
+    payloadObjects(bucket),
+    "Waiters read the payloadRef object of a large event to evaluate a waiter's match; object keys are chosen per delivery (s3:GetObject only, one bucket).",
   );
 }

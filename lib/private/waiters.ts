@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Aspects, type CfnElement, type IAspect, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aspects, type IAspect, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -11,6 +11,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import { ENV } from '../../lambdas/core/config/environment';
 import { addHandler } from './functions';
+import { acknowledgeTracing, acknowledgeWaiterPayloadReads } from './nag';
 import * as grants from './permissions';
 import { createWaiterTable } from './storage';
 
@@ -77,10 +78,10 @@ export class Waiters extends Construct {
       [props.dispatcher, props.dispatcher.node.scope!],
     ] as const) {
       grants.grantWaiterTable(grantee, this.table, props.payloadBucket);
-      acknowledge(owner, payloadObjectsFinding(props.payloadBucket), PAYLOAD_READS);
+      acknowledgeWaiterPayloadReads(owner, props.payloadBucket);
     }
     grants.grantWaiter(this.role, props);
-    acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', XRAY);
+    acknowledgeTracing(this.role);
 
     Aspects.of(this.node.root).add(new WaiterStateMachines(this));
     this.node.addValidation({ validate: () => this.errors });
@@ -136,21 +137,6 @@ class WaiterStateMachines implements IAspect {
   visit(node: IConstruct): void {
     if (node instanceof sfn.CfnStateMachine) this.waiters.visitStateMachine(node);
   }
-}
-
-function acknowledge(scope: IConstruct, id: string, reason: string): void {
-  Validations.of(scope).acknowledge({ id, reason });
-}
-
-const XRAY =
-  'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.';
-const PAYLOAD_READS =
-  "Waiters read the payloadRef object of a large event to evaluate a waiter's match; object keys are chosen per delivery (s3:GetObject only, one bucket).";
-
-/** How cdk-nag names the bucket's objects (`<logicalId.Arn>/*`). */
-function payloadObjectsFinding(bucket: s3.IBucket): string {
-  const cfn = bucket.node.defaultChild as CfnElement;
-  return `AwsSolutions-IAM5[Resource::<${String(Stack.of(cfn).resolve(cfn.logicalId))}.Arn>/*]`;
 }
 
 /** A waitForWebhook state's id, unique in the app (construct paths are) and found again in definitions. */

@@ -531,6 +531,10 @@ describe('doctor on a deployed stack (--stack)', () => {
     const EXECUTION = 'arn:aws:states:us-east-1:123456789012:execution:Handle:deploys-test';
     const routeId = () => config.routes.find((r) => r.webhook === 'deploys')!.id;
 
+    /** The dispatcher's marks still to come: awaited before local AWS stops, so none lands on a closed port. */
+    const dispatches: Promise<unknown>[] = [];
+    afterAll(() => Promise.allSettled(dispatches));
+
     /** The ingest's part as the stand-in plays it: verify, record `pending`, answer; later the dispatcher's. */
     function ingest(options: { answer?: Answer; dispatch: boolean }) {
       return async (req: IncomingMessage, body: Buffer): Promise<Answer> => {
@@ -559,7 +563,11 @@ describe('doctor on a deployed stack (--stack)', () => {
         });
         expect(claim.claimed).toBe(true);
         if (options.dispatch) {
-          setTimeout(() => void history.markEnqueued(HISTORY_ITEMS.delivery('deploys', id), EXECUTION), 300);
+          dispatches.push(
+            new Promise((later) => setTimeout(later, 300)).then(() =>
+              history.markEnqueued(HISTORY_ITEMS.delivery('deploys', id), EXECUTION),
+            ),
+          );
         }
         return options.answer ?? { status: 202, body: JSON.stringify({ id, status: 'accepted' }) };
       };

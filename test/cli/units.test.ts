@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseDuration, parseHeaders, requestOptions, targetFlags, targetOptions } from '../../cli/args';
+import {
+  parse,
+  parseDuration,
+  parseHeaders,
+  requestOptions,
+  stringOptions,
+  targetFlags,
+  targetOptions,
+} from '../../cli/args';
 import { describeFailure } from '../../cli/errors';
 import { humanLine, jsonLine } from '../../cli/output';
 import { SweepSchedule } from '../../cli/local/sweep-schedule';
@@ -261,6 +269,16 @@ describe('the options commands share', () => {
       '--app (local) and --stack (deployed) exclude each other',
     );
     expect(() => targetOptions({ region: 'eu-west-1' }, ctx)).toThrow('--region goes with --stack');
+  });
+
+  it('stringOptions declares options that take a value, and parse rejects one given without it', () => {
+    const options = stringOptions('since', 'public-key');
+    expect(options).toEqual({ since: { type: 'string' }, 'public-key': { type: 'string' } });
+    expect(parse(['--since', '1h', '--public-key=k'], options).values).toMatchObject({
+      since: '1h',
+      'public-key': 'k',
+    });
+    expect(() => parse(['--since'], options)).toThrow("Option '--since <value>' argument missing");
   });
 
   it('targetFlags names the same gateway again, quoted for the shell', () => {

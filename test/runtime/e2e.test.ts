@@ -36,14 +36,13 @@ import {
   createGatewayResources,
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
+  readDelivery,
   startLocalAws,
   type GatewayResources,
   type LocalAws,
 } from '../support/local-aws';
-import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { fromItem } from '../../lambdas/adapters/dynamodb-history';
-import { HISTORY_ITEMS } from '../../lambdas/core/config/tables';
 import { createWaiterTable } from '../waiters/support';
 
 /**
@@ -201,15 +200,8 @@ async function dispatchAll(): Promise<LocalExecution[]> {
   return started;
 }
 
-async function record(webhook: string, key: string): Promise<DeliveryRecord | undefined> {
-  const got = await local.dynamodb.send(
-    new GetItemCommand({
-      TableName: resources.historyTable,
-      Key: marshall(HISTORY_ITEMS.delivery(webhook, key)),
-      ConsistentRead: true,
-    }),
-  );
-  return got.Item ? fromItem(got.Item) : undefined;
+function record(webhook: string, key: string): Promise<DeliveryRecord | undefined> {
+  return readDelivery(local.dynamodb, resources.historyTable, webhook, key);
 }
 
 function arnOf(name: 'ProcessPayment' | 'NotifyTeam'): string {

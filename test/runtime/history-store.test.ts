@@ -595,3 +595,43 @@ describe('DynamoDbHistoryStore updates', () => {
     expect(records[0]!.deliveryId).toBeUndefined();
   });
 });
+
+describe('DynamoDbHistoryStore recentDeliveries', () => {
+  /** 60 rejections a second apart; every third one `filtered`. */
+  async function sixty() {
+    for (let i = 0; i < 60; i++) {
+      await store.putRejection(
+        record({
+          receivedAt: new Date(NOW + i * 1000).toISOString(),
+          status: i % 3 === 0 ? 'filtered' : 'rejected',
+          reason: `r${i}`,
+          deliveryId: undefined,
+          idempotencyKey: undefined,
+          body: undefined,
+        }),
+      );
+    }
+  }
+
+  it('lists newest first, at most limit, only the webhook asked for', async () => {
+    await sixty();
+    await store.putRejection(record({ webhook: 'other', status: 'rejected', body: undefined }));
+    const found = await store.recentDeliveries('github', { limit: 5 });
+    expect(found.map((r) => r.reason)).toEqual(['r59', 'r58', 'r57', 'r56', 'r55']);
+    expect(found.every((r) => r.webhook === 'github')).toBe(true);
+  });
+
+  it('reads on past a page the status filter thinned out, and stops at limit', async () => {
+    await sixty();
+    // A page reads 25 items (Limit counts them before the filter), 8 of them filtered: 12 take a second page.
+    const found = await store.recentDeliveries('github', { limit: 12, status: 'filtered' });
+    expect(found.map((r) => r.reason)).toEqual([57, 54, 51, 48, 45, 42, 39, 36, 33, 30, 27, 24].map((i) => `r${i}`));
+    expect(await store.recentDeliveries('github', { limit: 100, status: 'filtered' })).toHaveLength(20);
+  });
+
+  it('keeps only what was received at since or later', async () => {
+    await sixty();
+    const found = await store.recentDeliveries('github', { limit: 100, since: new Date(NOW + 57_000) });
+    expect(found.map((r) => r.reason)).toEqual(['r59', 'r58', 'r57']);
+  });
+});

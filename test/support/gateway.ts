@@ -1,4 +1,4 @@
-import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { fromItem } from '../../lambdas/adapters/dynamodb-history';
@@ -8,19 +8,17 @@ import { DEFAULT_SETTINGS, type Settings } from '../../lambdas/adapters/settings
 import { DynamoDbConfigItems } from '../../lambdas/adapters/dynamodb-config-items';
 import { createConfigWriter } from '../../lambdas/config-writer/config';
 import type { DeliveryRecord, StartMessage } from '../../lambdas/core/config/messages';
-import { HISTORY_ITEMS } from '../../lambdas/core/config/tables';
 import type { GatewayConfig } from '../../lambdas/core/config/webhook';
 import { createDispatcher } from '../../lambdas/dispatcher/handler';
 import { awsIngestDeps } from '../../lambdas/ingest/aws-deps';
 import type { IngestDeps } from '../../lambdas/ingest/pipeline';
 import { createIngestHandler } from '../../lambdas/ingest/request-handler';
-import { marshall } from '@aws-sdk/util-dynamodb';
 import { apiEvent, type ApiRequest } from './api-event';
 import { ManualClock } from './clock';
 import { drain } from './event-source';
 import { fakeS3, fakeSecretsManager } from './fakes';
 import { fakeStepFunctions, type Started } from './fake-sfn';
-import { createGatewayResources, type GatewayResources, type LocalAws } from './local-aws';
+import { createGatewayResources, readDelivery, type GatewayResources, type LocalAws } from './local-aws';
 import { RoundTripRecorder } from './round-trips';
 import { RecordingTelemetry } from './telemetry';
 
@@ -110,15 +108,8 @@ export async function testGateway(local: LocalAws, config: GatewayConfig, option
       return new DynamoDbHistoryStore(local.dynamodb, resources.historyTable).getDelivery(webhook, deliveryId);
     },
     /** The history item under its idempotency key. */
-    async deliveryByKey(webhook: string, idempotencyKey: string): Promise<DeliveryRecord | undefined> {
-      const got = await local.dynamodb.send(
-        new GetItemCommand({
-          TableName: resources.historyTable,
-          Key: marshall(HISTORY_ITEMS.delivery(webhook, idempotencyKey)),
-          ConsistentRead: true,
-        }),
-      );
-      return got.Item ? fromItem(got.Item) : undefined;
+    deliveryByKey(webhook: string, idempotencyKey: string): Promise<DeliveryRecord | undefined> {
+      return readDelivery(local.dynamodb, resources.historyTable, webhook, idempotencyKey);
     },
     /** Every history item of a webhook (deliveries `d#…`, dedup markers `k#…` and sampled rejections `r#…`). */
     async history(webhook: string): Promise<(DeliveryRecord & { sk: string })[]> {

@@ -8,15 +8,20 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  GetItemCommand,
   type AttributeDefinition,
   type DynamoDBClientConfig,
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { createRequestHandler } from 'local-aws-sqs';
+import { fromItem } from '../../lambdas/adapters/dynamodb-history';
+import type { DeliveryRecord } from '../../lambdas/core/config/messages';
 import {
   HISTORY_BY_DELIVERY_INDEX,
   HISTORY_BY_TIME_INDEX,
+  HISTORY_ITEMS,
   HISTORY_PENDING_INDEX,
   TABLE_KEYS,
 } from '../../lambdas/core/config/tables';
@@ -353,7 +358,7 @@ export async function createGatewayResources(
   const configTable = `config-${suffix}`;
   const historyTable = `history-${suffix}`;
   await Promise.all([
-    createTable(local.dynamodb, configTable, [], []),
+    createTable(local.dynamodb, configTable),
     createTable(
       local.dynamodb,
       historyTable,
@@ -410,11 +415,29 @@ export async function createGatewayResources(
   return { configTable, historyTable, queueUrl: queue.QueueUrl!, deadLetterQueueUrl: dlq.QueueUrl! };
 }
 
-async function createTable(
+/** A delivery's history item under its idempotency key, read strongly consistent. */
+export async function readDelivery(
+  dynamodb: DynamoDBClient,
+  historyTable: string,
+  webhook: string,
+  idempotencyKey: string,
+): Promise<DeliveryRecord | undefined> {
+  const got = await dynamodb.send(
+    new GetItemCommand({
+      TableName: historyTable,
+      Key: marshall(HISTORY_ITEMS.delivery(webhook, idempotencyKey)),
+      ConsistentRead: true,
+    }),
+  );
+  return got.Item ? fromItem(got.Item) : undefined;
+}
+
+/** A table keyed (pk, sk) as the constructs' tables are, with these indexes; resolves once it and they are ACTIVE. */
+export async function createTable(
   client: DynamoDBClient,
   name: string,
-  extraAttributes: AttributeDefinition[],
-  indexes: GlobalSecondaryIndex[],
+  extraAttributes: AttributeDefinition[] = [],
+  indexes: GlobalSecondaryIndex[] = [],
 ): Promise<void> {
   await client.send(
     new CreateTableCommand({

@@ -185,16 +185,7 @@ function checkResource(scope: Scope, id: string, resource: JsonObject): void {
     else checkShape(scope, properties, spec, `${path}.Properties`);
   }
   checkDependsOn(scope, id, resource.DependsOn, `${path}.DependsOn`);
-  if (
-    resource.Condition !== undefined &&
-    (typeof resource.Condition !== 'string' || !scope.conditions.has(resource.Condition))
-  )
-    report(
-      scope,
-      `${path}.Condition`,
-      'condition',
-      `condition ${JSON.stringify(resource.Condition)} is not in Conditions`,
-    );
+  checkCondition(scope, resource.Condition, `${path}.Condition`);
   for (const [attribute, allowed] of [
     ['DeletionPolicy', DELETION_POLICIES],
     ['UpdateReplacePolicy', UPDATE_REPLACE_POLICIES],
@@ -212,6 +203,13 @@ function checkResource(scope: Scope, id: string, resource: JsonObject): void {
   // Metadata and policies may reference resources without making them dependencies.
   for (const attribute of ['Metadata', 'UpdatePolicy', 'CreationPolicy'])
     if (resource[attribute] !== undefined) walk(scope, resource[attribute], `${path}.${attribute}`);
+}
+
+/** A resource's or output's `Condition`, when it has one, names a condition of the template. */
+function checkCondition(scope: Scope, condition: unknown, path: string): void {
+  if (condition === undefined) return;
+  if (typeof condition !== 'string' || !scope.conditions.has(condition))
+    report(scope, path, 'condition', `condition ${JSON.stringify(condition)} is not in Conditions`);
 }
 
 function checkDependsOn(scope: Scope, id: string, dependsOn: unknown, path: string): void {
@@ -259,16 +257,7 @@ function checkOutputs(scope: Scope, outputs: Readonly<Record<string, JsonObject>
           report(scope, `${path}.Export.Name`, 'intrinsic', 'an export name cannot use a Ref or GetAtt of a resource');
       }
     }
-    if (
-      output.Condition !== undefined &&
-      (typeof output.Condition !== 'string' || !scope.conditions.has(output.Condition))
-    )
-      report(
-        scope,
-        `${path}.Condition`,
-        'condition',
-        `condition ${JSON.stringify(output.Condition)} is not in Conditions`,
-      );
+    checkCondition(scope, output.Condition, `${path}.Condition`);
   }
 }
 

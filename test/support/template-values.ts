@@ -51,6 +51,13 @@ const RULE_FUNCTIONS = new Set([
   'Fn::ValueOfAll',
 ]);
 
+/** Functions whose argument is only walked (for references), by the kind they yield. */
+const WALKED_FUNCTIONS: Readonly<Record<string, Kind>> = {
+  'Fn::Length': 'number',
+  'Fn::ToJsonString': 'string',
+  'Fn::Transform': 'any',
+};
+
 /** `["Fn::Join", [...]]` for `{"Fn::Join": [...]}`; undefined for anything else. */
 export function intrinsicOf(value: unknown, allowCondition = false): [string, unknown] | undefined {
   if (!isObject(value)) return undefined;
@@ -468,14 +475,10 @@ function evaluate(scope: Scope, fn: string, arg: unknown, path: string, expected
       evaluateGetStackOutput(scope, arg, at);
       return 'string';
     case 'Fn::Length':
-      walk(scope, arg, at);
-      return 'number';
     case 'Fn::ToJsonString':
-      walk(scope, arg, at);
-      return 'string';
     case 'Fn::Transform':
       walk(scope, arg, at);
-      return 'any';
+      return WALKED_FUNCTIONS[fn]!;
     default:
       if (scope.inRules && (RULE_FUNCTIONS.has(fn) || CONDITION_FUNCTIONS.has(fn))) {
         walk(scope, arg, at);

@@ -253,6 +253,19 @@ describe('intrinsic functions', () => {
     ]);
   });
 
+  it('fails on a Ref to nothing inside Fn::Length, Fn::ToJsonString and Fn::Transform', () => {
+    const template = one(QUEUE, {
+      QueueName: { 'Fn::ToJsonString': { a: { Ref: 'Ghost' } } },
+      DelaySeconds: { 'Fn::Length': [{ Ref: 'Phantom' }] },
+      Tags: { 'Fn::Transform': { Name: 'AWS::Include', Parameters: { Location: { Ref: 'Nowhere' } } } },
+    });
+    expect(checkTemplate(template).map((f) => [f.rule, f.path])).toEqual([
+      ['ref', 'Resources.It.Properties.QueueName.Fn::ToJsonString.a.Ref'],
+      ['ref', 'Resources.It.Properties.DelaySeconds.Fn::Length[0].Ref'],
+      ['ref', 'Resources.It.Properties.Tags.Fn::Transform.Parameters.Location.Ref'],
+    ]);
+  });
+
   it('fails on a DependsOn, Condition or Fn::If naming nothing, an unknown function and a dependency cycle', () => {
     const template = {
       Conditions: { Real: { 'Fn::Equals': ['a', 'b'] }, Bad: { Condition: 'Missing' } },
@@ -264,6 +277,7 @@ describe('intrinsic functions', () => {
           Properties: { QueueName: { 'Fn::Concat': ['a', 'b'] }, DelaySeconds: { 'Fn::If': ['Unknown', 1, 2] } },
         },
       },
+      Outputs: { Kept: { Value: 'x', Condition: 'Real' }, Dropped: { Value: 'y', Condition: 'Nowhere' } },
     };
     expect(checkTemplate(template).map((f) => [f.rule, f.path, f.message])).toEqual([
       ['condition', 'Conditions.Bad.Condition', expect.any(String)],
@@ -271,6 +285,7 @@ describe('intrinsic functions', () => {
       ['condition', 'Resources.A.Condition', expect.any(String)],
       ['intrinsic', 'Resources.C.Properties.QueueName.Fn::Concat', 'unknown intrinsic function Fn::Concat'],
       ['condition', 'Resources.C.Properties.DelaySeconds.Fn::If[0]', expect.stringContaining('"Unknown"')],
+      ['condition', 'Outputs.Dropped.Condition', 'condition "Nowhere" is not in Conditions'],
       ['cycle', 'Resources.A', 'circular dependency: A → B → A'],
     ]);
   });

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
@@ -14,7 +13,6 @@ import type { EnqueueMark, HistoryStore, WaiterPorts } from '../../lambdas/adapt
 import { S3PayloadStore } from '../../lambdas/adapters/s3-payloads';
 import { SfnTaskTokens } from '../../lambdas/adapters/sfn-tasks';
 import type { HistoryKey, WorkflowInput } from '../../lambdas/core/config/messages';
-import { TABLE_KEYS } from '../../lambdas/core/config/tables';
 import {
   claimantOf,
   WAITER_TASK_KIND,
@@ -24,7 +22,7 @@ import {
 import type { WaiterDeps } from '../../lambdas/adapters/waiter-resume';
 import { ManualClock } from '../support/clock';
 import { fakeS3 } from '../support/fakes';
-import type { LocalAws } from '../support/local-aws';
+import { createTable, type LocalAws } from '../support/local-aws';
 import { RecordingTelemetry } from '../support/telemetry';
 
 export const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:Deploy';
@@ -33,26 +31,8 @@ export const PAYLOAD_BUCKET = 'payload-bucket';
 /** A waiter table laid out as the constructs create it (pk, sk; TTL is not enforced by dynalite). */
 export async function createWaiterTable(local: LocalAws): Promise<string> {
   const name = `waiters-${randomBytes(4).toString('hex')}`;
-  await local.dynamodb.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
-        { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
-        { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  for (let i = 0; i < 200; i++) {
-    const table = await local.dynamodb.send(new DescribeTableCommand({ TableName: name }));
-    if (table.Table?.TableStatus === 'ACTIVE') return name;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`table ${name} did not become ACTIVE`);
+  await createTable(local.dynamodb, name);
+  return name;
 }
 
 /**

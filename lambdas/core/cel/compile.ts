@@ -59,22 +59,18 @@ export class CelCompileError extends Error {
 }
 
 /** Parses and type-checks, and checks the result type and every literal `matches()` pattern. */
-export function checkExpression(
-  source: string,
-  expected: ExpectedType,
-  options: ExpressionOptions = {},
-): ExpressionCheck {
+export function checkExpression(source: string, expected: ExpectedType, options?: ExpressionOptions): ExpressionCheck {
   const analysed = analyse(source, expected, options);
   if (!analysed.ok) return analysed;
-  const { type, dynamicPattern } = analysed;
-  return { ok: true, type, ...(dynamicPattern && { dynamicPattern }) };
+  const { program: _program, ...checked } = analysed;
+  return checked;
 }
 
 /** Compiles once for many evaluations; throws CelCompileError. */
 export function compileExpression(
   source: string,
   expected: ExpectedType,
-  options: ExpressionOptions = {},
+  options?: ExpressionOptions,
 ): CompiledExpression {
   const analysed = analyse(source, expected, options);
   if (!analysed.ok) throw new CelCompileError(source, analysed);
@@ -98,7 +94,7 @@ export function celErrorPosition(source: string, error: unknown): { line: number
 
 type Analysed = (ExpressionChecked & { program: ParseResult }) | ExpressionProblem;
 
-function analyse(source: string, expected: ExpectedType, options: ExpressionOptions): Analysed {
+function analyse(source: string, expected: ExpectedType, options: ExpressionOptions = {}): Analysed {
   const env = celEnvironment(options.environment ?? 'request');
   let program: ParseResult;
   try {

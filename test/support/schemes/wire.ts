@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { proxyParameters } from '../../../cli/local/server';
-import { API_HOST } from '../api-event';
+import { API_HOST, proxyEvent } from '../api-event';
 
 /**
  * A request as a sender puts it on the wire: headers in order (a name may repeat, in any case),
@@ -42,39 +42,17 @@ export function toApiEvent(webhook: string, request: WireRequest): APIGatewayPro
   if (!sent.some(([n]) => n.toLowerCase() === 'host')) sent.unshift(['Host', API_HOST]);
   if (!sent.some(([n]) => n.toLowerCase() === 'content-length'))
     sent.push(['Content-Length', String(request.body.length)]);
-  const { single, multi } = proxyParameters(sent);
-  const { single: qSingle, multi: qMulti } = proxyParameters(request.query);
-  const hasQuery = request.query.length > 0;
-  const body = request.body;
-  const userAgent = sent.find(([n]) => n.toLowerCase() === 'user-agent')?.[1] ?? 'fuzz-sender/1.0';
-  return {
-    resource: '/webhooks/{name}',
-    path: `/webhooks/${webhook}`,
-    httpMethod: request.method,
-    headers: single,
-    multiValueHeaders: multi,
-    queryStringParameters: hasQuery ? qSingle : null,
-    multiValueQueryStringParameters: hasQuery ? qMulti : null,
-    pathParameters: { name: webhook },
-    stageVariables: null,
-    body: body.length === 0 ? null : request.base64 ? body.toString('base64') : body.toString('utf8'),
-    isBase64Encoded: request.base64 && body.length > 0,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abc123',
-      authorizer: { principalId: webhook },
-      domainName: API_HOST,
-      httpMethod: request.method,
-      path: `/${STAGE}/webhooks/${webhook}`,
-      protocol: 'HTTP/1.1',
-      requestId: `req-${Math.random().toString(36).slice(2)}`,
-      requestTimeEpoch: Date.now(),
-      resourceId: 'res',
-      resourcePath: '/webhooks/{name}',
-      stage: STAGE,
-      identity: { sourceIp: '192.0.2.10', userAgent } as APIGatewayProxyEvent['requestContext']['identity'],
-    },
-  };
+  return proxyEvent({
+    webhook,
+    method: request.method,
+    headers: proxyParameters(sent),
+    query: request.query.length > 0 ? proxyParameters(request.query) : undefined,
+    body: request.body,
+    base64: request.base64,
+    stage: STAGE,
+    sourceIp: '192.0.2.10',
+    userAgent: sent.find(([n]) => n.toLowerCase() === 'user-agent')?.[1] ?? 'fuzz-sender/1.0',
+  });
 }
 
 /**
