@@ -15,6 +15,8 @@ function layerOf(file) {
   return top === 'lambdas' && folder !== undefined && rest.length > 0 ? `lambdas/${folder}` : top;
 }
 
+/** The constructs by package name: tsconfig.json maps it to lib/index.ts. */
+const PACKAGE = 'aws-webhook-gateway';
 const CORE = 'lambdas/core';
 const ADAPTERS = 'lambdas/adapters';
 
@@ -65,9 +67,10 @@ const layersRule = {
     if (!rule) return {};
     /** @param {import('estree').Node | null | undefined} node */
     const check = (node) => {
-      if (node?.type !== 'Literal' || typeof node.value !== 'string' || !node.value.startsWith('.')) return;
+      if (node?.type !== 'Literal' || typeof node.value !== 'string') return;
+      if (!node.value.startsWith('.') && node.value !== PACKAGE) return;
       const resolved = path.relative(root, path.resolve(path.dirname(context.filename), node.value));
-      const target = layerOf(resolved.split(path.sep).join('/'));
+      const target = node.value === PACKAGE ? 'lib' : layerOf(resolved.split(path.sep).join('/'));
       if (rule.may(target, own)) return;
       context.report({
         node,
@@ -90,6 +93,7 @@ export default tseslint.config(
       'node_modules/',
       'cdk.out/',
       'coverage/',
+      'dist/',
       'test/.tmp/',
       '**/*.d.ts',
       '**/*.snapshot/',

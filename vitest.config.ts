@@ -1,6 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // The constructs by package name, as users import them (tsconfig.json maps it the same way).
+  resolve: {
+    alias: [{ find: /^aws-webhook-gateway$/, replacement: fileURLToPath(new URL('./lib/index.ts', import.meta.url)) }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     // Integration test snapshots and runner output are CDK assemblies, not tests.

@@ -3,7 +3,7 @@ import { Period } from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { HmacAlgorithm, SignatureEncoding, WebhookGateway, WebhookSource } from '../lib';
+import { HmacAlgorithm, SignatureEncoding, WebhookGateway, WebhookSource } from 'aws-webhook-gateway';
 
 /**
  * The example app: GitHub, Stripe, Slack and a generic HMAC sender routed to small workflows, and

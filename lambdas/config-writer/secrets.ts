@@ -10,21 +10,9 @@ import {
   UpdateSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import type { SecretResourceProperties } from './secret-resource';
 
-/** The custom resource type of a webhook secret (lib/private/secrets.ts creates it). */
-export const SECRET_RESOURCE_TYPE = 'Custom::WebhookGatewaySecret';
-
-/** Properties of a Custom::WebhookGatewaySecret resource. */
-export interface SecretResourceProperties {
-  readonly SecretName: string;
-  readonly Description: string;
-  /** ARN of the gateway's KMS key. */
-  readonly KmsKeyId: string;
-  /** `generated`: a random value we choose; `empty`: the provider's value, pasted later. */
-  readonly Value: 'generated' | 'empty';
-  /** The gateway's name: a secret carrying another gateway's tag is never adopted. */
-  readonly Gateway: string;
-}
+export { SECRET_RESOURCE_TYPE, type SecretResourceProperties } from './secret-resource';
 
 export interface SecretWriterResult {
   readonly PhysicalResourceId: string;

@@ -1,5 +1,3 @@
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,50 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
 import { METRICS } from '../../lambdas/core/config/environment';
 import { functionDefaults, type HandlerKind } from './defaults';
-
-const ROOT = `${resolve(dirname(thisFile()), '../..')}/`;
-const ENTRIES: Record<HandlerKind, string> = {
-  ingest: 'lambdas/ingest/index.ts',
-  authorizer: 'lambdas/authorizer/index.ts',
-  dispatcher: 'lambdas/dispatcher/index.ts',
-  configWriter: 'lambdas/config-writer/index.ts',
-  sweeper: 'lambdas/sweeper/index.ts',
-  waiter: 'lambdas/waiter/index.ts',
-};
-
-/**
- * The path of this file, from the V8 call site of this function: `import.meta.url` would do in ESM
- * (tsx, vitest), but the CommonJS that jsii emits cannot parse it, and ESM has no `__filename`.
- */
-function thisFile(): string {
-  const { prepareStackTrace, stackTraceLimit } = Error;
-  try {
-    Error.prepareStackTrace = (_, callSites) => callSites;
-    Error.stackTraceLimit = 1;
-    const [site] = new Error().stack as unknown as NodeJS.CallSite[];
-    const file = site?.getFileName();
-    if (!file) throw new Error('cannot find the directory of lib/private/functions.ts');
-    return file.startsWith('file:') ? fileURLToPath(file) : file;
-  } finally {
-    Error.prepareStackTrace = prepareStackTrace;
-    Error.stackTraceLimit = stackTraceLimit;
-  }
-}
-
-/**
- * ESM output, because @marcbachmann/cel-js ships ESM only; the banner gives bundled CommonJS
- * dependencies the `require` that ESM lacks. The AWS SDK stays external (the runtime provides it).
- */
-export const BUNDLING: nodejs.BundlingOptions = {
-  format: nodejs.OutputFormat.ESM,
-  mainFields: ['module', 'main'],
-  banner:
-    "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  forceDockerBundling: false,
-};
+import { handlerCode } from './handler-code';
 
 export interface HandlerOptions {
   readonly key: kms.IKey;
@@ -71,9 +26,10 @@ export interface HandlerParts {
 }
 
 /**
- * A handler of lambdas/, bundled by the local esbuild: arm64, Node.js 24, X-Ray active tracing,
- * its own KMS-encrypted log group and a role that may write only to that log group. Its parts are
- * created directly in `scope` (ids `Logs`, `Role`, `Function`); the role's description names `owner`.
+ * A handler of lambdas/ (bundled at synth in the source tree, prebuilt in the package: see
+ * handler-code.ts): arm64, Node.js 24, X-Ray active tracing, its own KMS-encrypted log group and a
+ * role that may write only to that log group. Its parts are created directly in `scope` (ids `Logs`,
+ * `Role`, `Function`); the role's description names `owner`.
  */
 export function addHandler(
   scope: Construct,
@@ -89,10 +45,7 @@ export function addHandler(
     `${description} (${owner.node.path})`,
   );
   const fn = new nodejs.NodejsFunction(scope, 'Function', {
-    entry: `${ROOT}${ENTRIES[kind]}`,
-    handler: 'handler',
-    projectRoot: ROOT,
-    depsLockFilePath: `${ROOT}package-lock.json`,
+    ...handlerCode(kind),
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize,
@@ -107,7 +60,6 @@ export function addHandler(
       POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
       ...options.environment,
     },
-    bundling: BUNDLING,
     ...(options.currentVersionOptions && { currentVersionOptions: options.currentVersionOptions }),
   });
   return { function: fn, role, logGroup };

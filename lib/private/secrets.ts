@@ -6,7 +6,7 @@ import { DEFAULT_SECRET, type SecretRefName } from '../../lambdas/core/config/ve
 import type { SecretLocation } from '../../lambdas/core/config/webhook';
 import { SecretOrigin, type SourceSecret } from '../webhook-source';
 
-import { SECRET_RESOURCE_TYPE, type SecretResourceProperties } from '../../lambdas/config-writer/secrets';
+import { SECRET_RESOURCE_TYPE, type SecretResourceProperties } from '../../lambdas/config-writer/secret-resource';
 
 export interface SecretScope {
   readonly webhook: string;

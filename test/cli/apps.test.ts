@@ -8,7 +8,7 @@ import { gatewaysOf } from '../../cli/app-model';
 import { appErrorSummary, readAssembly, type AssemblyStack } from '../../cli/assembly';
 import { TemplateResolver } from '../../cli/intrinsics';
 import { LocalWorkflows } from '../../cli/local-workflows';
-import { WebhookGateway, WebhookSource } from '../../lib';
+import { WebhookGateway, WebhookSource } from 'aws-webhook-gateway';
 import { post, REPO, runBin, startGateway } from './support';
 
 /** How the local tools read apps they did not write: several stacks, and apps that do not synthesize. */

@@ -1,7 +1,7 @@
 import { Size } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { GatewayOutput, GatewayOutputs, WebhookSource } from '../../lib';
+import { GatewayOutput, GatewayOutputs, WebhookSource } from 'aws-webhook-gateway';
 import { readGatewayOutputs } from '../../lib/outputs';
 import { DEFAULTS } from '../../lib/private/defaults';
 import { gatewayFixture, type Json, logicalIdOf } from './helpers';

@@ -4,7 +4,13 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { describe, expect, it } from 'vitest';
-import { type CustomDomainOptions, GatewayOutput, GatewayOutputs, WebhookGateway, WebhookSource } from '../../lib';
+import {
+  type CustomDomainOptions,
+  GatewayOutput,
+  GatewayOutputs,
+  WebhookGateway,
+  WebhookSource,
+} from 'aws-webhook-gateway';
 import { gatewayConfig, logicalIdOf, testApp } from './helpers';
 
 const CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/0d3e7a52-1111-2222-3333-444455556666';

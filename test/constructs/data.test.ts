@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { WebhookSource } from '../../lib';
+import { WebhookSource } from 'aws-webhook-gateway';
 import { gatewayFixture, type Json, logicalIdOf, nestedTemplates, resourcesOfType } from './helpers';
 
 function fixture(props?: Parameters<typeof gatewayFixture>[0]) {

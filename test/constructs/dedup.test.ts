@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/core/config/environment';
-import { JwtAlgorithm, type WebhookGateway, type WebhookGatewayProps, WebhookSource } from '../../lib';
+import { JwtAlgorithm, type WebhookGateway, type WebhookGatewayProps, WebhookSource } from 'aws-webhook-gateway';
 import { gatewayFixture, logicalIdOf } from './helpers';
 
 /** The synth error of a gateway with `props`, configured by `configure`; undefined when it synthesizes. */

@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/core/config/environment';
-import { WebhookSource } from '../../lib';
+import { WebhookSource } from 'aws-webhook-gateway';
 import { gatewayFixture, type Json, logicalIdOf } from './helpers';
 
 const f = gatewayFixture();

@@ -2,7 +2,7 @@ import { App, type CfnElement, NestedStack, Stack, type StackProps } from 'aws-c
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
-import { WebhookGateway, type WebhookGatewayProps } from '../../lib';
+import { WebhookGateway, type WebhookGatewayProps } from 'aws-webhook-gateway';
 
 /** Synthesized template JSON, read by the assertions (deep and loosely typed on purpose). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { METRICS } from '../../lambdas/core/config/environment';
-import { WebhookGateway, WebhookSource } from '../../lib';
+import { WebhookGateway, WebhookSource } from 'aws-webhook-gateway';
 import { gatewayFixture, logicalIdOf, testApp } from './helpers';
 
 const f = gatewayFixture();

@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { WebhookGatewayExampleStack } from '../../bin/example-stack';
-import { JwtAlgorithm, WebhookGateway, WebhookSource } from '../../lib';
+import { JwtAlgorithm, WebhookGateway, WebhookSource } from 'aws-webhook-gateway';
 import { testApp } from './helpers';
 
 /** Every acknowledgement recorded in the tree: rule id → reason. */

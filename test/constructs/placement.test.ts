@@ -2,7 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type RateLimit, type WebhookGateway, type WebhookGatewayProps, WebhookSource } from '../../lib';
+import { type RateLimit, type WebhookGateway, type WebhookGatewayProps, WebhookSource } from 'aws-webhook-gateway';
 import { shardOf } from '../../lib/private/naming';
 import { WEBHOOK_STACK_COUNT } from '../../lib/private/webhook-stacks';
 import { gatewayFixture, type Json, logicalIdOf, webhookStacks } from './helpers';

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { Webhook, type WebhookGateway, WebhookSource } from '../../lib';
+import { Webhook, type WebhookGateway, WebhookSource } from 'aws-webhook-gateway';
 import { gatewayConfig, gatewayFixture, type Json, logicalIdOf, webhookStacks } from './helpers';
 
 const source = () => WebhookSource.github();

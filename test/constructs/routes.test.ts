@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { WebhookSource } from '../../lib';
+import { WebhookSource } from 'aws-webhook-gateway';
 import { gatewayConfig, gatewayFixture, logicalIdOf, stateMachine } from './helpers';
 
 const ALIAS_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:billing:prod';

@@ -4,7 +4,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { HmacAlgorithm, WebhookGateway, WebhookSource } from '../../lib';
+import { HmacAlgorithm, WebhookGateway, WebhookSource } from 'aws-webhook-gateway';
 import { CONFIG_MAX_BYTES } from '../../lib/private/config-resource';
 import { shardOf } from '../../lib/private/naming';
 import { WEBHOOK_STACK_COUNT } from '../../lib/private/webhook-stacks';

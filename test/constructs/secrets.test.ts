@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
-import { JwtAlgorithm, WebhookGateway, WebhookSource } from '../../lib';
+import { JwtAlgorithm, WebhookGateway, WebhookSource } from 'aws-webhook-gateway';
 import {
   gatewayConfig,
   gatewayFixture,

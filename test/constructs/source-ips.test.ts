@@ -1,6 +1,6 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { type WebhookGateway, type WebhookOptions, WebhookSource } from '../../lib';
+import { type WebhookGateway, type WebhookOptions, WebhookSource } from 'aws-webhook-gateway';
 import { checkSourceIps } from '../../lib/private/source-ips';
 import { gatewayConfig, gatewayFixture, type Json, logicalIdOf } from './helpers';
 

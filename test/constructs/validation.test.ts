@@ -3,7 +3,7 @@ import { Annotations, Template } from 'aws-cdk-lib/assertions';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { HandshakeFormat, JwtAlgorithm, type WebhookGateway, WebhookSource } from '../../lib';
+import { HandshakeFormat, JwtAlgorithm, type WebhookGateway, WebhookSource } from 'aws-webhook-gateway';
 import { gatewayConfig, gatewayFixture, stateMachine } from './helpers';
 
 /** The error of building and synthesizing the app, or undefined when both succeed. */

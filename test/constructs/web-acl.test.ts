@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ManagedRuleGroup, type WebhookGatewayProps, WebhookGateway, WebhookSource } from '../../lib';
+import { ManagedRuleGroup, type WebhookGatewayProps, WebhookGateway, WebhookSource } from 'aws-webhook-gateway';
 import { DEFAULTS } from '../../lib/private/defaults';
 import { greaterThanPattern } from '../../lib/private/firewall';
 import { gatewayFixture, type Json, logicalIdOf, testApp } from './helpers';

@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { PRESET_NAMES } from '../../lambdas/core/config/verifier';
-import { HmacAlgorithm, JwtAlgorithm, SecretOrigin, SignatureEncoding, WebhookSource } from '../../lib';
+import { HmacAlgorithm, JwtAlgorithm, SecretOrigin, SignatureEncoding, WebhookSource } from 'aws-webhook-gateway';
 
 const ORIGINS: Record<(typeof PRESET_NAMES)[number], SecretOrigin> = {
   github: SecretOrigin.GENERATED,

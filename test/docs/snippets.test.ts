@@ -6,8 +6,9 @@ import { codeBlocks, markdownPages } from '../support/markdown';
 
 /**
  * Every ```ts block of the README, SECURITY.md and docs/*.md compiles against the real library. The
- * snippets are written as if from the repository's root (`from './lib'`). Each block becomes a module:
- * its imports and `declare`s at the top, its statements inside a function (so a block may redeclare
+ * snippets import the constructs by package name, as users do (`from 'aws-webhook-gateway'`, which
+ * tsconfig.json maps to lib/index.ts), and other sources as if from the repository's root
+ * (`from './lambdas/…'`). Each block becomes a module: its imports and `declare`s at the top, its statements inside a function (so a block may redeclare
  * what the prelude declares), with the names the docs' prose relies on declared in a prelude.
  */
 const root = resolve(__dirname, '../..');
@@ -26,7 +27,7 @@ const PRELUDE_IMPORTS: Record<string, string> = {
   ...Object.fromEntries(
     ['HandshakeFormat', 'HmacAlgorithm', 'JwtAlgorithm', 'SignatureEncoding', 'WebhookGateway', 'WebhookSource'].map((n) => [
       n,
-      `import { ${n} } from '../../../lib';`,
+      `import { ${n} } from 'aws-webhook-gateway';`,
     ]),
   ),
   WebhookConfig: "import type { WebhookConfig } from '../../../lambdas/core/config/webhook';",
@@ -60,7 +61,7 @@ function snippets(): { page: string; line: number; code: string }[] {
 function moduleFor(code: string): string {
   const lines = code.split('\n');
   const isTop = (l: string) => /^(import|declare) /.test(l);
-  const top = lines.filter(isTop).map((l) => l.replace(/from '\.\/(lib|lambdas)/, "from '../../../$1"));
+  const top = lines.filter(isTop).map((l) => l.replace(/from '\.\/(lib|lambdas)\//, "from '../../../$1/"));
   const body = lines.filter((l) => !isTop(l));
   const imported = new Set(top.flatMap(importedNames));
   const declared = new Set(top.flatMap((l) => [...l.matchAll(/^declare const (\w+)/g)].map((m) => m[1]!)));

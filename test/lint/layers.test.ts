@@ -55,6 +55,10 @@ describe('layers lint rule', () => {
     expect(await layerErrors('lambdas/ingest/x.ts', "export * from '../../lib/index';\n")).toEqual([
       expect.stringContaining('"../../lib/index" is in lib'),
     ]);
+    // The package name is the constructs too (tsconfig.json maps it to lib/index.ts).
+    expect(await layerErrors('lambdas/core/x.ts', "export * from 'aws-webhook-gateway';\n")).toEqual([
+      expect.stringContaining('"aws-webhook-gateway" is in lib'),
+    ]);
   });
 
   it('keeps lib and cli off what sits above them', async () => {

@@ -29,7 +29,7 @@ import { signRequest } from '../../cli/sign';
 import { ENV } from '../../lambdas/core/config/environment';
 import type { DeliveryRecord } from '../../lambdas/core/config/messages';
 import type { GatewayConfig } from '../../lambdas/core/config/webhook';
-import { WebhookSource } from '../../lib';
+import { WebhookSource } from 'aws-webhook-gateway';
 import { apiEvent, type ApiRequest } from '../support/api-event';
 import { drain } from '../support/event-source';
 import {

@@ -1,6 +1,6 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { WebhookGateway, WebhookSource } from '../../lib';
+import { WebhookGateway, WebhookSource } from 'aws-webhook-gateway';
 import { PROFILES } from '../support/schemes';
 
 /**

@@ -3,7 +3,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Period } from 'aws-cdk-lib/aws-apigateway';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { WebhookGatewayExampleStack } from '../../bin/example-stack';
-import { HmacAlgorithm, JwtAlgorithm, WebhookGateway, WebhookSource } from '../../lib';
+import { HmacAlgorithm, JwtAlgorithm, WebhookGateway, WebhookSource } from 'aws-webhook-gateway';
 
 /** The context `cdk synth` and `cdk deploy` give the app: cdk.json's feature flags. */
 export function cdkJsonContext(): Record<string, unknown> {

@@ -8,7 +8,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/core/config/environment';
-import { WebhookGateway, WebhookSource, type WaitForWebhookOptions } from '../../lib';
+import { WebhookGateway, WebhookSource, type WaitForWebhookOptions } from 'aws-webhook-gateway';
 import { gatewayConfig, gatewayFixture, type Json, logicalIdOf, testApp } from '../constructs/helpers';
 
 const github = { source: WebhookSource.github(), eventKey: "'github:' + headers['x-github-event']" };

@@ -23,7 +23,7 @@ import { S3PayloadStore } from '../../lambdas/adapters/s3-payloads';
 import { SfnWorkflowStarter } from '../../lambdas/adapters/sfn-starter';
 import type { GatewayConfig } from '../../lambdas/core/config/webhook';
 import { createDispatcher } from '../../lambdas/dispatcher/handler';
-import { WebhookGateway, WebhookSource } from '../../lib';
+import { WebhookGateway, WebhookSource } from 'aws-webhook-gateway';
 import { drain } from '../support/event-source';
 import { PAYLOAD_BUCKET, testGateway, type TestGateway } from '../support/gateway';
 import { startLocalAws, type LocalAws } from '../support/local-aws';
