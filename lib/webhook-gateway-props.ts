@@ -126,3 +126,20 @@ export interface RejectedMetricOptions extends cloudwatch.MetricOptions {
   /** Only rejections with this reason code, e.g. `signature_mismatch`. @default - every rejection */
   readonly reason?: string;
 }
+
+/**
+ * A gateway of another stack or app, by the values of its stack outputs (same account and region
+ * as the importing stack): for `WebhookGateway.fromGatewayAttributes`.
+ */
+export interface WebhookGatewayAttributes {
+  /** The `Gateway` dimension of its metrics: its `…GatewayName` output. */
+  readonly gatewayName: string;
+  /** The base URL senders call, ending in `/`: its `…ApiUrl` output. */
+  readonly url: string;
+  /** The delivery history table's name: its `…HistoryTable` output. */
+  readonly historyTableName: string;
+  /** The payload bucket's name: its `…PayloadBucket` output. */
+  readonly payloadBucketName: string;
+  /** The ARN of the KMS key of its tables, queues, payloads and logs: its `…EncryptionKeyArn` output. */
+  readonly encryptionKeyArn: string;
+}

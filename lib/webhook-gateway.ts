@@ -2,7 +2,6 @@ import { Annotations, Duration, Lazy, Token } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -11,8 +10,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { Construct } from 'constructs';
-import { METRICS } from '../lambdas/core/config/environment';
+import type { Construct } from 'constructs';
 import { sensitiveHeaders } from '../lambdas/core/verify';
 import { WAITER_LIMITS, WAITER_TASK_KIND } from '../lambdas/core/waiters/model';
 import { validateWaiter, type WaiterValidationInput } from '../lambdas/core/waiters/validate';
@@ -23,8 +21,9 @@ import { dedupRetentionOf, replayWindowProblems, retentionProblems } from './pri
 import { Defences } from './private/defences';
 import { createEncryptionKey } from './private/encryption';
 import { createHandlers } from './private/handlers';
-import { gatewayMetric, Monitoring } from './private/monitoring';
-import { acknowledgeFindings, acknowledgePayloadReads } from './private/nag';
+import { ImportedWebhookGateway } from './private/imported-gateway';
+import { Monitoring } from './private/monitoring';
+import { acknowledgeFindings } from './private/nag';
 import { apiKeyValue, defaultSecretPrefix, gatewayName } from './private/naming';
 import { defined } from './private/objects';
 import { addGatewayOutputs } from './private/outputs';
@@ -44,14 +43,24 @@ import {
 import { waiterIdOf, Waiters } from './private/waiters';
 import { resolveLimits, WEBHOOK_STACK_COUNT, WebhookStacks } from './private/webhook-stacks';
 import type { RouteOptions, Webhook, WebhookOptions } from './webhook';
-import type { RejectedMetricOptions, WaitForWebhookOptions, WebhookGatewayProps } from './webhook-gateway-props';
+import { type IWebhookGateway, WebhookGatewayBase } from './webhook-gateway-base';
+import type { WaitForWebhookOptions, WebhookGatewayAttributes, WebhookGatewayProps } from './webhook-gateway-props';
 
 /**
  * Receives webhooks on `POST /webhooks/{name}`, verifies them as their provider signs them,
  * turns them into events with CEL, records and deduplicates them, rate-limits each webhook, and
  * starts the Step Functions workflows routed to each event.
  */
-export class WebhookGateway extends Construct {
+export class WebhookGateway extends WebhookGatewayBase {
+  /**
+   * A gateway defined in another stack or app, by the values of its outputs. It supports grants
+   * (`grantReadHistory`, `grantReadPayloads`) and metrics; routes, webhooks and waiters can only be
+   * added in the stack that defines the gateway (its config writer owns every route item).
+   */
+  static fromGatewayAttributes(scope: Construct, id: string, attrs: WebhookGatewayAttributes): IWebhookGateway {
+    return new ImportedWebhookGateway(scope, id, attrs);
+  }
+
   readonly api: apigw.RestApi;
   readonly ingestFunction: nodejs.NodejsFunction;
   readonly authorizerFunction: nodejs.NodejsFunction;
@@ -64,7 +73,7 @@ export class WebhookGateway extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly payloadBucket: s3.Bucket;
-  readonly encryptionKey: kms.Key;
+  readonly encryptionKey: kms.IKey;
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[];
   /** The `Gateway` dimension of the gateway's metrics. */
@@ -224,6 +233,7 @@ export class WebhookGateway extends Construct {
       deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
       gatewayName: this.gatewayName,
       secretPrefix: this.secretPrefix,
+      encryptionKeyArn: key.keyArn,
     });
     acknowledgeFindings({
       handlers: [ingest, authorizer, dispatcher, writer, sweeper],
@@ -386,59 +396,14 @@ export class WebhookGateway extends Construct {
     return this.waiters?.function;
   }
 
-  /** Lets `grantee` read delivery history (dynamodb:BatchGetItem, GetItem, Query, Scan, … on the table and its indexes; kms:Decrypt). */
-  grantReadHistory(grantee: iam.IGrantable): iam.Grant {
-    return this.historyTable.grantReadData(grantee);
+  /** @internal */
+  protected _historyTable(): dynamodb.ITable {
+    return this.historyTable;
   }
 
-  /**
-   * Lets a workflow read `payloadRef` objects: s3:GetObject on the payload bucket's objects,
-   * kms:Decrypt on the key. Acknowledges the resulting cdk-nag IAM5 finding (object keys are
-   * per delivery) on the grantee.
-   */
-  grantReadPayloads(grantee: iam.IGrantable): iam.Grant {
-    const grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['s3:GetObject'],
-      resourceArns: [this.payloadBucket.arnForObjects('*')],
-    }).combine(this.encryptionKey.grantDecrypt(grantee));
-    if (Construct.isConstruct(grantee)) acknowledgePayloadReads(grantee, this.payloadBucket);
-    return grant;
-  }
-
-  /** A gateway metric (namespace WebhookGateway, dimension Gateway; Sum over 5 minutes unless overridden). */
-  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return gatewayMetric(this.gatewayName, metricName, props);
-  }
-  metricReceived(props?: cloudwatch.MetricOptions) {
-    return this.metric(METRICS.received, props);
-  }
-  metricVerified(props?: cloudwatch.MetricOptions) {
-    return this.metric(METRICS.verified, props);
-  }
-  /** Rejected requests; with `reason`, only those (e.g. `signature_mismatch`). */
-  metricRejected(props: RejectedMetricOptions = {}) {
-    const { reason, ...rest } = props;
-    const dimensionsMap = reason
-      ? { [METRICS.dimensions.gateway]: this.gatewayName, [METRICS.dimensions.reason]: reason }
-      : undefined;
-    return this.metric(METRICS.rejected, { ...rest, ...defined({ dimensionsMap }) });
-  }
-  metricDuplicates(props?: cloudwatch.MetricOptions) {
-    return this.metric(METRICS.duplicate, props);
-  }
-  metricRouted(props?: cloudwatch.MetricOptions) {
-    return this.metric(METRICS.routed, props);
-  }
-  metricExecutionsStarted(props?: cloudwatch.MetricOptions) {
-    return this.metric(METRICS.executionsStarted, props);
-  }
-  metricExecutionsFailed(props?: cloudwatch.MetricOptions) {
-    return this.metric(METRICS.executionsFailed, props);
-  }
-  /** Waiting workflows (waitForWebhook) resumed by an event. */
-  metricWaitersResumed(props?: cloudwatch.MetricOptions) {
-    return this.metric(METRICS.waitersResumed, props);
+  /** @internal */
+  protected _payloadBucket(): s3.IBucket {
+    return this.payloadBucket;
   }
 
   private waiterResources(): Waiters {

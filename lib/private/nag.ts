@@ -113,8 +113,11 @@ export function acknowledgeFindings(t: NagTargets): void {
   }
 }
 
+/** The bucket's objects as cdk-nag names them: by logical id, or by name for an imported bucket. */
 const payloadObjects = (bucket: s3.IBucket) =>
-  `AwsSolutions-IAM5[Resource::${nagAttr(bucket.node.defaultChild, 'Arn')}/*]`;
+  bucket.node.defaultChild
+    ? `AwsSolutions-IAM5[Resource::${nagAttr(bucket.node.defaultChild, 'Arn')}/*]`
+    : `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket.bucketName}/*]`;
 
 /** `grantReadPayloads`: a workflow reads the objects its events point to, whose keys are per delivery. */
 export function acknowledgePayloadReads(grantee: IConstruct, bucket: s3.IBucket): void {
