@@ -68,6 +68,13 @@ export interface WebhookGatewayProps {
    * @default - no web ACL
    */
   readonly webAcl?: WebAclOptions;
+  /**
+   * Whether state machines that use a `waitForWebhook` state, and are in the stack of the state's
+   * `scope`, get `grantResume` at synth (found by an aspect on that stack). `false`: call
+   * `gateway.grantResume(stateMachine)` for each; synth fails naming any that was not granted.
+   * @default true
+   */
+  readonly autoGrantResume?: boolean;
   /** The ARN of an existing REGIONAL web ACL to associate with the stage instead of creating one. @default - none */
   readonly existingWebAclArn?: string;
   /**

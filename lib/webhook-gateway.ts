@@ -1,4 +1,4 @@
-import { Annotations, Duration, Lazy, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -328,9 +328,9 @@ export class WebhookGateway extends WebhookGatewayBase {
    * the state started resumes it too. Each waiter resumes at most once; one event resumes every
    * waiter it matches.
    *
-   * The state invokes the gateway's waiter function with `.waitForTaskToken`. At synth time, the
-   * state machines that use the state get `states:SendTaskSuccess` and `SendTaskFailure` granted
-   * on exactly their ARN to the gateway's functions; an EXPRESS state machine fails synth.
+   * The state invokes the gateway's waiter function with `.waitForTaskToken`. The state machines
+   * that use it need `grantResume` (automatic, with `autoGrantResume`, for state machines in the
+   * stack of `scope`); an EXPRESS state machine fails synth.
    */
   waitForWebhook(scope: Construct, id: string, options: WaitForWebhookOptions): sfn.TaskStateBase {
     const waiters = this.waiterResources();
@@ -348,7 +348,7 @@ export class WebhookGateway extends WebhookGatewayBase {
     this.webhooks.get(options.webhook)?.addWaiter();
 
     const waiterId = waiterIdOf(scope, id);
-    waiters.add({ waiterId, name: id });
+    waiters.add({ waiterId, name: id }, Stack.of(scope));
     // A bad timeout fails synth (validate); the state must still be buildable until then.
     const renderable = Number.isInteger(timeoutSeconds) && timeoutSeconds >= 1 ? timeoutSeconds : 1;
     const task = new tasks.LambdaInvoke(scope, id, {
@@ -386,6 +386,16 @@ export class WebhookGateway extends WebhookGatewayBase {
     return task;
   }
 
+  /**
+   * Lets the gateway resume `stateMachine`'s waitForWebhook states: states:SendTaskSuccess and
+   * states:SendTaskFailure on exactly its ARN, for the waiter function and the dispatcher (in a
+   * policy of the state machine's stack). Needed for a state machine outside the stack of the
+   * waitForWebhook `scope`, or for every one with `autoGrantResume: false`.
+   */
+  grantResume(stateMachine: sfn.IStateMachine): void {
+    this.waiterResources().grantResume(stateMachine);
+  }
+
   /** The waiter table, once a waitForWebhook state exists. */
   get waiterTable(): dynamodb.Table | undefined {
     return this.waiters?.table;
@@ -415,6 +425,7 @@ export class WebhookGateway extends WebhookGatewayBase {
       historyTable: this.historyTable,
       payloadBucket: this.payloadBucket,
       dispatcher: this.dispatcherFunction,
+      autoGrant: this.props.autoGrantResume ?? DEFAULTS.autoGrantResume,
     });
     return this.waiters;
   }
