@@ -17,6 +17,7 @@ export { WebhookGateway } from './webhook-gateway';
 export { WebhookGatewayBase } from './webhook-gateway-base';
 export type { IWebhookGateway } from './webhook-gateway-base';
 export type {
+  GatewayFunctionOptions,
   RejectedMetricOptions,
   WaitForWebhookOptions,
   WebhookGatewayAttributes,

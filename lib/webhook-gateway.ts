@@ -16,10 +16,11 @@ import { WAITER_LIMITS, WAITER_TASK_KIND } from '../lambdas/core/waiters/model';
 import { validateWaiter, type WaiterValidationInput } from '../lambdas/core/waiters/validate';
 import { createApi } from './private/api';
 import { ConfigResource } from './private/config-resource';
-import { DEFAULTS, functionDefaults } from './private/defaults';
+import { DEFAULTS } from './private/defaults';
+import { functionOptionProblems, functionSettings } from './private/function-options';
 import { dedupRetentionOf, replayWindowProblems, retentionProblems } from './private/dedup-checks';
 import { Defences } from './private/defences';
-import { createEncryptionKey } from './private/encryption';
+import { createEncryptionKey, useEncryptionKey } from './private/encryption';
 import { createHandlers } from './private/handlers';
 import { ImportedWebhookGateway } from './private/imported-gateway';
 import { Monitoring } from './private/monitoring';
@@ -121,12 +122,27 @@ export class WebhookGateway extends WebhookGatewayBase {
     this.gatewayName = gatewayName(this);
     this.secretPrefix = props.secretPrefix ?? defaultSecretPrefix(this);
 
-    const key = (this.encryptionKey = createEncryptionKey(this, removalPolicy));
+    this.errors.push(
+      ...functionOptionProblems('ingestFunctionProps', props.ingestFunctionProps),
+      ...functionOptionProblems('dispatcherFunctionProps', props.dispatcherFunctionProps),
+    );
+    const ingestSettings = {
+      settings: functionSettings('ingest', props.ingestFunctionProps),
+      logRetention: props.ingestFunctionProps?.logRetention ?? logRetention,
+    };
+    const dispatcherSettings = {
+      settings: functionSettings('dispatcher', props.dispatcherFunctionProps),
+      logRetention: props.dispatcherFunctionProps?.logRetention ?? logRetention,
+    };
+
+    const key = (this.encryptionKey = props.encryptionKey
+      ? useEncryptionKey(this, props.encryptionKey)
+      : createEncryptionKey(this, removalPolicy));
     const storage = { key, removalPolicy, historyRetention, serverAccessLogsBucket: props.serverAccessLogsBucket };
     this.configTable = createConfigTable(this, storage);
     this.historyTable = createHistoryTable(this, storage);
     this.payloadBucket = createPayloadBucket(this, storage);
-    const queues = createQueues(this, { key, consumerTimeout: functionDefaults('dispatcher').timeout });
+    const queues = createQueues(this, { key, consumerTimeout: dispatcherSettings.settings.timeout });
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
 
@@ -142,6 +158,8 @@ export class WebhookGateway extends WebhookGatewayBase {
       historyTable: this.historyTable,
       queue: this.queue,
       payloadBucket: this.payloadBucket,
+      ingestSettings,
+      dispatcherSettings,
     });
     const { ingest, authorizer, dispatcher, writer, sweeper } = handlers;
     this.ingestFunction = ingest.function;

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
 import { METRICS } from '../../lambdas/core/config/environment';
 import { functionDefaults, type HandlerKind } from './defaults';
+import type { FunctionSettings } from './function-options';
 
 const ROOT = `${resolve(dirname(thisFile()), '../..')}/`;
 const ENTRIES: Record<HandlerKind, string> = {
@@ -61,6 +62,8 @@ export interface HandlerOptions {
   readonly environment: Record<string, string>;
   /** How the function's `currentVersion` is created, for a handler invoked through an alias. @default - Lambda's defaults */
   readonly currentVersionOptions?: lambda.VersionOptions;
+  /** Memory, timeout and reserved concurrency. @default - the kind's defaults */
+  readonly settings?: FunctionSettings;
 }
 
 /** What makes up a handler. */
@@ -81,7 +84,9 @@ export function addHandler(
   options: HandlerOptions,
   owner: IConstruct = scope,
 ): HandlerParts {
-  const { memorySize, timeout, description } = functionDefaults(kind);
+  const { description } = functionDefaults(kind);
+  const settings: FunctionSettings = options.settings ?? functionDefaults(kind);
+  const { memorySize, timeout, reservedConcurrentExecutions } = settings;
   const logGroup = new logs.LogGroup(scope, 'Logs', {
     encryptionKey: options.key,
     retention: options.logRetention,
@@ -113,6 +118,7 @@ export function addHandler(
     },
     bundling: BUNDLING,
     ...(options.currentVersionOptions && { currentVersionOptions: options.currentVersionOptions }),
+    ...(reservedConcurrentExecutions !== undefined && { reservedConcurrentExecutions }),
   });
   return { function: fn, role, logGroup };
 }
