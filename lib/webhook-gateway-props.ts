@@ -78,6 +78,13 @@ export interface WebhookGatewayProps {
    */
   readonly webAcl?: WebAclOptions;
   /**
+   * Whether the gateway writes its stack outputs (`…ApiUrl`, `…HistoryTable`, … see `GatewayOutput`),
+   * by which the `webhook-gateway` command (`--stack`, `--app`) and the local gateway find it.
+   * `false` for a stack that must not carry them: those commands then cannot find this gateway.
+   * @default true
+   */
+  readonly outputs?: boolean;
+  /**
    * Whether state machines that use a `waitForWebhook` state, and are in the stack of the state's
    * `scope`, get `grantResume` at synth (found by an aspect on that stack). `false`: call
    * `gateway.grantResume(stateMachine)` for each; synth fails naming any that was not granted.

@@ -238,21 +238,24 @@ export class WebhookGateway extends WebhookGatewayBase {
     this.dashboard = monitoring.dashboard;
     this.alarms = monitoring.alarms;
 
-    addGatewayOutputs(this, {
-      apiUrl: this.url,
-      domainTarget: this.domainName?.domainNameAliasDomainName,
-      webhookPaths: Lazy.string({
-        produce: () => [...this.webhooks.keys()].map((n) => `webhooks/${n}`).join(',') || 'none',
-      }),
-      configTable: this.configTable.tableName,
-      historyTable: this.historyTable.tableName,
-      payloadBucket: this.payloadBucket.bucketName,
-      queueUrl: this.queue.queueUrl,
-      deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
-      gatewayName: this.gatewayName,
-      secretPrefix: this.secretPrefix,
-      encryptionKeyArn: key.keyArn,
-    });
+    // RestApi always adds an `Endpoint` output of its own.
+    if (!(props.outputs ?? DEFAULTS.outputs)) this.api.node.tryRemoveChild('Endpoint');
+    else
+      addGatewayOutputs(this, {
+        apiUrl: this.url,
+        domainTarget: this.domainName?.domainNameAliasDomainName,
+        webhookPaths: Lazy.string({
+          produce: () => [...this.webhooks.keys()].map((n) => `webhooks/${n}`).join(',') || 'none',
+        }),
+        configTable: this.configTable.tableName,
+        historyTable: this.historyTable.tableName,
+        payloadBucket: this.payloadBucket.bucketName,
+        queueUrl: this.queue.queueUrl,
+        deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
+        gatewayName: this.gatewayName,
+        secretPrefix: this.secretPrefix,
+        encryptionKeyArn: key.keyArn,
+      });
     acknowledgeFindings({
       handlers: [ingest, authorizer, dispatcher, writer, sweeper],
       ingest,
