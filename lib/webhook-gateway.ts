@@ -42,6 +42,7 @@ import {
   stageThrottleProblems,
 } from './private/validation';
 import { waiterIdOf, Waiters } from './private/waiters';
+import { WARNINGS, webhookWarningId } from './private/warnings';
 import { resolveLimits, WEBHOOK_STACK_COUNT, WebhookStacks } from './private/webhook-stacks';
 import type { RouteOptions, Webhook, WebhookOptions } from './webhook';
 import { type IWebhookGateway, WebhookGatewayBase } from './webhook-gateway-base';
@@ -308,25 +309,25 @@ export class WebhookGateway extends WebhookGatewayBase {
       apiKeyValue: apiKeyValue(this, name),
       maxBodySize,
     });
-    webhook.existingSecrets.forEach((s) => this.grantSecret(s));
+    webhook._existingSecrets.forEach((s) => this.grantSecret(s));
 
     const expressions = checkWebhookExpressions(webhook._toConfig());
     this.errors.push(
-      ...[...webhook.problems, ...checked.errors, ...replayWindowProblems(source.verifier, this.dedupRetention)].map(
+      ...[...webhook._problems, ...checked.errors, ...replayWindowProblems(source.verifier, this.dedupRetention)].map(
         (e) => `webhook "${name}": ${e}`,
       ),
       ...expressions.errors,
     );
     const warnings = [...checked.warnings.map((w) => `webhook "${name}": ${w}`), ...expressions.warnings];
-    for (const warning of warnings) Annotations.of(this).addWarningV2(`webhook-gateway:${name}`, warning);
+    for (const warning of warnings) Annotations.of(this).addWarningV2(webhookWarningId(warning), warning);
     this.webhooks.set(name, webhook);
     if (this.webhooks.size === Math.ceil(DEFAULTS.usagePlanQuota * 0.8)) {
       Annotations.of(this).addWarningV2(
-        'webhook-gateway:usage-plans',
+        WARNINGS.usagePlans,
         `the gateway has ${this.webhooks.size} webhooks, each with its own usage plan: API Gateway allows ${DEFAULTS.usagePlanQuota} usage plans per account and region by default, shared with every other API there; request an increase of the quota "Usage plans per account per Region" before you pass it`,
       );
     }
-    for (const waiter of this.waiterChecks) if (waiter.webhook === name) webhook.addWaiter();
+    for (const waiter of this.waiterChecks) if (waiter.webhook === name) webhook._addWaiter();
     return webhook;
   }
 
@@ -366,7 +367,7 @@ export class WebhookGateway extends WebhookGatewayBase {
       ...(!Token.isUnresolved(options.eventKey) && { eventKey: options.eventKey }),
       ...(options.match !== undefined && !Token.isUnresolved(options.match) && { match: options.match }),
     });
-    this.webhooks.get(options.webhook)?.addWaiter();
+    this.webhooks.get(options.webhook)?._addWaiter();
 
     const waiterId = waiterIdOf(scope, id);
     waiters.add({ waiterId, name: id }, Stack.of(scope));
