@@ -46,7 +46,7 @@ export function gatewaysOf(stacks: readonly AssemblyStack[]): GatewayModel[] {
   const gateways = stacks.flatMap((stack) => gatewaysOfStack(stack, stacks));
   if (gateways.length === 0) {
     throw new CliError(
-      `the app defines no WebhookGateway (no stack has a ${CONFIG_RESOURCE_TYPE} resource and its outputs)`,
+      `the app defines no WebhookGateway (no stack has a ${CONFIG_RESOURCE_TYPE} resource and its outputs; a gateway with \`outputs: false\` cannot run locally)`,
     );
   }
   const seen = new Map<string, string>();

@@ -107,7 +107,7 @@ async function deployedTarget(stackName: string, region: string | undefined): Pr
   if (gateways.length === 0) {
     throw new StackOutputsError(
       `stack "${stackName}" has no webhook gateway outputs (…ApiUrl, …HistoryTable)`,
-      'is it the stack that holds the WebhookGateway?',
+      'is it the stack that holds the WebhookGateway, and was the gateway deployed with its outputs (not `outputs: false`)?',
     );
   }
   const dynamodb = new DynamoDBClient(config);

@@ -14,7 +14,15 @@ export type {
   WebhookOptions,
 } from './webhook';
 export { WebhookGateway } from './webhook-gateway';
-export type { RejectedMetricOptions, WaitForWebhookOptions, WebhookGatewayProps } from './webhook-gateway-props';
+export { WebhookGatewayBase } from './webhook-gateway-base';
+export type { IWebhookGateway } from './webhook-gateway-base';
+export type {
+  GatewayFunctionOptions,
+  RejectedMetricOptions,
+  WaitForWebhookOptions,
+  WebhookGatewayAttributes,
+  WebhookGatewayProps,
+} from './webhook-gateway-props';
 export { HmacAlgorithm, JwtAlgorithm, SecretOrigin, SignatureEncoding, WebhookSource } from './webhook-source';
 export type {
   ApiKeySourceOptions,

@@ -26,6 +26,8 @@ export enum GatewayOutput {
   SECRET_PREFIX = 'secretPrefix',
   /** With a custom domain: the regional host name to point the domain at (CNAME or alias record). */
   DOMAIN_TARGET = 'domainTarget',
+  /** The ARN of the gateway's KMS key (for `WebhookGateway.fromGatewayAttributes`). */
+  ENCRYPTION_KEY_ARN = 'encryptionKeyArn',
 }
 
 /** The suffix of each output's key, by name. */
@@ -40,6 +42,7 @@ export const GATEWAY_OUTPUTS = {
   gatewayName: 'GatewayName',
   secretPrefix: 'SecretPrefix',
   domainTarget: 'DomainTarget',
+  encryptionKeyArn: 'EncryptionKeyArn',
 } as const satisfies Record<GatewayOutput, string>;
 
 export type GatewayOutputName = keyof typeof GATEWAY_OUTPUTS;
@@ -66,6 +69,8 @@ export interface GatewayOutputValues {
   readonly secretPrefix?: string;
   /** The regional host name to point the custom domain at. @default - absent: the gateway has no custom domain */
   readonly domainTarget?: string;
+  /** The ARN of the gateway's KMS key. @default - absent */
+  readonly encryptionKeyArn?: string;
 }
 
 function prefixOf(gatewayId: string): string {

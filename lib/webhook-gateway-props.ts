@@ -1,6 +1,7 @@
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -44,6 +45,14 @@ export interface WebhookGatewayProps {
   readonly dedupRetention?: Duration;
   /** What `cdk destroy` does with the tables, key, secrets, bucket and log groups. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The KMS key of the tables, secrets, queues, payload bucket and log groups, instead of one created
+   * here. A key defined in the app gets the key-policy statements CloudWatch Logs and alarms need;
+   * an imported one must already allow them (synth warns `webhook-gateway:imported-key`). Give the
+   * key itself, not an alias. `removalPolicy` does not apply to it.
+   * @default - a customer-managed key with rotation, created here
+   */
+  readonly encryptionKey?: kms.IKey;
   /** Prefix of the created secrets' names; the ingest function may read `<prefix>/*`. @default `<stack name>/<construct id>` */
   readonly secretPrefix?: string;
   /** How long function logs and API access logs are kept. @default RetentionDays.THREE_MONTHS */
@@ -68,6 +77,24 @@ export interface WebhookGatewayProps {
    * @default - no web ACL
    */
   readonly webAcl?: WebAclOptions;
+  /**
+   * Whether the gateway writes its stack outputs (`…ApiUrl`, `…HistoryTable`, … see `GatewayOutput`),
+   * by which the `webhook-gateway` command (`--stack`, `--app`) and the local gateway find it.
+   * `false` for a stack that must not carry them: those commands then cannot find this gateway.
+   * @default true
+   */
+  readonly outputs?: boolean;
+  /**
+   * Whether state machines that use a `waitForWebhook` state, and are in the stack of the state's
+   * `scope`, get `grantResume` at synth (found by an aspect on that stack). `false`: call
+   * `gateway.grantResume(stateMachine)` for each; synth fails naming any that was not granted.
+   * @default true
+   */
+  readonly autoGrantResume?: boolean;
+  /** Memory, timeout, reserved concurrency and log retention of the ingest function. @default - 1,024 MB, 15 seconds, no reserved concurrency, `logRetention` */
+  readonly ingestFunctionProps?: GatewayFunctionOptions;
+  /** Memory, timeout, reserved concurrency and log retention of the dispatcher. @default - 512 MB, 30 seconds, no reserved concurrency, `logRetention` */
+  readonly dispatcherFunctionProps?: GatewayFunctionOptions;
   /** The ARN of an existing REGIONAL web ACL to associate with the stage instead of creating one. @default - none */
   readonly existingWebAclArn?: string;
   /**
@@ -125,4 +152,41 @@ export interface WaitForWebhookOptions extends sfn.JsonPathCommonOptions {
 export interface RejectedMetricOptions extends cloudwatch.MetricOptions {
   /** Only rejections with this reason code, e.g. `signature_mismatch`. @default - every rejection */
   readonly reason?: string;
+}
+
+/**
+ * A gateway of another stack or app, by the values of its stack outputs (same account and region
+ * as the importing stack): for `WebhookGateway.fromGatewayAttributes`.
+ */
+export interface WebhookGatewayAttributes {
+  /** The `Gateway` dimension of its metrics: its `…GatewayName` output. */
+  readonly gatewayName: string;
+  /** The base URL senders call, ending in `/`: its `…ApiUrl` output. */
+  readonly url: string;
+  /** The delivery history table's name: its `…HistoryTable` output. */
+  readonly historyTableName: string;
+  /** The payload bucket's name: its `…PayloadBucket` output. */
+  readonly payloadBucketName: string;
+  /** The ARN of the KMS key of its tables, queues, payloads and logs: its `…EncryptionKeyArn` output. */
+  readonly encryptionKeyArn: string;
+}
+
+/** Settings of one of the gateway's functions (`ingestFunctionProps`, `dispatcherFunctionProps`). */
+export interface GatewayFunctionOptions {
+  /** Memory in MB, from 128 to 10,240 (Lambda gives CPU in proportion). @default - 1,024 for the ingest function, 512 for the dispatcher */
+  readonly memorySize?: number;
+  /**
+   * Concurrent executions reserved for the function, which are also its maximum; at least 1.
+   * @default - none: the function uses the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * How long one invocation may run, in whole seconds. The ingest function: at most 29 seconds
+   * (API Gateway's integration timeout). The dispatcher: at most 15 minutes; the event queue's
+   * visibility timeout is six times it.
+   * @default - 15 seconds for the ingest function, 30 seconds for the dispatcher
+   */
+  readonly timeout?: Duration;
+  /** How long the function's logs are kept. @default - the gateway's `logRetention` */
+  readonly logRetention?: logs.RetentionDays;
 }

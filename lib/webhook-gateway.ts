@@ -1,8 +1,7 @@
-import { Annotations, Duration, Lazy, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -11,20 +10,21 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { Construct } from 'constructs';
-import { METRICS } from '../lambdas/core/config/environment';
+import type { Construct } from 'constructs';
 import { sensitiveHeaders } from '../lambdas/core/verify';
 import { WAITER_LIMITS, WAITER_TASK_KIND } from '../lambdas/core/waiters/model';
 import { validateWaiter, type WaiterValidationInput } from '../lambdas/core/waiters/validate';
 import { createApi } from './private/api';
 import { ConfigResource } from './private/config-resource';
-import { DEFAULTS, functionDefaults } from './private/defaults';
+import { DEFAULTS } from './private/defaults';
+import { functionOptionProblems, functionSettings } from './private/function-options';
 import { dedupRetentionOf, replayWindowProblems, retentionProblems } from './private/dedup-checks';
 import { Defences } from './private/defences';
-import { createEncryptionKey } from './private/encryption';
+import { createEncryptionKey, useEncryptionKey } from './private/encryption';
 import { createHandlers } from './private/handlers';
-import { gatewayMetric, Monitoring } from './private/monitoring';
-import { acknowledgeFindings, acknowledgePayloadReads } from './private/nag';
+import { ImportedWebhookGateway } from './private/imported-gateway';
+import { Monitoring } from './private/monitoring';
+import { acknowledgeFindings } from './private/nag';
 import { apiKeyValue, defaultSecretPrefix, gatewayName } from './private/naming';
 import { defined } from './private/objects';
 import { addGatewayOutputs } from './private/outputs';
@@ -42,16 +42,27 @@ import {
   stageThrottleProblems,
 } from './private/validation';
 import { waiterIdOf, Waiters } from './private/waiters';
+import { WARNINGS, webhookWarningId } from './private/warnings';
 import { resolveLimits, WEBHOOK_STACK_COUNT, WebhookStacks } from './private/webhook-stacks';
 import type { RouteOptions, Webhook, WebhookOptions } from './webhook';
-import type { RejectedMetricOptions, WaitForWebhookOptions, WebhookGatewayProps } from './webhook-gateway-props';
+import { type IWebhookGateway, WebhookGatewayBase } from './webhook-gateway-base';
+import type { WaitForWebhookOptions, WebhookGatewayAttributes, WebhookGatewayProps } from './webhook-gateway-props';
 
 /**
  * Receives webhooks on `POST /webhooks/{name}`, verifies them as their provider signs them,
  * turns them into events with CEL, records and deduplicates them, rate-limits each webhook, and
  * starts the Step Functions workflows routed to each event.
  */
-export class WebhookGateway extends Construct {
+export class WebhookGateway extends WebhookGatewayBase {
+  /**
+   * A gateway defined in another stack or app, by the values of its outputs. It supports grants
+   * (`grantReadHistory`, `grantReadPayloads`) and metrics; routes, webhooks and waiters can only be
+   * added in the stack that defines the gateway (its config writer owns every route item).
+   */
+  static fromGatewayAttributes(scope: Construct, id: string, attrs: WebhookGatewayAttributes): IWebhookGateway {
+    return new ImportedWebhookGateway(scope, id, attrs);
+  }
+
   readonly api: apigw.RestApi;
   readonly ingestFunction: nodejs.NodejsFunction;
   readonly authorizerFunction: nodejs.NodejsFunction;
@@ -64,7 +75,7 @@ export class WebhookGateway extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly payloadBucket: s3.Bucket;
-  readonly encryptionKey: kms.Key;
+  readonly encryptionKey: kms.IKey;
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[];
   /** The `Gateway` dimension of the gateway's metrics. */
@@ -112,12 +123,27 @@ export class WebhookGateway extends Construct {
     this.gatewayName = gatewayName(this);
     this.secretPrefix = props.secretPrefix ?? defaultSecretPrefix(this);
 
-    const key = (this.encryptionKey = createEncryptionKey(this, removalPolicy));
+    this.errors.push(
+      ...functionOptionProblems('ingestFunctionProps', props.ingestFunctionProps),
+      ...functionOptionProblems('dispatcherFunctionProps', props.dispatcherFunctionProps),
+    );
+    const ingestSettings = {
+      settings: functionSettings('ingest', props.ingestFunctionProps),
+      logRetention: props.ingestFunctionProps?.logRetention ?? logRetention,
+    };
+    const dispatcherSettings = {
+      settings: functionSettings('dispatcher', props.dispatcherFunctionProps),
+      logRetention: props.dispatcherFunctionProps?.logRetention ?? logRetention,
+    };
+
+    const key = (this.encryptionKey = props.encryptionKey
+      ? useEncryptionKey(this, props.encryptionKey)
+      : createEncryptionKey(this, removalPolicy));
     const storage = { key, removalPolicy, historyRetention, serverAccessLogsBucket: props.serverAccessLogsBucket };
     this.configTable = createConfigTable(this, storage);
     this.historyTable = createHistoryTable(this, storage);
     this.payloadBucket = createPayloadBucket(this, storage);
-    const queues = createQueues(this, { key, consumerTimeout: functionDefaults('dispatcher').timeout });
+    const queues = createQueues(this, { key, consumerTimeout: dispatcherSettings.settings.timeout });
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
 
@@ -133,6 +159,8 @@ export class WebhookGateway extends Construct {
       historyTable: this.historyTable,
       queue: this.queue,
       payloadBucket: this.payloadBucket,
+      ingestSettings,
+      dispatcherSettings,
     });
     const { ingest, authorizer, dispatcher, writer, sweeper } = handlers;
     this.ingestFunction = ingest.function;
@@ -211,20 +239,24 @@ export class WebhookGateway extends Construct {
     this.dashboard = monitoring.dashboard;
     this.alarms = monitoring.alarms;
 
-    addGatewayOutputs(this, {
-      apiUrl: this.url,
-      domainTarget: this.domainName?.domainNameAliasDomainName,
-      webhookPaths: Lazy.string({
-        produce: () => [...this.webhooks.keys()].map((n) => `webhooks/${n}`).join(',') || 'none',
-      }),
-      configTable: this.configTable.tableName,
-      historyTable: this.historyTable.tableName,
-      payloadBucket: this.payloadBucket.bucketName,
-      queueUrl: this.queue.queueUrl,
-      deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
-      gatewayName: this.gatewayName,
-      secretPrefix: this.secretPrefix,
-    });
+    // RestApi always adds an `Endpoint` output of its own.
+    if (!(props.outputs ?? DEFAULTS.outputs)) this.api.node.tryRemoveChild('Endpoint');
+    else
+      addGatewayOutputs(this, {
+        apiUrl: this.url,
+        domainTarget: this.domainName?.domainNameAliasDomainName,
+        webhookPaths: Lazy.string({
+          produce: () => [...this.webhooks.keys()].map((n) => `webhooks/${n}`).join(',') || 'none',
+        }),
+        configTable: this.configTable.tableName,
+        historyTable: this.historyTable.tableName,
+        payloadBucket: this.payloadBucket.bucketName,
+        queueUrl: this.queue.queueUrl,
+        deadLetterQueueUrl: this.deadLetterQueue.queueUrl,
+        gatewayName: this.gatewayName,
+        secretPrefix: this.secretPrefix,
+        encryptionKeyArn: key.keyArn,
+      });
     acknowledgeFindings({
       handlers: [ingest, authorizer, dispatcher, writer, sweeper],
       ingest,
@@ -277,25 +309,25 @@ export class WebhookGateway extends Construct {
       apiKeyValue: apiKeyValue(this, name),
       maxBodySize,
     });
-    webhook.existingSecrets.forEach((s) => this.grantSecret(s));
+    webhook._existingSecrets.forEach((s) => this.grantSecret(s));
 
     const expressions = checkWebhookExpressions(webhook._toConfig());
     this.errors.push(
-      ...[...webhook.problems, ...checked.errors, ...replayWindowProblems(source.verifier, this.dedupRetention)].map(
+      ...[...webhook._problems, ...checked.errors, ...replayWindowProblems(source.verifier, this.dedupRetention)].map(
         (e) => `webhook "${name}": ${e}`,
       ),
       ...expressions.errors,
     );
     const warnings = [...checked.warnings.map((w) => `webhook "${name}": ${w}`), ...expressions.warnings];
-    for (const warning of warnings) Annotations.of(this).addWarningV2(`webhook-gateway:${name}`, warning);
+    for (const warning of warnings) Annotations.of(this).addWarningV2(webhookWarningId(warning), warning);
     this.webhooks.set(name, webhook);
     if (this.webhooks.size === Math.ceil(DEFAULTS.usagePlanQuota * 0.8)) {
       Annotations.of(this).addWarningV2(
-        'webhook-gateway:usage-plans',
+        WARNINGS.usagePlans,
         `the gateway has ${this.webhooks.size} webhooks, each with its own usage plan: API Gateway allows ${DEFAULTS.usagePlanQuota} usage plans per account and region by default, shared with every other API there; request an increase of the quota "Usage plans per account per Region" before you pass it`,
       );
     }
-    for (const waiter of this.waiterChecks) if (waiter.webhook === name) webhook.addWaiter();
+    for (const waiter of this.waiterChecks) if (waiter.webhook === name) webhook._addWaiter();
     return webhook;
   }
 
@@ -318,9 +350,9 @@ export class WebhookGateway extends Construct {
    * the state started resumes it too. Each waiter resumes at most once; one event resumes every
    * waiter it matches.
    *
-   * The state invokes the gateway's waiter function with `.waitForTaskToken`. At synth time, the
-   * state machines that use the state get `states:SendTaskSuccess` and `SendTaskFailure` granted
-   * on exactly their ARN to the gateway's functions; an EXPRESS state machine fails synth.
+   * The state invokes the gateway's waiter function with `.waitForTaskToken`. The state machines
+   * that use it need `grantResume` (automatic, with `autoGrantResume`, for state machines in the
+   * stack of `scope`); an EXPRESS state machine fails synth.
    */
   waitForWebhook(scope: Construct, id: string, options: WaitForWebhookOptions): sfn.TaskStateBase {
     const waiters = this.waiterResources();
@@ -335,10 +367,10 @@ export class WebhookGateway extends Construct {
       ...(!Token.isUnresolved(options.eventKey) && { eventKey: options.eventKey }),
       ...(options.match !== undefined && !Token.isUnresolved(options.match) && { match: options.match }),
     });
-    this.webhooks.get(options.webhook)?.addWaiter();
+    this.webhooks.get(options.webhook)?._addWaiter();
 
     const waiterId = waiterIdOf(scope, id);
-    waiters.add({ waiterId, name: id });
+    waiters.add({ waiterId, name: id }, Stack.of(scope));
     // A bad timeout fails synth (validate); the state must still be buildable until then.
     const renderable = Number.isInteger(timeoutSeconds) && timeoutSeconds >= 1 ? timeoutSeconds : 1;
     const task = new tasks.LambdaInvoke(scope, id, {
@@ -376,6 +408,16 @@ export class WebhookGateway extends Construct {
     return task;
   }
 
+  /**
+   * Lets the gateway resume `stateMachine`'s waitForWebhook states: states:SendTaskSuccess and
+   * states:SendTaskFailure on exactly its ARN, for the waiter function and the dispatcher (in a
+   * policy of the state machine's stack). Needed for a state machine outside the stack of the
+   * waitForWebhook `scope`, or for every one with `autoGrantResume: false`.
+   */
+  grantResume(stateMachine: sfn.IStateMachine): void {
+    this.waiterResources().grantResume(stateMachine);
+  }
+
   /** The waiter table, once a waitForWebhook state exists. */
   get waiterTable(): dynamodb.Table | undefined {
     return this.waiters?.table;
@@ -386,59 +428,14 @@ export class WebhookGateway extends Construct {
     return this.waiters?.function;
   }
 
-  /** Lets `grantee` read delivery history (dynamodb:BatchGetItem, GetItem, Query, Scan, … on the table and its indexes; kms:Decrypt). */
-  grantReadHistory(grantee: iam.IGrantable): iam.Grant {
-    return this.historyTable.grantReadData(grantee);
+  /** @internal */
+  protected _historyTable(): dynamodb.ITable {
+    return this.historyTable;
   }
 
-  /**
-   * Lets a workflow read `payloadRef` objects: s3:GetObject on the payload bucket's objects,
-   * kms:Decrypt on the key. Acknowledges the resulting cdk-nag IAM5 finding (object keys are
-   * per delivery) on the grantee.
-   */
-  grantReadPayloads(grantee: iam.IGrantable): iam.Grant {
-    const grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['s3:GetObject'],
-      resourceArns: [this.payloadBucket.arnForObjects('*')],
-    }).combine(this.encryptionKey.grantDecrypt(grantee));
-    if (Construct.isConstruct(grantee)) acknowledgePayloadReads(grantee, this.payloadBucket);
-    return grant;
-  }
-
-  /** A gateway metric (namespace WebhookGateway, dimension Gateway; Sum over 5 minutes unless overridden). */
-  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return gatewayMetric(this.gatewayName, metricName, props);
-  }
-  metricReceived(props?: cloudwatch.MetricOptions) {
-    return this.metric(METRICS.received, props);
-  }
-  metricVerified(props?: cloudwatch.MetricOptions) {
-    return this.metric(METRICS.verified, props);
-  }
-  /** Rejected requests; with `reason`, only those (e.g. `signature_mismatch`). */
-  metricRejected(props: RejectedMetricOptions = {}) {
-    const { reason, ...rest } = props;
-    const dimensionsMap = reason
-      ? { [METRICS.dimensions.gateway]: this.gatewayName, [METRICS.dimensions.reason]: reason }
-      : undefined;
-    return this.metric(METRICS.rejected, { ...rest, ...defined({ dimensionsMap }) });
-  }
-  metricDuplicates(props?: cloudwatch.MetricOptions) {
-    return this.metric(METRICS.duplicate, props);
-  }
-  metricRouted(props?: cloudwatch.MetricOptions) {
-    return this.metric(METRICS.routed, props);
-  }
-  metricExecutionsStarted(props?: cloudwatch.MetricOptions) {
-    return this.metric(METRICS.executionsStarted, props);
-  }
-  metricExecutionsFailed(props?: cloudwatch.MetricOptions) {
-    return this.metric(METRICS.executionsFailed, props);
-  }
-  /** Waiting workflows (waitForWebhook) resumed by an event. */
-  metricWaitersResumed(props?: cloudwatch.MetricOptions) {
-    return this.metric(METRICS.waitersResumed, props);
+  /** @internal */
+  protected _payloadBucket(): s3.IBucket {
+    return this.payloadBucket;
   }
 
   private waiterResources(): Waiters {
@@ -450,6 +447,7 @@ export class WebhookGateway extends Construct {
       historyTable: this.historyTable,
       payloadBucket: this.payloadBucket,
       dispatcher: this.dispatcherFunction,
+      autoGrant: this.props.autoGrantResume ?? DEFAULTS.autoGrantResume,
     });
     return this.waiters;
   }

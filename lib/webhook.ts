@@ -150,16 +150,22 @@ export class Webhook extends Construct {
   readonly secret?: ISecret;
   /** Every secret the verifier reads, by reference (`default`, and one per extra `allOf` member). */
   readonly secrets: Readonly<Record<string, ISecret>>;
-  /** Secrets given by the user (granted by ARN rather than by the gateway's name prefix). */
-  readonly existingSecrets: ISecret[];
+  /**
+   * Secrets given by the user (granted by ARN rather than by the gateway's name prefix).
+   * @internal
+   */
+  readonly _existingSecrets: ISecret[];
   /** The usage-plan key the authorizer returns for this webhook's path; its value never changes. */
   readonly apiKey: apigw.IApiKey;
   /** The webhook's own usage plan: its throttle and quota, updated in place when they change. */
   readonly usagePlan: apigw.IUsagePlan;
   /** The resource that associates the key with the plan (API Gateway creates these one at a time). */
   readonly usagePlanKey: apigw.CfnUsagePlanKey;
-  /** Problems found while binding (reported at synth with the gateway's other checks). */
-  readonly problems: string[];
+  /**
+   * Problems found while binding (reported at synth with the gateway's other checks).
+   * @internal
+   */
+  readonly _problems: string[];
   private readonly config: WebhookConfig;
   private waiters = 0;
 
@@ -184,8 +190,8 @@ export class Webhook extends Construct {
     });
     this.secrets = resolved.secrets;
     this.secret = resolved.secrets[DEFAULT_SECRET];
-    this.existingSecrets = resolved.existing;
-    this.problems = resolved.errors;
+    this._existingSecrets = resolved.existing;
+    this._problems = resolved.errors;
     const { limits } = binding;
     const quota = limits.quota ? ` quota ${limits.quota.limit}/${limits.quota.period}` : '';
     this.usagePlan = new apigw.UsagePlan(this, 'UsagePlan', {
@@ -234,14 +240,18 @@ export class Webhook extends Construct {
   /**
    * Creates this webhook's plan and key only once `previous`'s plan key exists: API Gateway's
    * control plane takes one CreateUsagePlanKey at a time per account and region.
+   * @internal
    */
-  createAfter(previous: Webhook): void {
+  _createAfter(previous: Webhook): void {
     this.usagePlan.node.addDependency(previous.usagePlanKey);
     this.apiKey.node.addDependency(previous.usagePlanKey);
   }
 
-  /** Records a waiter listening to this webhook (waitForWebhook): the runtime then checks waiters too. */
-  addWaiter(): void {
+  /**
+   * Records a waiter listening to this webhook (waitForWebhook): the runtime then checks waiters too.
+   * @internal
+   */
+  _addWaiter(): void {
     this.waiters++;
   }
 

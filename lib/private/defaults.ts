@@ -11,6 +11,10 @@ export const DEFAULTS = {
   /** How often the sweeper fails deliveries whose ingest attempt died before queuing them. */
   sweepInterval: Duration.minutes(5),
   removalPolicy: RemovalPolicy.RETAIN,
+  /** waitForWebhook: state machines in the state's stack get their task-token grants at synth. */
+  autoGrantResume: true,
+  /** Stack outputs the CLI (`--stack`) and the local gateway find the gateway by. */
+  outputs: true,
   /** EventMesh's default: 100 requests per second, burst 200, no quota. */
   rate: 100,
   burst: 200,

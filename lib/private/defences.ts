@@ -9,6 +9,7 @@ import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import type { CustomDomainOptions } from '../custom-domain';
 import type { WebAclOptions } from '../firewall';
+import { WARNINGS } from './warnings';
 import { associateWebAcl, createWebAcl, MAX_REDACTED_FIELDS, webAclProblems } from './firewall';
 import {
   allowAllStatement,
@@ -150,7 +151,7 @@ export class Defences {
     if (length > RESOURCE_POLICY_QUOTA && !this.policyWarned) {
       this.policyWarned = true;
       Annotations.of(scope).addWarningV2(
-        'webhook-gateway:resource-policy',
+        WARNINGS.resourcePolicy,
         `the API's resource policy (source IP allowlists) is about ${length} characters; API Gateway takes ${RESOURCE_POLICY_QUOTA} by default: request an increase of the quota "Length, in characters, of API Gateway resource policy", or shorten the allowlists (wider CIDR blocks)`,
       );
     }

@@ -8,6 +8,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { METRICS } from '../../lambdas/core/config/environment';
 import { functionDefaults, type HandlerKind } from './defaults';
 import { handlerCode } from './handler-code';
+import type { FunctionSettings } from './function-options';
 
 export interface HandlerOptions {
   readonly key: kms.IKey;
@@ -16,6 +17,8 @@ export interface HandlerOptions {
   readonly environment: Record<string, string>;
   /** How the function's `currentVersion` is created, for a handler invoked through an alias. @default - Lambda's defaults */
   readonly currentVersionOptions?: lambda.VersionOptions;
+  /** Memory, timeout and reserved concurrency. @default - the kind's defaults */
+  readonly settings?: FunctionSettings;
 }
 
 /** What makes up a handler. */
@@ -37,7 +40,9 @@ export function addHandler(
   options: HandlerOptions,
   owner: IConstruct = scope,
 ): HandlerParts {
-  const { memorySize, timeout, description } = functionDefaults(kind);
+  const { description } = functionDefaults(kind);
+  const settings: FunctionSettings = options.settings ?? functionDefaults(kind);
+  const { memorySize, timeout, reservedConcurrentExecutions } = settings;
   const { logGroup, role } = addLogsAndRole(
     scope,
     { logs: 'Logs', role: 'Role' },
@@ -61,6 +66,7 @@ export function addHandler(
       ...options.environment,
     },
     ...(options.currentVersionOptions && { currentVersionOptions: options.currentVersionOptions }),
+    ...(reservedConcurrentExecutions !== undefined && { reservedConcurrentExecutions }),
   });
   return { function: fn, role, logGroup };
 }

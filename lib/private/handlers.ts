@@ -9,7 +9,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ENV } from '../../lambdas/core/config/environment';
-import { DEFAULTS, functionDefaults } from './defaults';
+import { DEFAULTS } from './defaults';
+import type { FunctionSettings } from './function-options';
 import { Handler } from './functions';
 import * as grants from './permissions';
 
@@ -25,6 +26,14 @@ export interface HandlersOptions {
   readonly historyTable: dynamodb.ITable;
   readonly queue: sqs.IQueue;
   readonly payloadBucket: s3.IBucket;
+  /** The ingest function's and the dispatcher's settings (`ingestFunctionProps`, `dispatcherFunctionProps`). */
+  readonly ingestSettings: HandlerSettings;
+  readonly dispatcherSettings: HandlerSettings;
+}
+
+export interface HandlerSettings {
+  readonly settings: FunctionSettings;
+  readonly logRetention: logs.RetentionDays;
 }
 
 export interface Handlers {
@@ -46,28 +55,44 @@ export function createHandlers(scope: Construct, o: HandlersOptions): Handlers {
     [ENV.historyRetentionDays]: String(o.historyRetention.toDays({ integral: false })),
   };
   const configCache = { [ENV.configCacheSeconds]: String(DEFAULTS.configCacheSeconds) };
-  const handler = (id: string, kind: ConstructorParameters<typeof Handler>[2], environment: Record<string, string>) =>
+  const handler = (
+    id: string,
+    kind: ConstructorParameters<typeof Handler>[2],
+    environment: Record<string, string>,
+    own?: HandlerSettings,
+  ) =>
     new Handler(scope, id, kind, {
       key: o.key,
       removalPolicy: o.removalPolicy,
-      logRetention: o.logRetention,
+      logRetention: own?.logRetention ?? o.logRetention,
       environment: { ...common, ...environment },
+      ...(own && { settings: own.settings }),
     });
 
   const handlers: Handlers = {
-    ingest: handler('Ingest', 'ingest', {
-      ...configCache,
-      [ENV.configTable]: o.configTable.tableName,
-      [ENV.historyTable]: o.historyTable.tableName,
-      [ENV.queueUrl]: o.queue.queueUrl,
-      [ENV.payloadBucket]: o.payloadBucket.bucketName,
-      [ENV.historyBodyLimit]: String(DEFAULTS.historyBodyLimitBytes),
-      [ENV.dedupRetentionDays]: String(o.dedupRetention.toDays({ integral: false })),
-      // The lease of a pending claim: an ingest attempt cannot outlive its function's timeout.
-      [ENV.ingestTimeoutSeconds]: String(functionDefaults('ingest').timeout.toSeconds()),
-    }),
+    ingest: handler(
+      'Ingest',
+      'ingest',
+      {
+        ...configCache,
+        [ENV.configTable]: o.configTable.tableName,
+        [ENV.historyTable]: o.historyTable.tableName,
+        [ENV.queueUrl]: o.queue.queueUrl,
+        [ENV.payloadBucket]: o.payloadBucket.bucketName,
+        [ENV.historyBodyLimit]: String(DEFAULTS.historyBodyLimitBytes),
+        [ENV.dedupRetentionDays]: String(o.dedupRetention.toDays({ integral: false })),
+        // The lease of a pending claim: an ingest attempt cannot outlive its function's timeout.
+        [ENV.ingestTimeoutSeconds]: String(o.ingestSettings.settings.timeout.toSeconds()),
+      },
+      o.ingestSettings,
+    ),
     authorizer: handler('Authorizer', 'authorizer', { ...configCache, [ENV.configTable]: o.configTable.tableName }),
-    dispatcher: handler('Dispatcher', 'dispatcher', { [ENV.historyTable]: o.historyTable.tableName }),
+    dispatcher: handler(
+      'Dispatcher',
+      'dispatcher',
+      { [ENV.historyTable]: o.historyTable.tableName },
+      o.dispatcherSettings,
+    ),
     writer: handler('ConfigWriter', 'configWriter', { [ENV.configTable]: o.configTable.tableName }),
     sweeper: handler('Sweeper', 'sweeper', { [ENV.historyTable]: o.historyTable.tableName }),
   };

@@ -109,9 +109,11 @@ export function acknowledgeFindings(t: NagTargets): void {
   }
 }
 
-/** How cdk-nag names the bucket's objects (`<logicalId.Arn>/*`). */
+/** The bucket's objects as cdk-nag names them: by logical id, or by name for an imported bucket. */
 const payloadObjects = (bucket: s3.IBucket) =>
-  `AwsSolutions-IAM5[Resource::${nagAttr(bucket.node.defaultChild, 'Arn')}/*]`;
+  bucket.node.defaultChild
+    ? `AwsSolutions-IAM5[Resource::${nagAttr(bucket.node.defaultChild, 'Arn')}/*]`
+    : `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${bucket.bucketName}/*]`;
 
 /** A role with X-Ray active tracing (every handler's, the custom resource framework's). */
 export function acknowledgeTracing(role: IConstruct): void {

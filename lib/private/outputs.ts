@@ -13,6 +13,7 @@ const DESCRIPTIONS: Record<GatewayOutputName, string> = {
   gatewayName: 'Gateway dimension of the metrics',
   secretPrefix: 'Prefix of the created secrets',
   domainTarget: 'Regional host name to point the custom domain at (CNAME or alias record)',
+  encryptionKeyArn: 'KMS key of the tables, queues, payloads and logs',
 };
 
 /** One output per value (not per webhook: CloudFormation allows 200), under keys the CLI knows; undefined values are left out. */

@@ -24,6 +24,8 @@ export interface WaitersProps {
   readonly payloadBucket: s3.IBucket;
   /** Also resumes waiters: it gets the same table, payload and task-token permissions. */
   readonly dispatcher: nodejs.NodejsFunction;
+  /** Grants state machines in the stacks of waitForWebhook states automatically (`autoGrantResume`). */
+  readonly autoGrant: boolean;
 }
 
 /** One waitForWebhook state, as the synth checks need it. */
@@ -36,8 +38,9 @@ export interface WaiterState {
 /**
  * What waitForWebhook states need, created with the first one: the waiter table, the registrar
  * function (invoked through an alias, so that state machines may invoke exactly it), the
- * dispatcher's access to both, and — found at synth in every state machine using a waiter — the
- * task-token permissions on exactly those state machines.
+ * dispatcher's access to both, and the task-token permissions on exactly the state machines that
+ * use a waiter: granted by `grantResume`, or found at synth in the stacks of the waitForWebhook
+ * states (`autoGrant`). Synth fails for a state machine of the app that uses a waiter ungranted.
  */
 export class Waiters extends Construct {
   readonly table: dynamodb.Table;
@@ -46,8 +49,9 @@ export class Waiters extends Construct {
   readonly alias: lambda.Alias;
   readonly role: iam.Role;
   private readonly states: WaiterState[] = [];
-  private readonly errors: string[] = [];
   private readonly policies = new Map<Stack, iam.PolicyStatement>();
+  private readonly granted = new Set<sfn.CfnStateMachine>();
+  private readonly scanned = new Set<Stack>();
 
   constructor(
     scope: Construct,
@@ -83,38 +87,67 @@ export class Waiters extends Construct {
     grants.grantWaiter(this.role, props);
     acknowledgeTracing(this.role);
 
-    Aspects.of(this.node.root).add(new WaiterStateMachines(this));
-    this.node.addValidation({ validate: () => this.errors });
+    this.node.addValidation({ validate: () => this.stateMachineProblems() });
   }
 
-  /** Records a waitForWebhook state (its id appears in the definitions of the state machines that use it). */
-  add(state: WaiterState): void {
+  /**
+   * Records a waitForWebhook state (its id appears in the definitions of the state machines that
+   * use it). With `autoGrant`, the state machines of `stack` that use it get their task-token grants
+   * at synth (an aspect on that stack).
+   */
+  add(state: WaiterState, stack: Stack): void {
     this.states.push(state);
+    if (this.props.autoGrant && !this.scanned.has(stack)) {
+      this.scanned.add(stack);
+      Aspects.of(stack).add(new WaiterStateMachines(this));
+    }
   }
 
-  /** Called by the aspect for every state machine of the app. */
+  /** Called by the aspect for every state machine of a stack with waitForWebhook states. */
   visitStateMachine(machine: sfn.CfnStateMachine): void {
+    if (this.usedStates(machine).length > 0 && machine.stateMachineType !== sfn.StateMachineType.EXPRESS)
+      this.grant(machine.attrArn, Stack.of(machine), machine);
+  }
+
+  /** states:SendTaskSuccess and SendTaskFailure on `machine`, for the registrar and the dispatcher. */
+  grantResume(machine: sfn.IStateMachine): void {
+    const cfn = machine.node.defaultChild;
+    if (cfn instanceof sfn.CfnStateMachine) this.grant(cfn.attrArn, Stack.of(cfn), cfn);
+    else this.grant(machine.stateMachineArn, Stack.of(machine), undefined);
+  }
+
+  private usedStates(machine: sfn.CfnStateMachine): WaiterState[] {
     const definition = machine.definitionString ?? machine.definition;
-    if (definition === undefined) return;
+    if (definition === undefined) return [];
     const text = JSON.stringify(Stack.of(machine).resolve(definition));
-    const found = this.states.filter((s) => text.includes(s.waiterId));
-    if (found.length === 0) return;
-    const path = (machine.node.scope ?? machine).node.path;
-    if (machine.stateMachineType === sfn.StateMachineType.EXPRESS) {
-      for (const s of found) {
-        this.errors.push(
-          `waitForWebhook "${s.name}": state machine "${path}" is an EXPRESS workflow; waiters need a STANDARD workflow ` +
+    return this.states.filter((s) => text.includes(s.waiterId));
+  }
+
+  /** Every state machine of the app that uses a waiter: Express ones and those never granted fail synth. */
+  private stateMachineProblems(): string[] {
+    const machines = this.node.root.node.findAll().filter((n) => n instanceof sfn.CfnStateMachine);
+    return machines.flatMap((machine) => {
+      const found = this.usedStates(machine);
+      const path = (machine.node.scope ?? machine).node.path;
+      if (machine.stateMachineType === sfn.StateMachineType.EXPRESS) {
+        return found.map(
+          (s) =>
+            `waitForWebhook "${s.name}": state machine "${path}" is an EXPRESS workflow; waiters need a STANDARD workflow ` +
             '(Express workflows have no task tokens, so nothing could resume them)',
         );
       }
-      return;
-    }
-    this.grantTaskResponses(machine);
+      if (found.length === 0 || this.granted.has(machine)) return [];
+      return [
+        `waitForWebhook "${found[0]!.name}": state machine "${path}" uses the waiter but the gateway may not resume it: call gateway.grantResume(stateMachine) (automatic grants, autoGrantResume, cover only state machines in the stack of the waitForWebhook scope)`,
+      ];
+    });
   }
 
-  /** states:SendTaskSuccess and SendTaskFailure on the state machine, for the registrar and the dispatcher. */
-  private grantTaskResponses(machine: sfn.CfnStateMachine): void {
-    const stack = Stack.of(machine);
+  private grant(arn: string, stack: Stack, machine: sfn.CfnStateMachine | undefined): void {
+    if (machine) {
+      if (this.granted.has(machine)) return;
+      this.granted.add(machine);
+    }
     let statement = this.policies.get(stack);
     if (!statement) {
       statement = new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'] });
@@ -127,7 +160,7 @@ export class Waiters extends Construct {
         statements: [statement],
       });
     }
-    statement.addResources(machine.attrArn);
+    statement.addResources(arn);
   }
 }
 

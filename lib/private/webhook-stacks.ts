@@ -58,7 +58,7 @@ export class WebhookStack extends NestedStack {
   addWebhook(binding: WebhookBinding): Webhook {
     const webhook = Webhook._create(this, binding);
     const previous = this.webhooks.at(-1);
-    if (previous) webhook.createAfter(previous);
+    if (previous) webhook._createAfter(previous);
     this.webhooks.push(webhook);
     return webhook;
   }

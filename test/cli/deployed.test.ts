@@ -203,7 +203,7 @@ describe('the commands on a deployed stack (--stack, --region)', () => {
     });
     const result = await cli('history', 'deploys', '--stack', 'Other');
     expect(result.stderr).toBe(
-      'webhook-gateway history: stack "Other" has no webhook gateway outputs (…ApiUrl, …HistoryTable): is it the stack that holds the WebhookGateway?\n',
+      'webhook-gateway history: stack "Other" has no webhook gateway outputs (…ApiUrl, …HistoryTable): is it the stack that holds the WebhookGateway, and was the gateway deployed with its outputs (not `outputs: false`)?\n',
     );
   });
 

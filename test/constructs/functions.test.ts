@@ -185,14 +185,14 @@ describe('WebhookGateway functions', () => {
       Roles: [{ Ref: logicalIdOf(role) }],
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Action: Match.arrayWith(['dynamodb:Query', 'dynamodb:GetItem']) }),
-          Match.objectLike({
-            Action: 's3:GetObject',
-            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(other.payloadBucket), 'Arn'] }, '/*']] },
-          }),
+          Match.objectLike({ Action: Match.arrayWith(['dynamodb:GetItem', 'dynamodb:Query']) }),
           Match.objectLike({
             Action: 'kms:Decrypt',
             Resource: { 'Fn::GetAtt': [logicalIdOf(other.encryptionKey), 'Arn'] },
+          }),
+          Match.objectLike({
+            Action: 's3:GetObject',
+            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(other.payloadBucket), 'Arn'] }, '/*']] },
           }),
         ]),
       },

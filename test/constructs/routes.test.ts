@@ -100,7 +100,7 @@ describe('waiters', () => {
     const { stack, gateway } = gatewayFixture();
     const github = gateway.addWebhook('github', { source: WebhookSource.github(), eventKey: "'github'" });
     gateway.addWebhook('stripe', { source: WebhookSource.stripe(), eventKey: "'stripe'" });
-    github.addWaiter();
+    github._addWaiter();
     expect(gatewayConfig(stack).webhooks.map((w) => [w.name, w.hasWaiters])).toEqual([
       ['github', true],
       ['stripe', undefined],

@@ -215,7 +215,7 @@ describe('synth-time validation', () => {
     gateway.addWebhook('open', { source: WebhookSource.none(), eventKey: "'open'" });
     Annotations.fromStack(stack).hasWarning(
       '/Test/Webhooks',
-      'webhook "open": source is none: every request is accepted without verification [ack: webhook-gateway:open]',
+      'webhook "open": source is none: every request is accepted without verification [ack: webhook-gateway:unverified-source]',
     );
   });
 });

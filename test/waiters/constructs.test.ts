@@ -223,6 +223,81 @@ describe('waitForWebhook', () => {
   });
 });
 
+describe('grantResume', () => {
+  /** The SendTask* resources granted to the registrar and dispatcher, across the app's templates. */
+  function resumable(stacks: Stack[], gateway: WebhookGateway): unknown[] {
+    const roles = [gateway.waiterFunction!.role!, gateway.dispatcherFunction.role!].map((r) => logicalIdOf(r));
+    const policies = stacks.flatMap((s) => Object.values(Template.fromStack(s).findResources('AWS::IAM::Policy')));
+    const granted = policies
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(roles[0]!))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((st: Json) => [st.Action].flat().includes('states:SendTaskSuccess'));
+    for (const p of policies.filter((p) => JSON.stringify(p).includes('states:SendTaskSuccess')))
+      expect(JSON.stringify(p.Properties.Roles)).toContain(roles[1]!);
+    return granted.flatMap((st: Json) => [st.Resource].flat());
+  }
+
+  it('fails if a state machine uses a waiter ungranted with autoGrantResume false, naming it and the fix', () => {
+    const f = gatewayFixture({ autoGrantResume: false });
+    f.gateway.addWebhook('github', github);
+    inMachine(f.stack, f.gateway.waitForWebhook(f.stack, 'WaitForApproval', approval));
+    expect(() => Template.fromStack(f.stack)).toThrow(
+      /waitForWebhook "WaitForApproval": state machine "Test\/Deploy" uses the waiter but the gateway may not resume it: call gateway.grantResume\(stateMachine\)/,
+    );
+  });
+
+  it('grants exactly the state machines given, with autoGrantResume false', () => {
+    const f = gatewayFixture({ autoGrantResume: false });
+    f.gateway.addWebhook('github', github);
+    const machine = inMachine(f.stack, f.gateway.waitForWebhook(f.stack, 'WaitForApproval', approval));
+    new sfn.StateMachine(f.stack, 'Unrelated', {
+      definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(f.stack, 'P')),
+    });
+    f.gateway.grantResume(machine);
+    f.gateway.grantResume(machine);
+    expect(resumable([f.stack], f.gateway)).toEqual([{ 'Fn::GetAtt': [logicalIdOf(machine), 'Arn'] }]);
+  });
+
+  it('grants an imported state machine by its ARN', () => {
+    const f = gatewayFixture({ autoGrantResume: false });
+    f.gateway.addWebhook('github', github);
+    const arn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Deploy';
+    f.gateway.grantResume(sfn.StateMachine.fromStateMachineArn(f.stack, 'Imported', arn));
+    expect(resumable([f.stack], f.gateway)).toEqual([arn]);
+  });
+
+  it('is needed, by default too, for a state machine outside the stack of the waitForWebhook scope', () => {
+    const build = (grant: boolean) => {
+      const app = testApp();
+      const gatewayStack = new Stack(app, 'Gateway');
+      const gateway = new WebhookGateway(gatewayStack, 'Webhooks');
+      gateway.addWebhook('github', github);
+      const states = new Stack(app, 'States');
+      const wait = gateway.waitForWebhook(states, 'Wait', approval);
+      const workflows = new Stack(app, 'Workflows');
+      const machine = inMachine(workflows, wait);
+      if (grant) gateway.grantResume(machine);
+      return { app, gateway, workflows, machine };
+    };
+    const ungranted = build(false);
+    expect(() => ungranted.app.synth()).toThrow(/state machine "Workflows\/Deploy" uses the waiter/);
+    const granted = build(true);
+    expect(resumable([granted.workflows], granted.gateway)).toEqual([
+      { 'Fn::GetAtt': [logicalIdOf(granted.machine), 'Arn'] },
+    ]);
+  });
+
+  it('fails if the granted state machine is an Express workflow', () => {
+    const f = gatewayFixture({ autoGrantResume: false });
+    f.gateway.addWebhook('github', github);
+    const wait = f.gateway.waitForWebhook(f.stack, 'W', approval);
+    f.gateway.grantResume(inMachine(f.stack, wait, sfn.StateMachineType.EXPRESS));
+    expect(() => Template.fromStack(f.stack)).toThrow(
+      /waitForWebhook "W": state machine "Test\/Deploy" is an EXPRESS workflow/,
+    );
+  });
+});
+
 describe('waitForWebhook at synth', () => {
   it('fails if the state machine is an Express workflow, naming it and the waiter', () => {
     expect(
