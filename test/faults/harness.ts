@@ -8,7 +8,6 @@ import { DynamoDbPendingSweep } from '../../lambdas/adapters/dynamodb-dedup';
 import { DynamoDbHistoryStore } from '../../lambdas/adapters/dynamodb-history';
 import { awsIngestDeps } from '../../lambdas/ingest/aws-deps';
 import { SfnWorkflowStarter } from '../../lambdas/adapters/sfn-starter';
-import { DEFAULT_SETTINGS, type Settings } from '../../lambdas/adapters/settings';
 import { CONFIG_ITEMS, QUEUE_RETENTION_SECONDS } from '../../lambdas/core/config/tables';
 import type { RouteConfig, WebhookConfig } from '../../lambdas/core/config/webhook';
 import { createDispatcher } from '../../lambdas/dispatcher/handler';
@@ -20,7 +19,7 @@ import { drain } from '../support/event-source';
 import { fakeStepFunctions } from '../support/fake-sfn';
 import { fakeS3, fakeSecretsManager } from '../support/fakes';
 import { dynamodbLabel, FaultInjector, invoke, sqsLabel, type Call, type Fault } from '../support/faults';
-import { PAYLOAD_BUCKET, writeConfig } from '../support/gateway';
+import { gatewaySettings, writeConfig } from '../support/gateway';
 import { createGatewayResources, startLocalAws, type GatewayResources, type LocalAws } from '../support/local-aws';
 import { RecordingTelemetry } from '../support/telemetry';
 
@@ -197,16 +196,11 @@ export class FaultLab {
     const sfn = fakeStepFunctions(undefined, injector);
 
     const telemetry = new RecordingTelemetry();
-    const settings: Settings = {
-      ...DEFAULT_SETTINGS,
-      configTable: resources.configTable,
-      historyTable: resources.historyTable,
-      queueUrl: resources.queueUrl,
-      payloadBucket: PAYLOAD_BUCKET,
+    const settings = gatewaySettings(resources, {
       // Every request reads the config: its calls are faulted as often as the others.
       configCacheSeconds: 0,
       historyBodyLimit: HISTORY_BODY_LIMIT,
-    };
+    });
     // Each request in an execution environment of its own (as Lambda runs them): nothing a crashed
     // invocation left behind, such as a secret load that never returns, is shared.
     const ingest: Ingest = (event) =>

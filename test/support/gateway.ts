@@ -49,14 +49,7 @@ export async function testGateway(local: LocalAws, config: GatewayConfig, option
   const sfn = fakeStepFunctions(options.run);
   const clock = new ManualClock(Date.now());
   const telemetry = new RecordingTelemetry();
-  const settings: Settings = {
-    ...DEFAULT_SETTINGS,
-    configTable: resources.configTable,
-    historyTable: resources.historyTable,
-    queueUrl: resources.queueUrl,
-    payloadBucket: PAYLOAD_BUCKET,
-    ...options.settings,
-  };
+  const settings = gatewaySettings(resources, options.settings);
   const base = awsIngestDeps(settings, telemetry, {
     dynamodb,
     sqs,
@@ -144,4 +137,19 @@ export async function writeConfig(local: LocalAws, resources: GatewayResources, 
       Config: JSON.stringify(config),
     },
   });
+}
+
+/** The handlers' settings for tables and a queue created in local AWS, with any overrides. */
+export function gatewaySettings(
+  resources: Pick<GatewayResources, 'configTable' | 'historyTable' | 'queueUrl'>,
+  overrides: Partial<Settings> = {},
+): Settings {
+  return {
+    ...DEFAULT_SETTINGS,
+    configTable: resources.configTable,
+    historyTable: resources.historyTable,
+    queueUrl: resources.queueUrl,
+    payloadBucket: PAYLOAD_BUCKET,
+    ...overrides,
+  };
 }
