@@ -341,6 +341,9 @@ export class WebhookGateway extends WebhookGatewayBase {
       entry.problems.push('is added twice (same pattern, options and target): remove one');
     if (target) target.grantStartExecution(this.dispatcherFunction);
     this.routes.push(entry);
+    // The expressions' warnings need no other webhook (their errors wait for validation, which knows them all).
+    for (const warning of checkRoute(entry.config, true, new Set()).warnings)
+      Annotations.of(this).addWarningV2(webhookWarningId(warning), warning);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { Annotations as Assertions, Match } from 'aws-cdk-lib/assertions';
 import { Annotations } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { WebhookSource, type WebhookOptions } from 'aws-webhook-gateway';
 import { gatewayFixture } from './helpers';
@@ -34,6 +35,21 @@ describe('synth warnings', () => {
     ],
   ])('have one id per kind: %s', (_, options, id) => {
     expect(warningIds(options as WebhookOptions)).toEqual([id]);
+  });
+
+  it("include a route filter's, under the same id as a webhook's", () => {
+    const { stack, gateway } = gatewayFixture();
+    gateway.addWebhook('hook', { source: WebhookSource.github(), eventKey: "'k'" });
+    const machine = new sfn.StateMachine(stack, 'Target', {
+      definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Pass')),
+    });
+    gateway.route('k', machine, { filter: 'input.ref.matches(input.pattern)' });
+    const warnings = Assertions.fromStack(stack).findWarning('*', Match.anyValue());
+    expect(warnings.map((w) => String(w.entry.data))).toEqual([
+      expect.stringMatching(
+        /^route "k": .*matches\(\) with a pattern that is not a literal.*\[ack: webhook-gateway:dynamic-pattern\]$/s,
+      ),
+    ]);
   });
 
   it('are silenced by acknowledging their kind, whatever the webhook', () => {
