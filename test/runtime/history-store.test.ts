@@ -79,6 +79,16 @@ async function stored(idempotencyKey = 'd-1') {
 
 const marker = (idempotencyKey = 'd-1') => item(HISTORY_ITEMS.marker('github', idempotencyKey));
 
+/** Writes an item as it stands (a state the store itself would not leave, set up for a test). */
+async function putItem(item: Record<string, unknown>) {
+  await local.dynamodb.send(
+    new PutItemCommand({
+      TableName: resources.historyTable,
+      Item: marshall(item, { removeUndefinedValues: true }),
+    }),
+  );
+}
+
 /** The history item of the claim's attempt becomes failed (markFailed's half that reached it). */
 async function failHistoryOf(claim: DeliveryClaim) {
   await local.dynamodb.send(
@@ -227,16 +237,11 @@ describe('DynamoDbHistoryStore claim', () => {
   });
 
   it('answers duplicate for a delivery recorded before markers existed', async () => {
-    await local.dynamodb.send(
-      new PutItemCommand({
-        TableName: resources.historyTable,
-        Item: marshall({
-          ...HISTORY_ITEMS.delivery('github', 'old-1'),
-          status: 'enqueued',
-          expiresAt: NOW / 1000 + DAY,
-        }),
-      }),
-    );
+    await putItem({
+      ...HISTORY_ITEMS.delivery('github', 'old-1'),
+      status: 'enqueued',
+      expiresAt: NOW / 1000 + DAY,
+    });
     expect(await store.claim(claimAt(5, { idempotencyKey: 'old-1' }))).toMatchObject({
       claimed: false,
       previousStatus: 'enqueued',
@@ -256,17 +261,7 @@ describe('DynamoDbHistoryStore claim', () => {
   it('takes over the pending item a copy wrote when that copy lost the marker, and the copy leaves it', async () => {
     // The loser's history write landed first, the winner's marker write first: set that state up.
     const loser = claimAt(0);
-    await local.dynamodb.send(
-      new PutItemCommand({
-        TableName: resources.historyTable,
-        Item: marshall(
-          { ...loser.record, ...HISTORY_ITEMS.delivery('github', 'd-1'), webhook: undefined },
-          {
-            removeUndefinedValues: true,
-          },
-        ),
-      }),
-    );
+    await putItem({ ...loser.record, ...HISTORY_ITEMS.delivery('github', 'd-1'), webhook: undefined });
     const winner = claimAt(1);
     expect(await store.claim(winner)).toEqual({ claimed: true });
     expect(await stored()).toMatchObject({ attempt: winner.record.attempt });
@@ -280,19 +275,14 @@ describe('DynamoDbHistoryStore claim', () => {
     // pending for good when that attempt then failed (it marks only what it holds); removed instead,
     // the delivery lost its record when the item the copy had written over was its failed record.
     const holder = claimAt(0);
-    await local.dynamodb.send(
-      new PutItemCommand({
-        TableName: resources.historyTable,
-        Item: marshall({
-          ...HISTORY_ITEMS.marker('github', 'd-1'),
-          status: 'pending',
-          attempt: holder.record.attempt,
-          leaseUntil: holder.record.leaseUntil,
-          expiresAt: holder.markerExpiresAt,
-          pendingShard: pendingShard('github', 'd-1'),
-        }),
-      }),
-    );
+    await putItem({
+      ...HISTORY_ITEMS.marker('github', 'd-1'),
+      status: 'pending',
+      attempt: holder.record.attempt,
+      leaseUntil: holder.record.leaseUntil,
+      expiresAt: holder.markerExpiresAt,
+      pendingShard: pendingShard('github', 'd-1'),
+    });
     const copy = claimAt(1);
     expect(await store.claim(copy)).toMatchObject({ claimed: false, previousStatus: 'pending' });
     expect(await stored()).toMatchObject({
@@ -441,12 +431,7 @@ describe('DynamoDbPendingSweep and failed markers', () => {
     await store.claim(holder);
     await store.markFailed(refOf(holder), 'history_write_failed');
     const key = HISTORY_ITEMS.delivery('github', 'orphan');
-    await local.dynamodb.send(
-      new PutItemCommand({
-        TableName: resources.historyTable,
-        Item: marshall({ ...holder.record, ...key, webhook: undefined }, { removeUndefinedValues: true }),
-      }),
-    );
+    await putItem({ ...holder.record, ...key, webhook: undefined });
     const failedOnly = claimAt(0, { idempotencyKey: 'plain' });
     await store.claim(failedOnly);
     await store.markFailed(refOf(failedOnly), 'enqueue_failed');
@@ -472,15 +457,7 @@ describe('DynamoDbPendingSweep and failed markers', () => {
     await store.markFailed(refOf(first), 'enqueue_failed');
     // A copy's item written later, still in its lease, under the failed marker.
     const copy = claimAt(20, { idempotencyKey: 'newer' });
-    await local.dynamodb.send(
-      new PutItemCommand({
-        TableName: resources.historyTable,
-        Item: marshall(
-          { ...copy.record, ...HISTORY_ITEMS.delivery('github', 'newer'), webhook: undefined },
-          { removeUndefinedValues: true },
-        ),
-      }),
-    );
+    await putItem({ ...copy.record, ...HISTORY_ITEMS.delivery('github', 'newer'), webhook: undefined });
     const now = Math.floor(NOW / 1000) + LEASE + 1;
     expect(await sweep.settle({ webhook: 'github', idempotencyKey: 'newer' }, now)).toBe('skipped');
     expect(await marker('newer')).toHaveProperty('pendingShard');
