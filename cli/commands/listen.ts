@@ -1,4 +1,3 @@
-import { DEFAULT_SETTINGS } from '../../lambdas/adapters/settings';
 import { HISTORY_BY_TIME_INDEX } from '../../lambdas/core/config/tables';
 import { JSON_OPTION, parse, parseDuration, stringOptions, TARGET_OPTIONS, targetOptions } from '../args';
 import { CliError, describeFailure, UsageError } from '../errors';
@@ -25,8 +24,12 @@ Read-only on AWS: ${LISTEN_ACTIONS.join(', ')} (see docs/cli.md#listen).`;
 
 const IDLE_MAX_MS = 20_000;
 const FAILING_MAX_MS = 60_000;
-/** A history item appears in the index up to the ingest's timeout after its receivedAt, plus the index's lag. */
-const OVERLAP_MS = (DEFAULT_SETTINGS.ingestTimeoutSeconds + 15) * 1000;
+/**
+ * How far back each poll reads again: a history item reaches the index a little after its
+ * receivedAt (the ingest's work before its claim write, then the index's asynchronous update). Each
+ * item within it is read again by every poll, so it is kept short.
+ */
+const OVERLAP_MS = 10_000;
 /** Any number of webhooks may be named. */
 const WEBHOOK_POSITIONALS = Array.from({ length: 256 }, () => 'webhook');
 
@@ -140,7 +143,8 @@ export async function listenCommand(argv: readonly string[], ctx: CommandContext
     note(
       `Listening to ${deployed.label} (${names.join(', ')}) → the local gateway ${gateway.url}: ${values.since !== undefined ? `deliveries of the last ${values.since} and new ones` : 'new deliveries'}; Ctrl-C to stop`,
     );
-    if (absent.length > 0) note(paintErr('yellow', `not in the local app, shown but not forwarded: ${absent.join(', ')}`));
+    if (absent.length > 0)
+      note(paintErr('yellow', `not in the local app, shown but not forwarded: ${absent.join(', ')}`));
   }
 }
 

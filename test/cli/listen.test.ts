@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client, type PutObjectCommandInput } from '@aws-sdk/client-s3';
@@ -140,20 +140,16 @@ interface Listening {
 function listen(...args: string[]): Listening {
   let stdout = '';
   let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        append(chunk.toString());
-        callback();
-      },
-    });
+  const [out, err] = [new PassThrough(), new PassThrough()];
+  out.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  err.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const controller = new AbortController();
   running.add(controller);
   const argv = ['listen', ...STACK, '--state-dir', stateDir, '--json', '--interval', '0.1s', ...args];
   const done = main(argv, {
     cwd: REPO,
-    stdout: sink((t) => (stdout += t)),
-    stderr: sink((t) => (stderr += t)),
+    stdout: out,
+    stderr: err,
     signal: controller.signal,
     help: () => 0,
   });
@@ -261,21 +257,21 @@ describe('listen --stack', () => {
     });
     const [put] = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
     expect(put).toMatchObject({ Bucket: BUCKET, Key: expect.stringMatching(/^bodies\/deploys\//) });
-    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).toEqual([
-      { Bucket: BUCKET, Key: put!.Key },
-    ]);
+    expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: BUCKET, Key: put!.Key }]);
   }, 60_000);
 
   it('fails if AWS denies DescribeStacks or the history Query, naming the permission', async () => {
     cloudformation.reset();
-    cloudformation.on(DescribeStacksCommand, { StackName: 'Deployed' }).rejects(
-      Object.assign(
-        new Error(
-          'User: arn:aws:iam::123456789012:user/dev is not authorized to perform: cloudformation:DescribeStacks on resource: arn:aws:cloudformation:us-east-1:123456789012:stack/Deployed/*',
+    cloudformation
+      .on(DescribeStacksCommand, { StackName: 'Deployed' })
+      .rejects(
+        Object.assign(
+          new Error(
+            'User: arn:aws:iam::123456789012:user/dev is not authorized to perform: cloudformation:DescribeStacks on resource: arn:aws:cloudformation:us-east-1:123456789012:stack/Deployed/*',
+          ),
+          { name: 'AccessDenied' },
         ),
-        { name: 'AccessDenied' },
-      ),
-    );
+      );
     const describe = listen();
     await describe.until(() => describe.stderr() !== '');
     expect(await describe.stop()).toBe(1);
@@ -290,13 +286,14 @@ describe('listen --stack, denied on the history table', () => {
     const dynamodb = mockClient(DynamoDBClient);
     onTestFinished(() => dynamodb.restore());
     const table = deployed.resources.historyTable;
-    dynamodb
-      .on(QueryCommand, { TableName: table, IndexName: 'byTime' })
-      .rejects(
-        Object.assign(new Error(`User: arn:aws:iam::123456789012:user/dev is not authorized to perform: dynamodb:Query`), {
+    dynamodb.on(QueryCommand, { TableName: table, IndexName: 'byTime' }).rejects(
+      Object.assign(
+        new Error(`User: arn:aws:iam::123456789012:user/dev is not authorized to perform: dynamodb:Query`),
+        {
           name: 'AccessDeniedException',
-        }),
-      );
+        },
+      ),
+    );
     const listening = listen('deploys');
     await listening.until(() => /webhook-gateway listen: /.test(listening.stderr()));
     expect(await listening.stop()).toBe(1);
