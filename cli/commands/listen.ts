@@ -55,6 +55,7 @@ export async function listenCommand(argv: readonly string[], ctx: CommandContext
   const where = targetOptions(values, ctx);
   const since = new Date(Date.now() - (values.since !== undefined ? parseDuration(values.since, '--since') : 0));
   const interval = values.interval !== undefined ? parseDuration(values.interval, '--interval') : 2000;
+  if (interval < 100) throw new UsageError(`--interval "${values.interval}": expected 0.1s or more`);
   const { signal } = ctx;
   const paintErr = coloursFor(ctx.stderr);
   const note = (text: string) => ctx.stderr.write(`${text}\n`);
@@ -110,9 +111,11 @@ export async function listenCommand(argv: readonly string[], ctx: CommandContext
                 `table ${l.gateway.historyTable} index ${HISTORY_BY_TIME_INDEX.name}`,
               );
             });
+            // Oldest first; one that fails for now stops the poll and is read again by the next one.
             for (const item of items) {
-              found++;
               print(await forward(gateway, deployed, l, item));
+              l.history.done(item);
+              found++;
             }
           }
         }
@@ -121,7 +124,7 @@ export async function listenCommand(argv: readonly string[], ctx: CommandContext
         if (signal.aborted) break;
         if (error instanceof CliError) throw error;
         failures++;
-        note(paintErr('yellow', `polling ${deployed.label} failed (${describeFailure(error)}): trying again`));
+        note(paintErr('yellow', `${describeFailure(error)}: trying again`));
       }
       delay =
         failures > 0
@@ -151,26 +154,33 @@ export async function listenCommand(argv: readonly string[], ctx: CommandContext
 const WAITING =
   'waiting for the local gateway: start it with `npm start` (or `npx webhook-gateway local`) in the project directory';
 
-/** One deployed item → its line: forwarded through the local pipeline when it was verified and the local app has its webhook. */
+/**
+ * One deployed item → its line: run through the local pipeline when it was verified and the local
+ * app has its webhook. Throws when it could not be handled for now (the body could not be read,
+ * the local gateway's tables or queue failed), so that it is tried again.
+ */
 async function forward(gateway: LocalGateway, deployed: Target, l: Listened, item: DeployedItem): Promise<ListenLine> {
   const { record } = item;
-  const base = { item };
-  if (!item.verified) return { ...base, forwarded: false, note: 'rejected on AWS: not forwarded' };
+  if (!item.verified) return { item, forwarded: false, note: 'rejected on AWS: not forwarded' };
   const deps = gateway.depsFor(l.webhook);
-  if (!deps) return { ...base, forwarded: false, note: 'not in the local app: not forwarded' };
+  if (!deps) return { item, forwarded: false, note: 'not in the local app: not forwarded' };
+  const failed = (step: string, error: unknown) =>
+    new Error(`forwarding ${l.webhook} ${record.deliveryId}: ${step} failed (${describeFailure(error)})`, {
+      cause: error,
+    });
   let body: Buffer;
   try {
     body = await deployedBody(record, deployed.payloads(l.gateway));
   } catch (error) {
+    if (error instanceof ForwardError) return { item, forwarded: false, note: `not forwarded: ${error.message}` };
     const denied = deniedPermission(error, 's3:GetObject', `s3://${l.gateway.payloadBucket}/bodies/*`);
-    if (denied instanceof CliError) throw denied;
-    return { ...base, forwarded: false, note: `its body could not be read: ${describeFailure(error)}` };
+    throw denied instanceof CliError ? denied : failed('reading its body', error);
   }
   try {
-    return { ...base, forwarded: true, outcome: await forwardDelivery(deps, record, body) };
+    return { item, forwarded: true, outcome: await forwardDelivery(deps, record, body) };
   } catch (error) {
-    const why = error instanceof ForwardError ? error.message : describeFailure(error);
-    return { ...base, forwarded: false, note: `not forwarded: ${why}` };
+    if (error instanceof ForwardError) return { item, forwarded: false, note: `not forwarded: ${error.message}` };
+    throw failed('the local pipeline', error);
   }
 }
 

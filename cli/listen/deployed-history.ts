@@ -27,13 +27,14 @@ export interface DeployedHistoryOptions {
 }
 
 /**
- * The new items of one webhook in a deployed history table, oldest first, each returned once: the
- * byTime index (partition = webhook, sort = receivedAt) read from the newest item seen less the
- * overlap, skipping the keys already returned. One Query a poll, paginated; nothing is read from
- * other webhooks' partitions and no Scan is made.
+ * The new items of one webhook in a deployed history table, oldest first: the byTime index
+ * (partition = webhook, sort = receivedAt) read from the newest item handled less the overlap,
+ * skipping the keys already handled. An item comes back from every poll until it is marked `done`,
+ * so one that could not be handled is read again. One Query a poll, paginated; nothing is read
+ * from other webhooks' partitions and no Scan is made.
  */
 export class DeployedHistory {
-  /** Keys returned within the overlap, with their receivedAt (ms). */
+  /** Keys handled within the overlap, with their receivedAt (ms). */
   private readonly seen = new Map<string, number>();
   private newest: number;
 
@@ -44,6 +45,8 @@ export class DeployedHistory {
   async poll(): Promise<DeployedItem[]> {
     const { dynamodb, historyTable, webhook, since, overlapMs } = this.options;
     const from = Math.max(since.getTime(), this.newest - overlapMs);
+    // Forget what this poll cannot read again.
+    for (const [key, at] of this.seen) if (at < from) this.seen.delete(key);
     const pages = paginateQuery(
       { client: dynamodb },
       {
@@ -61,16 +64,17 @@ export class DeployedHistory {
         const key = item[TABLE_KEYS.sortKey]?.S;
         if (key === undefined || this.seen.has(key)) continue;
         const record = fromItem(item);
-        const at = Date.parse(record.receivedAt);
-        if (!(at >= since.getTime())) continue;
-        this.seen.set(key, at);
-        this.newest = Math.max(this.newest, at);
+        if (!(Date.parse(record.receivedAt) >= since.getTime())) continue;
         fresh.push({ key, verified: key.startsWith('d#'), record });
       }
     }
-    // Forget what the next poll cannot read again.
-    const horizon = this.newest - overlapMs;
-    for (const [key, at] of this.seen) if (at < horizon) this.seen.delete(key);
     return fresh;
+  }
+
+  /** The item was handled: later polls skip it. */
+  done(item: DeployedItem): void {
+    const at = Date.parse(item.record.receivedAt);
+    this.seen.set(item.key, at);
+    this.newest = Math.max(this.newest, at);
   }
 }

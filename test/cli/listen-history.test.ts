@@ -43,8 +43,18 @@ async function delivered(webhook: string, id: string, receivedAt: Date) {
   });
 }
 
-const poller = (webhook: string, since: Date, overlapMs = 30_000) =>
-  new DeployedHistory({ dynamodb: local.dynamodb, historyTable: table, webhook, since, overlapMs });
+const poller = (webhook: string, since: Date, overlapMs = 30_000) => {
+  const history = new DeployedHistory({ dynamodb: local.dynamodb, historyTable: table, webhook, since, overlapMs });
+  return {
+    /** One poll, every item handled. */
+    async poll() {
+      const items = await history.poll();
+      for (const item of items) history.done(item);
+      return items;
+    },
+    history,
+  };
+};
 const ids = (items: { record: { deliveryId?: string; status: string } }[]) =>
   items.map((i) => i.record.deliveryId ?? i.record.status);
 
@@ -84,6 +94,17 @@ describe('DeployedHistory', () => {
     await delivered('c', 'c-12', at(12));
     await delivered('c', 'c-5', at(5));
     expect(ids(await history.poll())).toEqual(['c-12']);
+  });
+
+  it('returns an item again until it is done', async () => {
+    const { history } = poller('d', at(0));
+    await delivered('d', 'd-1', at(1));
+    await delivered('d', 'd-2', at(2));
+    const [first, second] = await history.poll();
+    history.done(first!);
+    expect(ids(await history.poll())).toEqual(['d-2']);
+    history.done(second!);
+    expect(await history.poll()).toEqual([]);
   });
 
   it('starts at --since: earlier items of the window are returned too', async () => {

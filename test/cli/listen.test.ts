@@ -13,6 +13,7 @@ import { DEFAULT_SETTINGS } from '../../lambdas/adapters/settings';
 import type { GatewayConfig } from '../../lambdas/core/config/webhook';
 import { gatewayIngestDeps } from '../../lambdas/ingest/aws-deps';
 import { createIngestHandler } from '../../lambdas/ingest/request-handler';
+import { listenLine } from '../../cli/listen/lines';
 import { main } from '../../cli/main';
 import { apiEvent } from '../support/api-event';
 import { synthesizeFixture } from './fixtures/app';
@@ -259,6 +260,74 @@ describe('listen --stack', () => {
     expect(put).toMatchObject({ Bucket: BUCKET, Key: expect.stringMatching(/^bodies\/deploys\//) });
     expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: BUCKET, Key: put!.Key }]);
   }, 60_000);
+
+  it('waits for the local gateway: what arrives meanwhile is forwarded once it runs', async () => {
+    const later = join(root, 'later');
+    const listening = listen('deploys', '--state-dir', later);
+    await listening.until(() => listening.stderr().includes('waiting for the local gateway'));
+    await deliverOnAws('dep-meanwhile', '{"deployment":{"id":4}}');
+    await new Promise((wait) => setTimeout(wait, 300));
+    expect(listening.lines()).toEqual([]);
+
+    const second = await startGateway(['--app', join(root, 'cdk.out'), '--dev-secrets', '--json', '--port', '0'], {
+      stateDir: later,
+    });
+    try {
+      await listening.until((lines) => lines.some((l) => idOf(l) === 'dep-meanwhile'));
+      expect(listening.lines()).toEqual([
+        expect.objectContaining({
+          deliveryId: 'dep-meanwhile',
+          local: expect.objectContaining({ status: 'accepted' }),
+        }),
+      ]);
+      expect(await second.line((l) => l.deliveryId === 'dep-meanwhile')).toMatchObject({ status: 'accepted' });
+    } finally {
+      await second.stop('SIGKILL');
+    }
+    expect(await listening.stop()).toBe(0);
+  }, 120_000);
+
+  it('prints a human line per item: the local outcome and what AWS recorded', () => {
+    const record = {
+      webhook: 'deploys',
+      deliveryId: 'dep-9',
+      receivedAt: '2026-12-06T12:00:00.000Z',
+      status: 'unrouted' as const,
+      eventKey: 'aws:deployment',
+      expiresAt: 0,
+    };
+    const forwarded = listenLine(
+      {
+        item: { key: 'd#x', verified: true, record },
+        forwarded: true,
+        outcome: {
+          deliveryId: 'dep-9',
+          status: 'accepted',
+          record: { ...record, status: 'pending', eventKey: 'deploys:deployment', routes: ['r1'] },
+        },
+      },
+      false,
+      {},
+    );
+    expect(forwarded).toMatch(
+      /^\d\d:\d\d:\d\d {2}deploys {5}accepted {14}dep-9 {2}deploys:deployment {2}→ 1 route\(s\) {2}\(AWS: unrouted\)$/,
+    );
+    const rejected = listenLine(
+      {
+        item: {
+          key: 'r#x',
+          verified: false,
+          record: { ...record, status: 'rejected', httpStatus: 401, reason: 'signature_mismatch' },
+        },
+        forwarded: false,
+        note: 'rejected on AWS: not forwarded',
+      },
+      false,
+      {},
+    );
+    expect(rejected).toContain('401 rejected');
+    expect(rejected).toMatch(/signature_mismatch {2}rejected on AWS: not forwarded$/);
+  });
 
   it('fails if AWS denies DescribeStacks or the history Query, naming the permission', async () => {
     cloudformation.reset();
