@@ -350,6 +350,18 @@ describe('listen --stack', () => {
   });
 });
 
+describe('listen, used wrongly', () => {
+  it('fails without --stack, and with --app (the running local gateway reads the app)', async () => {
+    expect(await cli('listen', 'deploys')).toMatchObject({
+      code: 2,
+      stderr: 'webhook-gateway listen: missing --stack NAME: the deployed stack to listen to\n',
+    });
+    const withApp = await cli('listen', '--stack', 'Deployed', '--app', 'cdk.out');
+    expect(withApp.code).toBe(2);
+    expect(withApp.stderr).toMatch(/^webhook-gateway listen: listen forwards into the running local gateway/);
+  });
+});
+
 describe('listen --stack, denied on the history table', () => {
   it('fails naming dynamodb:Query on the byTime index', async () => {
     const dynamodb = mockClient(DynamoDBClient);
