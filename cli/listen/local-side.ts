@@ -31,8 +31,9 @@ export class LocalSide {
     const identity = state ? `${state.pid} ${state.startedAt}` : '';
     if (identity !== this.identity) {
       this.close();
-      this.identity = identity;
+      this.identity = '';
       if (state) this.target = await resolveTarget({ stateDir: this.stateDir });
+      this.identity = identity;
     }
     const target = this.target;
     if (!state || !target) return undefined;
