@@ -1,5 +1,6 @@
 import { doctorCommand } from './commands/doctor';
 import { historyCommand } from './commands/history';
+import { listenCommand } from './commands/listen';
 import { localCommand } from './commands/local';
 import { redriveCommand } from './commands/redrive';
 import { replayCommand } from './commands/replay';
@@ -19,6 +20,7 @@ Usage: webhook-gateway <command> [options]   (webhook-gateway <command> --help f
   history <webhook>         deliveries from the history table
   replay <webhook> <id>     re-enqueue a recorded delivery
   secret get|set|rotate <webhook>   show, write or rotate a webhook's secret
+  listen --stack NAME [webhook...]   forward the deployed stack's new deliveries into the local gateway
   redrive                   move the dead-letter queue's messages back to the queue
   doctor                    check the gateway end to end, with a fix for each failure (after cdk deploy:
                             doctor --stack NAME; --send <webhook> adds a test delivery)
@@ -37,6 +39,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   history: historyCommand,
   replay: replayCommand,
   secret: secretCommand,
+  listen: listenCommand,
   redrive: redriveCommand,
   doctor: doctorCommand,
 };

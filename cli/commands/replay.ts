@@ -68,8 +68,8 @@ export async function replayCommand(argv: readonly string[], ctx: CommandContext
   }
 }
 
-/** The ingest's ports for a replay (no secrets: a replay is not verified again). */
-function replayDeps(target: Target, gateway: TargetGateway, warn: (text: string) => void): IngestDeps {
+/** The ingest's ports for a replay or a forwarded delivery (no secrets: neither is verified again). */
+export function replayDeps(target: Target, gateway: TargetGateway, warn: (text: string) => void): IngestDeps {
   const quiet: Telemetry = {
     log: {
       info() {},
