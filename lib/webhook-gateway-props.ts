@@ -169,6 +169,10 @@ export interface WebhookGatewayAttributes {
   readonly payloadBucketName: string;
   /** The ARN of the KMS key of its tables, queues, payloads and logs: its `…EncryptionKeyArn` output. */
   readonly encryptionKeyArn: string;
+  /** The config table's name: its `…ConfigTable` output. @default - none: `route` throws */
+  readonly configTableName?: string;
+  /** The ARN of its dispatcher's role, which starts routed workflows: its `…DispatcherRoleArn` output. @default - none: `route` throws */
+  readonly dispatcherRoleArn?: string;
 }
 
 /** Settings of one of the gateway's functions (`ingestFunctionProps`, `dispatcherFunctionProps`). */

@@ -56,8 +56,9 @@ import type { WaitForWebhookOptions, WebhookGatewayAttributes, WebhookGatewayPro
 export class WebhookGateway extends WebhookGatewayBase {
   /**
    * A gateway defined in another stack or app, by the values of its outputs. It supports grants
-   * (`grantReadHistory`, `grantReadPayloads`) and metrics; routes, webhooks and waiters can only be
-   * added in the stack that defines the gateway (its config writer owns every route item).
+   * (`grantReadHistory`, `grantReadPayloads`), metrics and `route` (with `configTableName` and
+   * `dispatcherRoleArn`: the importing stack writes and owns its routes); webhooks and waiters can
+   * only be added in the stack that defines the gateway.
    */
   static fromGatewayAttributes(scope: Construct, id: string, attrs: WebhookGatewayAttributes): IWebhookGateway {
     return new ImportedWebhookGateway(scope, id, attrs);
@@ -256,6 +257,7 @@ export class WebhookGateway extends WebhookGatewayBase {
         gatewayName: this.gatewayName,
         secretPrefix: this.secretPrefix,
         encryptionKeyArn: key.keyArn,
+        dispatcherRoleArn: dispatcher.role.roleArn,
       });
     acknowledgeFindings({
       handlers: [ingest, authorizer, dispatcher, writer, sweeper],

@@ -13,12 +13,13 @@ export interface RouteEntry {
 /**
  * A route's stored form. The target's type is read from a state machine defined in the app (its
  * L1 `stateMachineType`); an imported one (ARN of a machine, version or alias) is STANDARD unless
- * `workflowType` says otherwise.
+ * `workflowType` says otherwise. Routes of an imported gateway's `writer` have ids of their own.
  */
 export function routeEntry(
   eventKeyPattern: string,
   target: sfn.IStateMachine | undefined,
   options: RouteOptions,
+  writer?: string,
 ): RouteEntry {
   const problems: string[] = [];
   const cfn = target?.node.defaultChild;
@@ -31,7 +32,14 @@ export function routeEntry(
     type = actual;
   }
   const config: RouteConfig = {
-    id: routeId([eventKeyPattern, options.webhook, options.scope, options.filter, target?.node.path]),
+    id: routeId([
+      ...(writer === undefined ? [] : [writer]),
+      eventKeyPattern,
+      options.webhook,
+      options.scope,
+      options.filter,
+      target?.node.path,
+    ]),
     eventKeyPattern,
     ...defined({ webhook: options.webhook, scope: options.scope, filter: options.filter }),
     target: {

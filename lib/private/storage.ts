@@ -4,6 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import {
+  CONFIG_IMPORTED_ROUTES_INDEX,
   HISTORY_BY_DELIVERY_INDEX,
   HISTORY_BY_TIME_INDEX,
   HISTORY_PENDING_INDEX,
@@ -40,9 +41,17 @@ function table(scope: Construct, id: string, options: TableOptions): dynamodb.Ta
   });
 }
 
-/** Webhook configs and routes (written at deploy time), plus rate-window counters (TTL). */
+/**
+ * Webhook configs and routes (written at deploy time), plus rate-window counters (TTL); one index,
+ * of the routes that imported gateways' writers add, each in a partition of its own.
+ */
 export function createConfigTable(scope: Construct, options: StorageOptions): dynamodb.Table {
-  return table(scope, 'ConfigTable', options);
+  const config = table(scope, 'ConfigTable', options);
+  config.addGlobalSecondaryIndex({
+    indexName: CONFIG_IMPORTED_ROUTES_INDEX.name,
+    partitionKey: { name: CONFIG_IMPORTED_ROUTES_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+  });
+  return config;
 }
 
 /** waitForWebhook waiters and the recent events a new waiter looks back on (lambdas/core/waiters/keys.ts), TTL. */
