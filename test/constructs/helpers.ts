@@ -49,9 +49,12 @@ function intrinsic(part: unknown): string {
 }
 
 /** The gateway config the custom resource writes; intrinsics appear as `ref:…` / `getatt:…`. */
-export function gatewayConfig(stack: Stack): { webhooks: Record<string, Json>[]; routes: Record<string, Json>[] } {
+export function gatewayConfig(
+  stack: Stack,
+  resourceType = 'Custom::WebhookGatewayConfig',
+): { webhooks: Record<string, Json>[]; routes: Record<string, Json>[] } {
   const template = Template.fromStack(stack);
-  const [resource] = Object.values(template.findResources('Custom::WebhookGatewayConfig'));
+  const [resource] = Object.values(template.findResources(resourceType));
   const value = resource!.Properties.Config as string | { 'Fn::Join': [string, unknown[]] };
   const text =
     typeof value === 'string'
