@@ -28,7 +28,8 @@ interface WebhookItem {
 
 /**
  * Webhook and route items of the config table, cached in memory for `ttlSeconds`: one GetItem and
- * one Query (in parallel) when the cache is cold, none when warm. Unknown webhooks are cached too.
+ * two Queries (in parallel: the gateway's routes, the imported routes' index) when the cache is
+ * cold, none when warm. Unknown webhooks are cached too.
  */
 export class DynamoDbConfigStore implements ConfigStore {
   private readonly webhooks: TtlCache<WebhookItem | undefined>;

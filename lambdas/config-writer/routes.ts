@@ -38,7 +38,8 @@ export function createRoutesWriter(items: ImportedRouteItems) {
     const props = event.ResourceProperties as unknown as RoutesResourceProperties;
     const table = props.ConfigTableName;
     const writer = props.Writer;
-    if (typeof writer !== 'string' || writer === '') throw new InvalidGatewayConfigError('Writer must be a non-empty string');
+    if (typeof writer !== 'string' || writer === '')
+      throw new InvalidGatewayConfigError('Writer must be a non-empty string');
     const { webhooks, routes } = parseConfig(props.Config);
     if (webhooks.length > 0)
       throw new InvalidGatewayConfigError('an imported gateway adds routes only: Config.webhooks must be empty');

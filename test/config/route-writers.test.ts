@@ -47,7 +47,11 @@ const base = {
 
 /** The gateway's own writer (Custom::WebhookGatewayConfig). */
 function owner(type: 'Create' | 'Update' | 'Delete', config: GatewayConfig): CloudFormationCustomResourceEvent {
-  const props = { ServiceToken: base.ServiceToken, ConfigTableName: resources.configTable, Config: JSON.stringify(config) };
+  const props = {
+    ServiceToken: base.ServiceToken,
+    ConfigTableName: resources.configTable,
+    Config: JSON.stringify(config),
+  };
   const physical = `${resources.configTable}/webhook-gateway-config`;
   const event = { ...base, ResourceType: 'Custom::WebhookGatewayConfig', ResourceProperties: props };
   if (type === 'Create') return { ...event, RequestType: 'Create' };
@@ -90,7 +94,9 @@ describe('routes of several writers (the gateway and the stacks that import it)'
     const writeOwn = createConfigWriter(items);
     const writeImported = createRoutesWriter(items);
     await writeOwn(owner('Create', { webhooks: [webhook('github')], routes: [route('own-2'), route('own-1')] }));
-    await expect(writeImported(imported('Create', 'Zeta/Hooks', [route('z-2', 'github'), route('z-1')]))).resolves.toEqual({
+    await expect(
+      writeImported(imported('Create', 'Zeta/Hooks', [route('z-2', 'github'), route('z-1')])),
+    ).resolves.toEqual({
       PhysicalResourceId: `${resources.configTable}/routes#Zeta/Hooks`,
       Data: { Routes: 2 },
     });
@@ -117,7 +123,10 @@ describe('routes of several writers (the gateway and the stacks that import it)'
 
   it("never lets a writer's route replace the gateway's route of the same id", async () => {
     await createConfigWriter(items)(owner('Create', { webhooks: [webhook('github')], routes: [route('same')] }));
-    const hijack = { ...route('same'), target: { arn: 'arn:aws:states:us-east-1:1:stateMachine:other', type: 'STANDARD' as const } };
+    const hijack = {
+      ...route('same'),
+      target: { arn: 'arn:aws:states:us-east-1:1:stateMachine:other', type: 'STANDARD' as const },
+    };
     await createRoutesWriter(items)(imported('Create', 'A/Hooks', [hijack, route('a-1')]));
     const loaded = await new DynamoDbConfigStore(local.dynamodb, resources.configTable, 0).load('github');
     expect(loaded?.routes).toEqual([route('same'), route('a-1')]);
@@ -125,7 +134,9 @@ describe('routes of several writers (the gateway and the stacks that import it)'
 
   it("fails the deployment, writing nothing, when a route's webhook does not exist in the gateway", async () => {
     await createConfigWriter(items)(owner('Create', { webhooks: [webhook('github')], routes: [] }));
-    const deploy = createRoutesWriter(items)(imported('Create', 'A/Hooks', [route('a-1', 'github'), route('a-2', 'stripe')]));
+    const deploy = createRoutesWriter(items)(
+      imported('Create', 'A/Hooks', [route('a-1', 'github'), route('a-2', 'stripe')]),
+    );
     await expect(deploy).rejects.toThrow(InvalidGatewayConfigError);
     await expect(deploy).rejects.toThrow(
       `route "*": webhook "stripe" does not exist in the gateway of config table ${resources.configTable}: add it in the stack that defines the gateway and deploy that stack first, or fix the route's webhook option`,
@@ -137,7 +148,10 @@ describe('routes of several writers (the gateway and the stacks that import it)'
     const event = imported('Create', 'A/Hooks', []);
     const withWebhook = {
       ...event,
-      ResourceProperties: { ...event.ResourceProperties, Config: JSON.stringify({ webhooks: [webhook('x')], routes: [] }) },
+      ResourceProperties: {
+        ...event.ResourceProperties,
+        Config: JSON.stringify({ webhooks: [webhook('x')], routes: [] }),
+      },
     };
     await expect(createRoutesWriter(items)(withWebhook)).rejects.toThrow('Config.webhooks must be empty');
     const noWriter = { ...event, ResourceProperties: { ...event.ResourceProperties, Writer: '' } };

@@ -89,7 +89,9 @@ describe('routes from a gateway this stack does not own', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
       Roles: ['Hooks-WebhooksDispatcherRole-ABC'],
       PolicyDocument: {
-        Statement: [{ Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: Match.stringLikeRegexp('^Deploy') } }],
+        Statement: [
+          { Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: Match.stringLikeRegexp('^Deploy') } },
+        ],
       },
     });
   });
@@ -99,7 +101,7 @@ describe('routes from a gateway this stack does not own', () => {
     gateway.route('github:*', workflow);
     const violations = new AwsSolutionsChecks(app)
       .validateScope(app)
-      .violations.filter((v) => v.violatingResources.some((r) => r.constructPath.includes('/Gateway/')))
+      .violations.filter((v) => v.violatingResources.some((r) => r.constructPath?.includes('/Gateway/')))
       .map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
     expect(violations).toEqual([]);
   });
@@ -164,7 +166,9 @@ describe('routes from a gateway this stack does not own', () => {
     });
     imported.route('github:*', workflow, { webhook: 'github' });
     app.synth();
-    expect(routesResource(other).props.ConfigTableName).toEqual({ 'Fn::ImportValue': expect.stringMatching(/ConfigTable/) });
+    expect(routesResource(other).props.ConfigTableName).toEqual({
+      'Fn::ImportValue': expect.stringMatching(/ConfigTable/),
+    });
     const outputs = Template.fromStack(stack).toJSON().Outputs;
     expect(outputs.WebhooksDispatcherRoleArn.Value).toEqual({
       'Fn::GetAtt': [expect.stringMatching(/^WebhooksDispatcherRole/), 'Arn'],
@@ -172,7 +176,11 @@ describe('routes from a gateway this stack does not own', () => {
     // The owner's table indexes the imported routes the config store reads.
     Template.fromStack(stack).hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: [
-        { IndexName: 'importedRoutes', KeySchema: [{ AttributeName: 'routeSet', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
+        {
+          IndexName: 'importedRoutes',
+          KeySchema: [{ AttributeName: 'routeSet', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'ALL' },
+        },
       ],
     });
   });

@@ -32,7 +32,11 @@ export const CONFIG_ITEMS = {
 } as const;
 
 /** GSI of the config table: every imported route item (partition `routeSet` = `imported`), projecting all attributes. */
-export const CONFIG_IMPORTED_ROUTES_INDEX = { name: 'importedRoutes', partitionKey: 'routeSet', value: 'imported' } as const;
+export const CONFIG_IMPORTED_ROUTES_INDEX = {
+  name: 'importedRoutes',
+  partitionKey: 'routeSet',
+  value: 'imported',
+} as const;
 
 /**
  * History table, pk = webhook name:
