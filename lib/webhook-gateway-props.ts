@@ -9,6 +9,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { CustomDomainOptions } from './custom-domain';
 import type { WebAclOptions } from './firewall';
+import type { GatewayDeadLetterQueueOptions, GatewayTableOptions } from './storage-options';
 import type { RateLimit } from './webhook';
 
 /** Properties of a `WebhookGateway`: every one is optional. */
@@ -95,6 +96,12 @@ export interface WebhookGatewayProps {
   readonly ingestFunctionProps?: GatewayFunctionOptions;
   /** Memory, timeout, reserved concurrency and log retention of the dispatcher. @default - 512 MB, 30 seconds, no reserved concurrency, `logRetention` */
   readonly dispatcherFunctionProps?: GatewayFunctionOptions;
+  /** Point-in-time recovery, table class, removal policy, deletion protection and Contributor Insights of the config table. @default - see `GatewayTableOptions` */
+  readonly configTableProps?: GatewayTableOptions;
+  /** Point-in-time recovery, table class, removal policy, deletion protection and Contributor Insights of the history table. @default - see `GatewayTableOptions` */
+  readonly historyTableProps?: GatewayTableOptions;
+  /** Retention and maximum receive count of the dead-letter queue. @default - 14 days, 5 receives */
+  readonly deadLetterQueueProps?: GatewayDeadLetterQueueOptions;
   /** The ARN of an existing REGIONAL web ACL to associate with the stage instead of creating one. @default - none */
   readonly existingWebAclArn?: string;
   /**

@@ -28,7 +28,7 @@ import { acknowledgeFindings } from './private/nag';
 import { apiKeyValue, defaultSecretPrefix, gatewayName } from './private/naming';
 import { defined } from './private/objects';
 import { addGatewayOutputs } from './private/outputs';
-import { createQueues } from './private/queues';
+import { createQueues, deadLetterQueueProblems } from './private/queues';
 import { type RouteEntry, routeEntry } from './private/routes';
 import { createConfigTable, createHistoryTable, createPayloadBucket } from './private/storage';
 import {
@@ -141,10 +141,15 @@ export class WebhookGateway extends WebhookGatewayBase {
       ? useEncryptionKey(this, props.encryptionKey)
       : createEncryptionKey(this, removalPolicy));
     const storage = { key, removalPolicy, historyRetention, serverAccessLogsBucket: props.serverAccessLogsBucket };
-    this.configTable = createConfigTable(this, storage);
-    this.historyTable = createHistoryTable(this, storage);
+    this.configTable = createConfigTable(this, { ...storage, ...defined({ table: props.configTableProps }) });
+    this.historyTable = createHistoryTable(this, { ...storage, ...defined({ table: props.historyTableProps }) });
     this.payloadBucket = createPayloadBucket(this, storage);
-    const queues = createQueues(this, { key, consumerTimeout: dispatcherSettings.settings.timeout });
+    this.errors.push(...deadLetterQueueProblems(props.deadLetterQueueProps));
+    const queues = createQueues(this, {
+      key,
+      consumerTimeout: dispatcherSettings.settings.timeout,
+      ...defined({ deadLetter: props.deadLetterQueueProps }),
+    });
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
 

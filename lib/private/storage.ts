@@ -10,11 +10,14 @@ import {
   HISTORY_PENDING_INDEX,
   TABLE_KEYS,
 } from '../../lambdas/core/config/tables';
+import type { GatewayTableOptions } from '../storage-options';
 
 /** What every table of the gateway takes from it. */
 export interface TableOptions {
   readonly key: kms.IKey;
   readonly removalPolicy: RemovalPolicy;
+  /** The user's settings of this table (`configTableProps`, `historyTableProps`). @default - the defaults */
+  readonly table?: GatewayTableOptions;
 }
 
 export interface StorageOptions extends TableOptions {
@@ -27,17 +30,22 @@ export interface StorageOptions extends TableOptions {
  * gateway's KMS key, deletion protection unless the removal policy is DESTROY.
  */
 function table(scope: Construct, id: string, options: TableOptions): dynamodb.Table {
-  const destroy = options.removalPolicy === RemovalPolicy.DESTROY;
+  const own = options.table ?? {};
+  const removalPolicy = own.removalPolicy ?? options.removalPolicy;
   return new dynamodb.Table(scope, id, {
     partitionKey: { name: TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
     sortKey: { name: TABLE_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: own.pointInTimeRecovery ?? true },
     timeToLiveAttribute: TABLE_KEYS.ttl,
     encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
     encryptionKey: options.key,
-    deletionProtection: !destroy,
-    removalPolicy: options.removalPolicy,
+    deletionProtection: own.deletionProtection ?? removalPolicy !== RemovalPolicy.DESTROY,
+    removalPolicy,
+    ...(own.tableClass !== undefined && { tableClass: own.tableClass }),
+    ...(own.contributorInsights !== undefined && {
+      contributorInsightsSpecification: { enabled: own.contributorInsights },
+    }),
   });
 }
 
