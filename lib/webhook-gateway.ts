@@ -2,6 +2,7 @@ import { Annotations, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -422,10 +423,11 @@ export class WebhookGateway extends WebhookGatewayBase {
    * Lets the gateway resume `stateMachine`'s waitForWebhook states: states:SendTaskSuccess and
    * states:SendTaskFailure on exactly its ARN, for the waiter function and the dispatcher (in a
    * policy of the state machine's stack). Needed for a state machine outside the stack of the
-   * waitForWebhook `scope`, or for every one with `autoGrantResume: false`.
+   * waitForWebhook `scope`, or for every one with `autoGrantResume: false`. Granting the same
+   * state machine again returns the first grant.
    */
-  grantResume(stateMachine: sfn.IStateMachine): void {
-    this.waiterResources().grantResume(stateMachine);
+  grantResume(stateMachine: sfn.IStateMachine): iam.Grant {
+    return this.waiterResources().grantResume(stateMachine);
   }
 
   /** The waiter table, once a waitForWebhook state exists. */
