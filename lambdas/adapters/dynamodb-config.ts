@@ -103,12 +103,16 @@ export class DynamoDbConfigStore implements ConfigStore {
           ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey },
           ExpressionAttributeValues: { ':routes': { S: CONFIG_ITEMS.routesPartition } },
         }),
-        this.queryRoutes({
-          IndexName: CONFIG_IMPORTED_ROUTES_INDEX.name,
-          KeyConditionExpression: '#set = :imported',
-          ExpressionAttributeNames: { '#set': CONFIG_IMPORTED_ROUTES_INDEX.partitionKey },
-          ExpressionAttributeValues: { ':imported': { S: CONFIG_IMPORTED_ROUTES_INDEX.value } },
-        }),
+        // Another stack's broken item must not stop this gateway: it is skipped (the gateway's own fails loudly).
+        this.queryRoutes(
+          {
+            IndexName: CONFIG_IMPORTED_ROUTES_INDEX.name,
+            KeyConditionExpression: '#set = :imported',
+            ExpressionAttributeNames: { '#set': CONFIG_IMPORTED_ROUTES_INDEX.partitionKey },
+            ExpressionAttributeValues: { ':imported': { S: CONFIG_IMPORTED_ROUTES_INDEX.value } },
+          },
+          true,
+        ),
       ]);
       const byPosition = (a: StoredRoute, b: StoredRoute) =>
         (a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : 0) || a.position - b.position;
@@ -119,12 +123,24 @@ export class DynamoDbConfigStore implements ConfigStore {
     });
   }
 
-  private async queryRoutes(query: Omit<QueryCommandInput, 'TableName'>): Promise<StoredRoute[]> {
+  private async queryRoutes(query: Omit<QueryCommandInput, 'TableName'>, skipInvalid = false): Promise<StoredRoute[]> {
     const routes: StoredRoute[] = [];
     for await (const page of paginateQuery({ client: this.client }, { TableName: this.tableName, ...query })) {
       for (const item of page.Items ?? []) {
+        let route: RouteConfig;
+        try {
+          route = parseJson<RouteConfig>(item.route?.S, `route ${item.sk?.S}`);
+        } catch (error) {
+          if (skipInvalid) continue;
+          throw error;
+        }
+        if (
+          skipInvalid &&
+          (typeof route?.id !== 'string' || typeof route.eventKeyPattern !== 'string' || !route.target)
+        )
+          continue;
         routes.push({
-          route: parseJson<RouteConfig>(item.route?.S, `route ${item.sk?.S}`),
+          route,
           partition: item.pk?.S ?? '',
           position: Number(item.position?.N ?? Number.MAX_SAFE_INTEGER),
         });

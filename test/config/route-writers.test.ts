@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { DynamoDbConfigStore } from '../../lambdas/adapters/dynamodb-config';
 import { DynamoDbConfigItems } from '../../lambdas/adapters/dynamodb-config-items';
@@ -130,6 +130,24 @@ describe('routes of several writers (the gateway and the stacks that import it)'
     await createRoutesWriter(items)(imported('Create', 'A/Hooks', [hijack, route('a-1')]));
     const loaded = await new DynamoDbConfigStore(local.dynamodb, resources.configTable, 0).load('github');
     expect(loaded?.routes).toEqual([route('same'), route('a-1')]);
+  });
+
+  it("skips another stack's broken route item instead of failing every delivery", async () => {
+    await createConfigWriter(items)(owner('Create', { webhooks: [webhook('github')], routes: [route('own-1')] }));
+    await createRoutesWriter(items)(imported('Create', 'A/Hooks', [route('a-1'), route('a-2')]));
+    await local.dynamodb.send(
+      new PutItemCommand({
+        TableName: resources.configTable,
+        Item: marshall({ pk: 'routes#B/Hooks', sk: 'b-1', route: '{not json', position: 0, routeSet: 'imported' }),
+      }),
+    );
+    await local.dynamodb.send(
+      new PutItemCommand({
+        TableName: resources.configTable,
+        Item: marshall({ pk: 'routes#B/Hooks', sk: 'b-2', route: '{"id":"b-2"}', position: 1, routeSet: 'imported' }),
+      }),
+    );
+    expect(await routeIds()).toEqual(['own-1', 'a-1', 'a-2']);
   });
 
   it("fails the deployment, writing nothing, when a route's webhook does not exist in the gateway", async () => {
