@@ -65,13 +65,6 @@ export interface WebhookGatewayProps {
   /** Where the payload bucket's server access logs go. @default - no server access logs */
   readonly serverAccessLogsBucket?: s3.IBucket;
   /**
-   * Nested stacks the per-webhook resources are spread over (by a hash of the name), about 3
-   * resources per webhook. Set it once: changing it moves webhooks between nested stacks, which
-   * CloudFormation cannot do for named secrets (the deployment fails and rolls back).
-   * @default 8 (room for about 1,000 webhooks)
-   */
-  readonly webhookStacks?: number;
-  /**
    * An AWS WAF web ACL created for the API stage: a per-IP rate limit (429), 413 for a
    * Content-Length above what the ingest takes, and AWS managed rule groups (403). `{}` for the
    * defaults. Billed by AWS WAF per web ACL, rule and request.
