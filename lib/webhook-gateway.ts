@@ -30,7 +30,7 @@ import { apiKeyValue, defaultSecretPrefix, gatewayName } from './private/naming'
 import { defined } from './private/objects';
 import { addGatewayOutputs } from './private/outputs';
 import { createQueues, deadLetterQueueProblems } from './private/queues';
-import { type RouteEntry, routeEntry } from './private/routes';
+import { addRoute, type RouteEntry, routeEntry } from './private/routes';
 import { createConfigTable, createHistoryTable, createPayloadBucket } from './private/storage';
 import {
   aboveStageThrottle,
@@ -344,14 +344,7 @@ export class WebhookGateway extends WebhookGatewayBase {
    * characters). Grants the dispatcher `states:StartExecution` on exactly the target's ARN.
    */
   route(eventKeyPattern: string, target: sfn.IStateMachine, options: RouteOptions = {}): void {
-    const entry = routeEntry(eventKeyPattern, target, options);
-    if (this.routes.some((r) => r.config.id === entry.config.id))
-      entry.problems.push('is added twice (same pattern, options and target): remove one');
-    if (target) target.grantStartExecution(this.dispatcherFunction);
-    this.routes.push(entry);
-    // The expressions' warnings need no other webhook (their errors wait for validation, which knows them all).
-    for (const warning of checkRoute(entry.config, true, new Set()).warnings)
-      Annotations.of(this).addWarningV2(webhookWarningId(warning), warning);
+    addRoute(this, this.routes, routeEntry(eventKeyPattern, target, options), target, this.dispatcherFunction);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Annotations, Names, Stack, Token } from 'aws-cdk-lib';
+import { Names, Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -12,9 +12,8 @@ import { ConfigResource } from './config-resource';
 import { DEFAULTS } from './defaults';
 import { Handler } from './functions';
 import { acknowledgeRoutesWriter } from './nag';
-import { type RouteEntry, routeEntry } from './routes';
+import { addRoute, type RouteEntry, routeEntry } from './routes';
 import { checkRoute } from './validation';
-import { webhookWarningId } from './warnings';
 
 export interface ImportedRoutesOptions {
   readonly configTableName: string;
@@ -75,13 +74,7 @@ export class ImportedRoutes extends Construct {
 
   add(eventKeyPattern: string, target: sfn.IStateMachine, options: RouteOptions): void {
     // The writer's id is part of the route id: two apps' routes to same-named targets never share one.
-    const entry = routeEntry(eventKeyPattern, target, options, this.writer);
-    if (this.routes.some((r) => r.config.id === entry.config.id))
-      entry.problems.push('is added twice (same pattern, options and target): remove one');
-    if (target) target.grantStartExecution(this.dispatcher);
-    this.routes.push(entry);
-    for (const warning of checkRoute(entry.config, true, new Set()).warnings)
-      Annotations.of(this).addWarningV2(webhookWarningId(warning), warning);
+    addRoute(this, this.routes, routeEntry(eventKeyPattern, target, options, this.writer), target, this.dispatcher);
   }
 
   /**

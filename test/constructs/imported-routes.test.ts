@@ -4,15 +4,11 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { WebhookGateway, WebhookSource } from 'aws-webhook-gateway';
-import { gatewayConfig, gatewayFixture, type Json, testApp } from './helpers';
+import { attributesOf, GATEWAY_ATTRIBUTES, gatewayConfig, gatewayFixture, type Json, testApp } from './helpers';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
 const ATTRS = {
-  gatewayName: 'Hooks-Webhooks',
-  url: 'https://abc123.execute-api.eu-west-1.amazonaws.com/v1/',
-  historyTableName: 'Hooks-WebhooksHistoryTable-ABC',
-  payloadBucketName: 'hooks-payloads-abc',
-  encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
+  ...GATEWAY_ATTRIBUTES,
   configTableName: 'Hooks-WebhooksConfigTable-ABC',
   dispatcherRoleArn: 'arn:aws:iam::123456789012:role/Hooks-WebhooksDispatcherRole-ABC',
 };
@@ -152,15 +148,7 @@ describe('routes from a gateway this stack does not own', () => {
     const { app, stack, gateway: owner } = gatewayFixture({}, { env: ENV });
     owner.addWebhook('github', { source: WebhookSource.github(), eventKey: "'github'" });
     const other = new Stack(app, 'Other', { env: ENV });
-    const imported = WebhookGateway.fromGatewayAttributes(other, 'Gateway', {
-      gatewayName: owner.gatewayName,
-      url: owner.url,
-      historyTableName: owner.historyTable.tableName,
-      payloadBucketName: owner.payloadBucket.bucketName,
-      encryptionKeyArn: owner.encryptionKey.keyArn,
-      configTableName: owner.configTable.tableName,
-      dispatcherRoleArn: owner.dispatcherFunction.role!.roleArn,
-    });
+    const imported = WebhookGateway.fromGatewayAttributes(other, 'Gateway', attributesOf(owner));
     const workflow = new sfn.StateMachine(other, 'Deploy', {
       definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(other, 'Done')),
     });
