@@ -3,6 +3,7 @@ export type { GatewayOutputValues } from './outputs';
 export type { CustomDomainOptions } from './custom-domain';
 export { ManagedRuleGroup } from './firewall';
 export type { ManagedRuleGroupOptions, NamedManagedRuleGroupOptions, WebAclOptions } from './firewall';
+export type { GatewayDeadLetterQueueOptions, GatewayTableOptions } from './storage-options';
 export { HandshakeFormat, Webhook } from './webhook';
 export type {
   HandshakeOptions,

@@ -28,6 +28,8 @@ export enum GatewayOutput {
   DOMAIN_TARGET = 'domainTarget',
   /** The ARN of the gateway's KMS key (for `WebhookGateway.fromGatewayAttributes`). */
   ENCRYPTION_KEY_ARN = 'encryptionKeyArn',
+  /** The ARN of the dispatcher's role (for `route` on `WebhookGateway.fromGatewayAttributes`). */
+  DISPATCHER_ROLE_ARN = 'dispatcherRoleArn',
 }
 
 /** The suffix of each output's key, by name. */
@@ -43,6 +45,7 @@ export const GATEWAY_OUTPUTS = {
   secretPrefix: 'SecretPrefix',
   domainTarget: 'DomainTarget',
   encryptionKeyArn: 'EncryptionKeyArn',
+  dispatcherRoleArn: 'DispatcherRoleArn',
 } as const satisfies Record<GatewayOutput, string>;
 
 export type GatewayOutputName = keyof typeof GATEWAY_OUTPUTS;
@@ -71,6 +74,8 @@ export interface GatewayOutputValues {
   readonly domainTarget?: string;
   /** The ARN of the gateway's KMS key. @default - absent */
   readonly encryptionKeyArn?: string;
+  /** The ARN of the dispatcher's role. @default - absent */
+  readonly dispatcherRoleArn?: string;
 }
 
 function prefixOf(gatewayId: string): string {

@@ -3,12 +3,14 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import { METRICS } from '../lambdas/core/config/environment';
 import { HISTORY_BY_DELIVERY_INDEX, HISTORY_BY_TIME_INDEX } from '../lambdas/core/config/tables';
 import { gatewayMetric, THROTTLED_METRIC } from './private/monitoring';
 import { acknowledgePayloadReads } from './private/nag';
 import { defined } from './private/objects';
+import type { RouteOptions } from './webhook';
 import type { RejectedMetricOptions } from './webhook-gateway-props';
 
 const HISTORY_READS = [
@@ -31,6 +33,12 @@ export interface IWebhookGateway extends IConstruct {
   readonly url: string;
   /** The key that encrypts the gateway's tables, queues, payloads, secrets and logs. */
   readonly encryptionKey: kms.IKey;
+  /**
+   * Starts `target` for every event whose key matches `eventKeyPattern` (`*` matches any run of
+   * characters), and grants the gateway's dispatcher states:StartExecution on exactly the target.
+   * On an imported gateway the route is written by a config writer of the importing stack.
+   */
+  route(eventKeyPattern: string, target: sfn.IStateMachine, options?: RouteOptions): void;
   /** Lets `grantee` read delivery history: dynamodb:BatchGetItem, GetItem, Query, Scan, DescribeTable on the table and its two indexes; kms:Decrypt. */
   grantReadHistory(grantee: iam.IGrantable): iam.Grant;
   /** Lets a workflow read `payloadRef` objects: s3:GetObject on the payload bucket's objects, kms:Decrypt on the key. */
@@ -63,6 +71,9 @@ export abstract class WebhookGatewayBase extends Construct implements IWebhookGa
   abstract readonly gatewayName: string;
   abstract readonly url: string;
   abstract readonly encryptionKey: kms.IKey;
+
+  /** Starts `target` for every event whose key matches `eventKeyPattern`; see `IWebhookGateway.route`. */
+  abstract route(eventKeyPattern: string, target: sfn.IStateMachine, options?: RouteOptions): void;
 
   /**
    * Lets `grantee` read delivery history: dynamodb:BatchGetItem, GetItem, Query, Scan and

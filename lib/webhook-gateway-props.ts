@@ -9,6 +9,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { CustomDomainOptions } from './custom-domain';
 import type { WebAclOptions } from './firewall';
+import type { GatewayDeadLetterQueueOptions, GatewayTableOptions } from './storage-options';
 import type { RateLimit } from './webhook';
 
 /** Properties of a `WebhookGateway`: every one is optional. */
@@ -64,13 +65,6 @@ export interface WebhookGatewayProps {
   /** Where the payload bucket's server access logs go. @default - no server access logs */
   readonly serverAccessLogsBucket?: s3.IBucket;
   /**
-   * Nested stacks the per-webhook resources are spread over (by a hash of the name), about 3
-   * resources per webhook. Set it once: changing it moves webhooks between nested stacks, which
-   * CloudFormation cannot do for named secrets (the deployment fails and rolls back).
-   * @default 8 (room for about 1,000 webhooks)
-   */
-  readonly webhookStacks?: number;
-  /**
    * An AWS WAF web ACL created for the API stage: a per-IP rate limit (429), 413 for a
    * Content-Length above what the ingest takes, and AWS managed rule groups (403). `{}` for the
    * defaults. Billed by AWS WAF per web ACL, rule and request.
@@ -95,6 +89,12 @@ export interface WebhookGatewayProps {
   readonly ingestFunctionProps?: GatewayFunctionOptions;
   /** Memory, timeout, reserved concurrency and log retention of the dispatcher. @default - 512 MB, 30 seconds, no reserved concurrency, `logRetention` */
   readonly dispatcherFunctionProps?: GatewayFunctionOptions;
+  /** Point-in-time recovery, table class, removal policy, deletion protection and Contributor Insights of the config table. @default - see `GatewayTableOptions` */
+  readonly configTableProps?: GatewayTableOptions;
+  /** Point-in-time recovery, table class, removal policy, deletion protection and Contributor Insights of the history table. @default - see `GatewayTableOptions` */
+  readonly historyTableProps?: GatewayTableOptions;
+  /** Retention and maximum receive count of the dead-letter queue. @default - 14 days, 5 receives */
+  readonly deadLetterQueueProps?: GatewayDeadLetterQueueOptions;
   /** The ARN of an existing REGIONAL web ACL to associate with the stage instead of creating one. @default - none */
   readonly existingWebAclArn?: string;
   /**
@@ -169,6 +169,10 @@ export interface WebhookGatewayAttributes {
   readonly payloadBucketName: string;
   /** The ARN of the KMS key of its tables, queues, payloads and logs: its `…EncryptionKeyArn` output. */
   readonly encryptionKeyArn: string;
+  /** The config table's name: its `…ConfigTable` output. @default - none: `route` throws */
+  readonly configTableName?: string;
+  /** The ARN of its dispatcher's role, which starts routed workflows: its `…DispatcherRoleArn` output. @default - none: `route` throws */
+  readonly dispatcherRoleArn?: string;
 }
 
 /** Settings of one of the gateway's functions (`ingestFunctionProps`, `dispatcherFunctionProps`). */

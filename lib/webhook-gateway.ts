@@ -2,6 +2,7 @@ import { Annotations, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -28,8 +29,8 @@ import { acknowledgeFindings } from './private/nag';
 import { apiKeyValue, defaultSecretPrefix, gatewayName } from './private/naming';
 import { defined } from './private/objects';
 import { addGatewayOutputs } from './private/outputs';
-import { createQueues } from './private/queues';
-import { type RouteEntry, routeEntry } from './private/routes';
+import { createQueues, deadLetterQueueProblems } from './private/queues';
+import { addRoute, type RouteEntry, routeEntry } from './private/routes';
 import { createConfigTable, createHistoryTable, createPayloadBucket } from './private/storage';
 import {
   aboveStageThrottle,
@@ -56,8 +57,9 @@ import type { WaitForWebhookOptions, WebhookGatewayAttributes, WebhookGatewayPro
 export class WebhookGateway extends WebhookGatewayBase {
   /**
    * A gateway defined in another stack or app, by the values of its outputs. It supports grants
-   * (`grantReadHistory`, `grantReadPayloads`) and metrics; routes, webhooks and waiters can only be
-   * added in the stack that defines the gateway (its config writer owns every route item).
+   * (`grantReadHistory`, `grantReadPayloads`), metrics and `route` (with `configTableName` and
+   * `dispatcherRoleArn`: the importing stack writes and owns its routes); webhooks and waiters can
+   * only be added in the stack that defines the gateway.
    */
   static fromGatewayAttributes(scope: Construct, id: string, attrs: WebhookGatewayAttributes): IWebhookGateway {
     return new ImportedWebhookGateway(scope, id, attrs);
@@ -140,10 +142,15 @@ export class WebhookGateway extends WebhookGatewayBase {
       ? useEncryptionKey(this, props.encryptionKey)
       : createEncryptionKey(this, removalPolicy));
     const storage = { key, removalPolicy, historyRetention, serverAccessLogsBucket: props.serverAccessLogsBucket };
-    this.configTable = createConfigTable(this, storage);
-    this.historyTable = createHistoryTable(this, storage);
+    this.configTable = createConfigTable(this, { ...storage, ...defined({ table: props.configTableProps }) });
+    this.historyTable = createHistoryTable(this, { ...storage, ...defined({ table: props.historyTableProps }) });
     this.payloadBucket = createPayloadBucket(this, storage);
-    const queues = createQueues(this, { key, consumerTimeout: dispatcherSettings.settings.timeout });
+    this.errors.push(...deadLetterQueueProblems(props.deadLetterQueueProps));
+    const queues = createQueues(this, {
+      key,
+      consumerTimeout: dispatcherSettings.settings.timeout,
+      ...defined({ deadLetter: props.deadLetterQueueProps }),
+    });
     this.queue = queues.queue;
     this.deadLetterQueue = queues.deadLetterQueue;
 
@@ -256,6 +263,7 @@ export class WebhookGateway extends WebhookGatewayBase {
         gatewayName: this.gatewayName,
         secretPrefix: this.secretPrefix,
         encryptionKeyArn: key.keyArn,
+        dispatcherRoleArn: dispatcher.role.roleArn,
       });
     acknowledgeFindings({
       handlers: [ingest, authorizer, dispatcher, writer, sweeper],
@@ -336,14 +344,7 @@ export class WebhookGateway extends WebhookGatewayBase {
    * characters). Grants the dispatcher `states:StartExecution` on exactly the target's ARN.
    */
   route(eventKeyPattern: string, target: sfn.IStateMachine, options: RouteOptions = {}): void {
-    const entry = routeEntry(eventKeyPattern, target, options);
-    if (this.routes.some((r) => r.config.id === entry.config.id))
-      entry.problems.push('is added twice (same pattern, options and target): remove one');
-    if (target) target.grantStartExecution(this.dispatcherFunction);
-    this.routes.push(entry);
-    // The expressions' warnings need no other webhook (their errors wait for validation, which knows them all).
-    for (const warning of checkRoute(entry.config, true, new Set()).warnings)
-      Annotations.of(this).addWarningV2(webhookWarningId(warning), warning);
+    addRoute(this, this.routes, routeEntry(eventKeyPattern, target, options), target, this.dispatcherFunction);
   }
 
   /**
@@ -415,10 +416,11 @@ export class WebhookGateway extends WebhookGatewayBase {
    * Lets the gateway resume `stateMachine`'s waitForWebhook states: states:SendTaskSuccess and
    * states:SendTaskFailure on exactly its ARN, for the waiter function and the dispatcher (in a
    * policy of the state machine's stack). Needed for a state machine outside the stack of the
-   * waitForWebhook `scope`, or for every one with `autoGrantResume: false`.
+   * waitForWebhook `scope`, or for every one with `autoGrantResume: false`. Granting the same
+   * state machine again returns the first grant.
    */
-  grantResume(stateMachine: sfn.IStateMachine): void {
-    this.waiterResources().grantResume(stateMachine);
+  grantResume(stateMachine: sfn.IStateMachine): iam.Grant {
+    return this.waiterResources().grantResume(stateMachine);
   }
 
   /** The waiter table, once a waitForWebhook state exists. */

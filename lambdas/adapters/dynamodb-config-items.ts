@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   BatchWriteItemCommand,
+  GetItemCommand,
   paginateQuery,
   ResourceNotFoundException,
   UpdateItemCommand,
@@ -8,7 +9,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { CONFIG_ITEMS, TABLE_KEYS } from '../core/config/tables';
+import { CONFIG_IMPORTED_ROUTES_INDEX, CONFIG_ITEMS, TABLE_KEYS } from '../core/config/tables';
 import type { RouteConfig, WebhookConfig } from '../core/config/webhook';
 
 const BATCH_SIZE = 25;
@@ -56,16 +57,72 @@ export class DynamoDbConfigItems {
     );
   }
 
-  /** The ids of every stored route. */
-  async routeIds(table: string): Promise<string[]> {
+  /** The ids of every route the gateway's own writer stored. */
+  routeIds(table: string): Promise<string[]> {
+    return this.sortKeys(table, CONFIG_ITEMS.routesPartition);
+  }
+
+  /**
+   * The routes of one imported gateway's writer, with their positions, in its own partition and in
+   * the imported-routes index (where the config store finds every writer's routes).
+   */
+  putImportedRoutes(table: string, writer: string, routes: readonly RouteConfig[]): Promise<void> {
+    return this.batchWrite(
+      table,
+      routes.map((r, position) => ({
+        PutRequest: {
+          Item: marshall({
+            ...CONFIG_ITEMS.importedRoute(writer, r.id),
+            route: JSON.stringify(r),
+            position,
+            writer,
+            [CONFIG_IMPORTED_ROUTES_INDEX.partitionKey]: CONFIG_IMPORTED_ROUTES_INDEX.value,
+          }),
+        },
+      })),
+    );
+  }
+
+  /** The ids of the routes one imported gateway's writer stored; none when the table is gone. */
+  async importedRouteIds(table: string, writer: string): Promise<string[]> {
+    try {
+      return await this.sortKeys(table, CONFIG_ITEMS.importedRoutesPartition(writer));
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return [];
+      throw error;
+    }
+  }
+
+  /** Deletes these routes of one imported gateway's writer. */
+  deleteImportedRoutes(table: string, writer: string, ids: readonly string[]): Promise<void> {
+    return this.batchWrite(
+      table,
+      ids.map((id) => ({ DeleteRequest: { Key: marshall(CONFIG_ITEMS.importedRoute(writer, id)) } })),
+    );
+  }
+
+  /** Whether the gateway has a webhook of this name (its config item exists). */
+  async hasWebhook(table: string, name: string): Promise<boolean> {
+    const result = await this.client.send(
+      new GetItemCommand({
+        TableName: table,
+        Key: marshall(CONFIG_ITEMS.webhook(name)),
+        ProjectionExpression: '#pk',
+        ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey },
+      }),
+    );
+    return result.Item !== undefined;
+  }
+
+  private async sortKeys(table: string, partition: string): Promise<string[]> {
     const ids: string[] = [];
     const pages = paginateQuery(
       { client: this.client },
       {
         TableName: table,
-        KeyConditionExpression: '#pk = :routes',
+        KeyConditionExpression: '#pk = :pk',
         ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey, '#sk': TABLE_KEYS.sortKey },
-        ExpressionAttributeValues: { ':routes': { S: CONFIG_ITEMS.routesPartition } },
+        ExpressionAttributeValues: { ':pk': { S: partition } },
         ProjectionExpression: '#sk',
       },
     );

@@ -3,10 +3,11 @@ import {
   paginateQuery,
   UpdateItemCommand,
   type AttributeValue,
+  type QueryCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { CONFIG_ITEMS, TABLE_KEYS } from '../core/config/tables';
+import { CONFIG_IMPORTED_ROUTES_INDEX, CONFIG_ITEMS, TABLE_KEYS } from '../core/config/tables';
 import type { RouteConfig, WebhookConfig } from '../core/config/webhook';
 import { TtlCache } from './cache';
 import { conditionHeld } from './dynamodb-conditions';
@@ -27,7 +28,8 @@ interface WebhookItem {
 
 /**
  * Webhook and route items of the config table, cached in memory for `ttlSeconds`: one GetItem and
- * one Query (in parallel) when the cache is cold, none when warm. Unknown webhooks are cached too.
+ * two Queries (in parallel: the gateway's routes, the imported routes' index) when the cache is
+ * cold, none when warm. Unknown webhooks are cached too.
  */
 export class DynamoDbConfigStore implements ConfigStore {
   private readonly webhooks: TtlCache<WebhookItem | undefined>;
@@ -87,28 +89,71 @@ export class DynamoDbConfigStore implements ConfigStore {
     );
   }
 
+  /**
+   * The gateway's own routes in configuration order (the config writer stores each one's
+   * position), then the routes of imported gateways' writers: by writer (its partition, which IAM
+   * confines it to), then position. A route id already taken is skipped, so a writer never
+   * replaces the gateway's route or an earlier writer's.
+   */
   private allRoutes(): Promise<readonly RouteConfig[]> {
     return this.routes.get(CONFIG_ITEMS.routesPartition, async () => {
-      const routes: { route: RouteConfig; position: number }[] = [];
-      const pages = paginateQuery(
-        { client: this.client },
-        {
-          TableName: this.tableName,
+      const [own, imported] = await Promise.all([
+        this.queryRoutes({
           KeyConditionExpression: '#pk = :routes',
           ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey },
           ExpressionAttributeValues: { ':routes': { S: CONFIG_ITEMS.routesPartition } },
-        },
-      );
-      for await (const page of pages) {
-        for (const item of page.Items ?? []) {
-          const route = parseJson<RouteConfig>(item.route?.S, `route ${item.sk?.S}`);
-          routes.push({ route, position: Number(item.position?.N ?? Number.MAX_SAFE_INTEGER) });
-        }
-      }
-      // In configuration order (the config writer stores each route's position), as routing promises.
-      return routes.sort((a, b) => a.position - b.position).map((r) => r.route);
+        }),
+        // Another stack's broken item must not stop this gateway: it is skipped (the gateway's own fails loudly).
+        this.queryRoutes(
+          {
+            IndexName: CONFIG_IMPORTED_ROUTES_INDEX.name,
+            KeyConditionExpression: '#set = :imported',
+            ExpressionAttributeNames: { '#set': CONFIG_IMPORTED_ROUTES_INDEX.partitionKey },
+            ExpressionAttributeValues: { ':imported': { S: CONFIG_IMPORTED_ROUTES_INDEX.value } },
+          },
+          true,
+        ),
+      ]);
+      const byPosition = (a: StoredRoute, b: StoredRoute) =>
+        (a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : 0) || a.position - b.position;
+      const ids = new Set<string>();
+      return [...own.sort(byPosition), ...imported.sort(byPosition)]
+        .filter(({ route }) => !ids.has(route.id) && ids.add(route.id))
+        .map((r) => r.route);
     });
   }
+
+  private async queryRoutes(query: Omit<QueryCommandInput, 'TableName'>, skipInvalid = false): Promise<StoredRoute[]> {
+    const routes: StoredRoute[] = [];
+    for await (const page of paginateQuery({ client: this.client }, { TableName: this.tableName, ...query })) {
+      for (const item of page.Items ?? []) {
+        let route: RouteConfig;
+        try {
+          route = parseJson<RouteConfig>(item.route?.S, `route ${item.sk?.S}`);
+        } catch (error) {
+          if (skipInvalid) continue;
+          throw error;
+        }
+        if (
+          skipInvalid &&
+          (typeof route?.id !== 'string' || typeof route.eventKeyPattern !== 'string' || !route.target)
+        )
+          continue;
+        routes.push({
+          route,
+          partition: item.pk?.S ?? '',
+          position: Number(item.position?.N ?? Number.MAX_SAFE_INTEGER),
+        });
+      }
+    }
+    return routes;
+  }
+}
+
+interface StoredRoute {
+  readonly route: RouteConfig;
+  readonly partition: string;
+  readonly position: number;
 }
 
 function parseWebhookItem(name: string, item: Record<string, AttributeValue>): WebhookItem {

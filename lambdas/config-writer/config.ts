@@ -73,7 +73,7 @@ export function createConfigWriter(items: ConfigItems) {
   };
 }
 
-function parseConfig(text: string | undefined): GatewayConfig {
+export function parseConfig(text: string | undefined): GatewayConfig {
   let value: unknown;
   try {
     value = JSON.parse(text ?? '');

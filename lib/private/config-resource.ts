@@ -26,6 +26,10 @@ export interface ConfigResourceOptions {
   readonly removalPolicy: RemovalPolicy;
   /** Called at synth, after every webhook and route was added. */
   readonly config: () => GatewayConfig;
+  /** @default CONFIG_RESOURCE_TYPE */
+  readonly resourceType?: string;
+  /** Properties besides `ConfigTableName` and `Config`. @default - none */
+  readonly properties?: Record<string, string>;
 }
 
 /**
@@ -62,8 +66,9 @@ export class ConfigResource extends Construct {
     const stack = Stack.of(this);
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: this.provider.serviceToken,
-      resourceType: CONFIG_RESOURCE_TYPE,
+      resourceType: options.resourceType ?? CONFIG_RESOURCE_TYPE,
       properties: {
+        ...options.properties,
         ConfigTableName: options.table.tableName,
         Config: Lazy.string({ produce: () => stack.toJsonString(options.config()) }),
       },

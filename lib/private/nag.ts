@@ -109,6 +109,18 @@ export function acknowledgeFindings(t: NagTargets): void {
   }
 }
 
+/** The writer of an imported gateway's routes and its custom resource framework. */
+export function acknowledgeRoutesWriter(writer: Handler, config: ConfigResource): void {
+  const providerRole = config.node.findChild('ProviderRole');
+  acknowledgeTracing(writer.role);
+  acknowledgeTracing(providerRole);
+  ack(
+    providerRole,
+    `AwsSolutions-IAM5[Resource::${nagAttr(config.provider.onEventHandler.node.defaultChild, 'Arn')}:*]`,
+    'The custom resource framework may invoke any version of the routes writer function (granted by the Provider construct).',
+  );
+}
+
 /** The bucket's objects as cdk-nag names them: by logical id, or by name for an imported bucket. */
 const payloadObjects = (bucket: s3.IBucket) =>
   bucket.node.defaultChild

@@ -14,6 +14,7 @@ const DESCRIPTIONS: Record<GatewayOutputName, string> = {
   secretPrefix: 'Prefix of the created secrets',
   domainTarget: 'Regional host name to point the custom domain at (CNAME or alias record)',
   encryptionKeyArn: 'KMS key of the tables, queues, payloads and logs',
+  dispatcherRoleArn: 'Role of the dispatcher, which starts routed workflows',
 };
 
 /** One output per value (not per webhook: CloudFormation allows 200), under keys the CLI knows; undefined values are left out. */

@@ -4,16 +4,20 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import {
+  CONFIG_IMPORTED_ROUTES_INDEX,
   HISTORY_BY_DELIVERY_INDEX,
   HISTORY_BY_TIME_INDEX,
   HISTORY_PENDING_INDEX,
   TABLE_KEYS,
 } from '../../lambdas/core/config/tables';
+import type { GatewayTableOptions } from '../storage-options';
 
 /** What every table of the gateway takes from it. */
 export interface TableOptions {
   readonly key: kms.IKey;
   readonly removalPolicy: RemovalPolicy;
+  /** The user's settings of this table (`configTableProps`, `historyTableProps`). @default - the defaults */
+  readonly table?: GatewayTableOptions;
 }
 
 export interface StorageOptions extends TableOptions {
@@ -26,23 +30,36 @@ export interface StorageOptions extends TableOptions {
  * gateway's KMS key, deletion protection unless the removal policy is DESTROY.
  */
 function table(scope: Construct, id: string, options: TableOptions): dynamodb.Table {
-  const destroy = options.removalPolicy === RemovalPolicy.DESTROY;
+  const own = options.table ?? {};
+  const removalPolicy = own.removalPolicy ?? options.removalPolicy;
   return new dynamodb.Table(scope, id, {
     partitionKey: { name: TABLE_KEYS.partitionKey, type: dynamodb.AttributeType.STRING },
     sortKey: { name: TABLE_KEYS.sortKey, type: dynamodb.AttributeType.STRING },
     billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: own.pointInTimeRecovery ?? true },
     timeToLiveAttribute: TABLE_KEYS.ttl,
     encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
     encryptionKey: options.key,
-    deletionProtection: !destroy,
-    removalPolicy: options.removalPolicy,
+    deletionProtection: own.deletionProtection ?? removalPolicy !== RemovalPolicy.DESTROY,
+    removalPolicy,
+    ...(own.tableClass !== undefined && { tableClass: own.tableClass }),
+    ...(own.contributorInsights !== undefined && {
+      contributorInsightsSpecification: { enabled: own.contributorInsights },
+    }),
   });
 }
 
-/** Webhook configs and routes (written at deploy time), plus rate-window counters (TTL). */
+/**
+ * Webhook configs and routes (written at deploy time), plus rate-window counters (TTL); one index,
+ * of the routes that imported gateways' writers add, each in a partition of its own.
+ */
 export function createConfigTable(scope: Construct, options: StorageOptions): dynamodb.Table {
-  return table(scope, 'ConfigTable', options);
+  const config = table(scope, 'ConfigTable', options);
+  config.addGlobalSecondaryIndex({
+    indexName: CONFIG_IMPORTED_ROUTES_INDEX.name,
+    partitionKey: { name: CONFIG_IMPORTED_ROUTES_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+  });
+  return config;
 }
 
 /** waitForWebhook waiters and the recent events a new waiter looks back on (lambdas/core/waiters/keys.ts), TTL. */

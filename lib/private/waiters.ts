@@ -49,8 +49,8 @@ export class Waiters extends Construct {
   readonly alias: lambda.Alias;
   readonly role: iam.Role;
   private readonly states: WaiterState[] = [];
-  private readonly policies = new Map<Stack, iam.PolicyStatement>();
-  private readonly granted = new Set<sfn.CfnStateMachine>();
+  private readonly policies = new Map<Stack, TaskResponsesPrincipal>();
+  private readonly granted = new Map<sfn.CfnStateMachine, iam.Grant>();
   private readonly scanned = new Set<Stack>();
 
   constructor(
@@ -110,10 +110,10 @@ export class Waiters extends Construct {
   }
 
   /** states:SendTaskSuccess and SendTaskFailure on `machine`, for the registrar and the dispatcher. */
-  grantResume(machine: sfn.IStateMachine): void {
+  grantResume(machine: sfn.IStateMachine): iam.Grant {
     const cfn = machine.node.defaultChild;
-    if (cfn instanceof sfn.CfnStateMachine) this.grant(cfn.attrArn, Stack.of(cfn), cfn);
-    else this.grant(machine.stateMachineArn, Stack.of(machine), undefined);
+    if (cfn instanceof sfn.CfnStateMachine) return this.grant(cfn.attrArn, Stack.of(cfn), cfn);
+    return this.grant(machine.stateMachineArn, Stack.of(machine), undefined);
   }
 
   private usedStates(machine: sfn.CfnStateMachine): WaiterState[] {
@@ -143,24 +143,61 @@ export class Waiters extends Construct {
     });
   }
 
-  private grant(arn: string, stack: Stack, machine: sfn.CfnStateMachine | undefined): void {
-    if (machine) {
-      if (this.granted.has(machine)) return;
-      this.granted.add(machine);
-    }
-    let statement = this.policies.get(stack);
-    if (!statement) {
-      statement = new iam.PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'] });
-      this.policies.set(stack, statement);
+  private grant(arn: string, stack: Stack, machine: sfn.CfnStateMachine | undefined): iam.Grant {
+    const earlier = machine && this.granted.get(machine);
+    if (earlier) return earlier;
+    let principal = this.policies.get(stack);
+    if (!principal) {
       // In the state machine's stack, so that a workflow in another stack only depends on the gateway's.
       const [scope, id] =
         stack === Stack.of(this) ? [this, 'TaskResponses'] : [stack, `WebhookWaiters${this.node.addr.slice(0, 10)}`];
-      new iam.Policy(scope, id, {
-        roles: [this.role, this.props.dispatcher.role!],
-        statements: [statement],
-      });
+      principal = new TaskResponsesPrincipal(
+        new iam.Policy(scope, id, { roles: [this.role, this.props.dispatcher.role!] }),
+        this.role,
+      );
+      this.policies.set(stack, principal);
     }
-    statement.addResources(arn);
+    const grant = iam.Grant.addToPrincipal({
+      grantee: principal,
+      actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+      resourceArns: [arn],
+    });
+    if (machine) this.granted.set(machine, grant);
+    return grant;
+  }
+}
+
+/**
+ * The waiter function's and the dispatcher's task-token permissions in one stack: one policy of
+ * that stack, whose single statement takes the ARN of every state machine granted there.
+ */
+class TaskResponsesPrincipal implements iam.IPrincipal {
+  readonly grantPrincipal: iam.IPrincipal = this;
+  readonly assumeRoleAction: string;
+  readonly policyFragment: iam.PrincipalPolicyFragment;
+  readonly principalAccount: string | undefined;
+  private statement?: iam.PolicyStatement;
+
+  constructor(
+    private readonly policy: iam.Policy,
+    role: iam.IRole,
+  ) {
+    this.assumeRoleAction = role.assumeRoleAction;
+    this.policyFragment = role.policyFragment;
+    this.principalAccount = role.principalAccount;
+  }
+
+  addToPolicy(statement: iam.PolicyStatement): boolean {
+    return this.addToPrincipalPolicy(statement).statementAdded;
+  }
+
+  addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    if (!this.statement) {
+      this.statement = new iam.PolicyStatement({ actions: statement.actions });
+      this.policy.addStatements(this.statement);
+    }
+    this.statement.addResources(...statement.resources);
+    return { statementAdded: true, policyDependable: this.policy };
   }
 }
 

@@ -1,5 +1,6 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
@@ -116,6 +117,74 @@ describe('ingestFunctionProps and dispatcherFunctionProps', () => {
     );
     expect(synthError({ dispatcherFunctionProps: { reservedConcurrentExecutions: 0 } })).toMatch(
       /dispatcherFunctionProps.reservedConcurrentExecutions is 0: use a whole number of at least 1 \(0 would stop the function\)/,
+    );
+  });
+});
+
+describe('configTableProps, historyTableProps and deadLetterQueueProps', () => {
+  it('set each table on its own: recovery, class, removal policy, deletion protection, Contributor Insights', () => {
+    const { stack, gateway } = build(() => ({
+      historyTableProps: {
+        tableClass: dynamodb.TableClass.STANDARD_INFREQUENT_ACCESS,
+        pointInTimeRecovery: false,
+        removalPolicy: RemovalPolicy.DESTROY,
+        contributorInsights: true,
+      },
+      configTableProps: { deletionProtection: false },
+    }));
+    const resources = Template.fromStack(stack).toJSON().Resources as Record<string, Json>;
+    const history = resources[logicalIdOf(gateway.historyTable)];
+    expect(history.DeletionPolicy).toBe('Delete');
+    expect(history.Properties).toMatchObject({
+      TableClass: 'STANDARD_INFREQUENT_ACCESS',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
+      DeletionProtectionEnabled: false,
+      ContributorInsightsSpecification: { Enabled: true },
+    });
+    const config = resources[logicalIdOf(gateway.configTable)];
+    expect(config.DeletionPolicy).toBe('Retain');
+    expect(config.Properties).toMatchObject({
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: false,
+    });
+    expect(config.Properties.TableClass).toBeUndefined();
+    // What the functions rely on stays: keys, on-demand capacity, TTL, the gateway's key.
+    expect(history.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+
+  it('keep recovery and deletion protection on by default', () => {
+    const { stack, gateway } = build(() => ({}));
+    const resources = Template.fromStack(stack).toJSON().Resources as Record<string, Json>;
+    for (const table of [gateway.configTable, gateway.historyTable]) {
+      expect(resources[logicalIdOf(table)].Properties).toMatchObject({
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      });
+      expect(resources[logicalIdOf(table)].Properties.ContributorInsightsSpecification).toBeUndefined();
+    }
+  });
+
+  it("set the dead-letter queue's retention and the event queue's maximum receive count", () => {
+    const { stack, gateway } = build(() => ({
+      deadLetterQueueProps: { retentionPeriod: Duration.days(7), maxReceiveCount: 10 },
+    }));
+    const resources = Template.fromStack(stack).toJSON().Resources as Record<string, Json>;
+    expect(resources[logicalIdOf(gateway.deadLetterQueue)].Properties.MessageRetentionPeriod).toBe(7 * 24 * 3600);
+    expect(resources[logicalIdOf(gateway.queue)].Properties.RedrivePolicy.maxReceiveCount).toBe(10);
+    const defaults = build(() => ({}));
+    const queue = Template.fromStack(defaults.stack).toJSON().Resources[logicalIdOf(defaults.gateway.queue)];
+    expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(5);
+  });
+
+  it("fails if the dead-letter queue's settings are outside SQS's limits", () => {
+    expect(synthError({ deadLetterQueueProps: { retentionPeriod: Duration.days(15) } })).toMatch(
+      /deadLetterQueueProps.retentionPeriod is 1296000 seconds: use whole seconds from 60 \(1 minute\) to 1209600 \(14 days\)/,
+    );
+    expect(synthError({ deadLetterQueueProps: { maxReceiveCount: 0 } })).toMatch(
+      /deadLetterQueueProps.maxReceiveCount is 0: use a whole number from 1 to 1000/,
     );
   });
 });

@@ -2,7 +2,7 @@ import { App, type CfnElement, NestedStack, Stack, type StackProps } from 'aws-c
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
-import { WebhookGateway, type WebhookGatewayProps } from 'aws-webhook-gateway';
+import { WebhookGateway, type WebhookGatewayAttributes, type WebhookGatewayProps } from 'aws-webhook-gateway';
 
 /** Synthesized template JSON, read by the assertions (deep and loosely typed on purpose). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -49,9 +49,12 @@ function intrinsic(part: unknown): string {
 }
 
 /** The gateway config the custom resource writes; intrinsics appear as `ref:…` / `getatt:…`. */
-export function gatewayConfig(stack: Stack): { webhooks: Record<string, Json>[]; routes: Record<string, Json>[] } {
+export function gatewayConfig(
+  stack: Stack,
+  resourceType = 'Custom::WebhookGatewayConfig',
+): { webhooks: Record<string, Json>[]; routes: Record<string, Json>[] } {
   const template = Template.fromStack(stack);
-  const [resource] = Object.values(template.findResources('Custom::WebhookGatewayConfig'));
+  const [resource] = Object.values(template.findResources(resourceType));
   const value = resource!.Properties.Config as string | { 'Fn::Join': [string, unknown[]] };
   const text =
     typeof value === 'string'
@@ -72,4 +75,26 @@ export function stateMachine(scope: Construct, id: string, type = sfn.StateMachi
 export function logicalIdOf(construct: IConstruct): string {
   const element = (construct.node.defaultChild ?? construct) as CfnElement;
   return Stack.of(element).resolve(element.logicalId) as string;
+}
+
+/** What `fromGatewayAttributes` takes, as a gateway in stack `Hooks` of eu-west-1 would output them. */
+export const GATEWAY_ATTRIBUTES = {
+  gatewayName: 'Hooks-Webhooks',
+  url: 'https://abc123.execute-api.eu-west-1.amazonaws.com/v1/',
+  historyTableName: 'Hooks-WebhooksHistoryTable-ABC',
+  payloadBucketName: 'hooks-payloads-abc',
+  encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
+};
+
+/** A gateway of the same app as `fromGatewayAttributes` takes it: its own properties (exported, imported). */
+export function attributesOf(owner: WebhookGateway): WebhookGatewayAttributes {
+  return {
+    gatewayName: owner.gatewayName,
+    url: owner.url,
+    historyTableName: owner.historyTable.tableName,
+    payloadBucketName: owner.payloadBucket.bucketName,
+    encryptionKeyArn: owner.encryptionKey.keyArn,
+    configTableName: owner.configTable.tableName,
+    dispatcherRoleArn: owner.dispatcherFunction.role!.roleArn,
+  };
 }

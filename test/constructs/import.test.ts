@@ -4,15 +4,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { type IWebhookGateway, WebhookGateway, WebhookSource } from 'aws-webhook-gateway';
-import { gatewayFixture, type Json, testApp } from './helpers';
+import { attributesOf, GATEWAY_ATTRIBUTES, gatewayFixture, type Json, testApp } from './helpers';
 
-const ATTRS = {
-  gatewayName: 'Hooks-Webhooks',
-  url: 'https://abc123.execute-api.eu-west-1.amazonaws.com/v1/',
-  historyTableName: 'Hooks-WebhooksHistoryTable-ABC',
-  payloadBucketName: 'hooks-payloads-abc',
-  encryptionKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
-};
+const ATTRS = GATEWAY_ATTRIBUTES;
 
 function importingStack() {
   const app = testApp();
@@ -97,13 +91,7 @@ describe('WebhookGateway.fromGatewayAttributes', () => {
     } = gatewayFixture({}, { env: { account: '123456789012', region: 'eu-west-1' } });
     owner.addWebhook('github', { source: WebhookSource.github(), eventKey: "'github'" });
     const other = new Stack(app, 'Other', { env: { account: '123456789012', region: 'eu-west-1' } });
-    const imported = WebhookGateway.fromGatewayAttributes(other, 'Gateway', {
-      gatewayName: owner.gatewayName,
-      url: owner.url,
-      historyTableName: owner.historyTable.tableName,
-      payloadBucketName: owner.payloadBucket.bucketName,
-      encryptionKeyArn: owner.encryptionKey.keyArn,
-    });
+    const imported = WebhookGateway.fromGatewayAttributes(other, 'Gateway', attributesOf(owner));
     const role = new iam.Role(other, 'Reader', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
     imported.grantReadHistory(role);
     const template = Template.fromStack(other);

@@ -208,9 +208,10 @@ beforeAll(async () => {
   await Promise.all([install(typescriptApp(ts())), install(javascriptApp(js()))]);
 }, 300_000);
 
+// Two apps' node_modules: removing them takes long on a busy disk.
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
-});
+}, 180_000);
 
 describe('the npm packages', () => {
   it('bundle identical handlers from identical sources', async () => {
@@ -278,21 +279,22 @@ describe('the npm packages', () => {
     120_000,
   );
 
-  it('serve the app with the installed CLI: a delivery GitHub signs starts a local execution', async () => {
+  it('serve the app with the installed CLI, and its send, history, replay, secret and doctor work on it', async () => {
     const stateDir = join(work, 'state');
-    const child = spawn(
-      join(js(), 'node_modules/.bin/webhook-gateway'),
-      ['local', '--json', '--dev-secrets', '--port', '0', '--state-dir', stateDir],
-      {
-        cwd: js(),
-        env: {
-          ...process.env,
-          PATH: `${join(js(), 'node_modules/.bin')}${delimiter}${PATH_WITHOUT_ESBUILD}`,
-          NO_COLOR: '1',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const bin = join(js(), 'node_modules/.bin/webhook-gateway');
+    const env = {
+      ...process.env,
+      PATH: `${join(js(), 'node_modules/.bin')}${delimiter}${PATH_WITHOUT_ESBUILD}`,
+      NO_COLOR: '1',
+    };
+    /** The installed command on the running local gateway; rejects on a non-zero exit. */
+    const cli = async (...args: string[]) =>
+      (await run(bin, [...args, '--state-dir', stateDir], { cwd: js(), env, timeout: 60_000 })).stdout;
+    const child = spawn(bin, ['local', '--json', '--dev-secrets', '--port', '0', '--state-dir', stateDir], {
+      cwd: js(),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -334,8 +336,37 @@ describe('the npm packages', () => {
       );
       expect(line).toMatchObject({ webhook: 'github', status: 'accepted', eventKey: 'github:push' });
       expect(line.executions[0]).toMatch(/^arn:aws:states:[^:]+:\d+:execution:OnPush/);
+
+      // send: signed with the development secret, as GitHub signs.
+      expect(await cli('send', 'github', '--event', 'push')).toMatch(/^202 \{"id":"[^"]+","status":"accepted"\}/);
+      // history: both deliveries, newest first, one JSON item per line.
+      const history = (await cli('history', 'github', '--json'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { deliveryId: string; status: string; eventKey: string });
+      expect(history).toHaveLength(2);
+      expect(history[1]).toMatchObject({
+        deliveryId: 'a6b0c1d2-0000-4000-8000-000000000001',
+        status: 'enqueued',
+        eventKey: 'github:push',
+      });
+      // replay: a new delivery that starts the workflow again.
+      const replayed = await cli('replay', 'github', 'a6b0c1d2-0000-4000-8000-000000000001');
+      expect(replayed).toMatch(
+        /^replayed github a6b0c1d2-0000-4000-8000-000000000001 as a6b0c1d2-0000-4000-8000-000000000001#replay-1: accepted \(github:push\), 1 route\(s\)\nstarted /,
+      );
+      expect(replayed).toMatch(/\narn:aws:states:[^:]+:\d+:execution:OnPush/);
+      // secret: the development secret, then a new value the running gateway verifies with at once.
+      expect((await cli('secret', 'get', 'github')).trim()).toBe(secret);
+      await cli('secret', 'set', 'github', 'rotated-by-the-installed-cli');
+      expect((await cli('secret', 'get', 'github')).trim()).toBe('rotated-by-the-installed-cli');
+      // doctor: every check of the local gateway passes (or does not apply).
+      const checks = JSON.parse(await cli('doctor', '--json')) as { check: string; status: string }[];
+      expect(checks.map((c) => c.check)).toContain('URL github');
+      expect(checks.filter((c) => c.status === 'fail')).toEqual([]);
     } finally {
-      child.kill('SIGTERM');
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      if (child.exitCode === null && child.kill('SIGTERM')) await exited;
     }
-  });
+  }, 150_000);
 });

@@ -19,6 +19,7 @@ import { createRequestHandler } from 'local-aws-sqs';
 import { fromItem } from '../../lambdas/adapters/dynamodb-history';
 import type { DeliveryRecord } from '../../lambdas/core/config/messages';
 import {
+  CONFIG_IMPORTED_ROUTES_INDEX,
   HISTORY_BY_DELIVERY_INDEX,
   HISTORY_BY_TIME_INDEX,
   HISTORY_ITEMS,
@@ -358,7 +359,18 @@ export async function createGatewayResources(
   const configTable = `config-${suffix}`;
   const historyTable = `history-${suffix}`;
   await Promise.all([
-    createTable(local.dynamodb, configTable),
+    createTable(
+      local.dynamodb,
+      configTable,
+      [{ AttributeName: CONFIG_IMPORTED_ROUTES_INDEX.partitionKey, AttributeType: 'S' }],
+      [
+        {
+          IndexName: CONFIG_IMPORTED_ROUTES_INDEX.name,
+          KeySchema: [{ AttributeName: CONFIG_IMPORTED_ROUTES_INDEX.partitionKey, KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    ),
     createTable(
       local.dynamodb,
       historyTable,

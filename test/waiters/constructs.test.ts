@@ -258,6 +258,28 @@ describe('grantResume', () => {
     expect(resumable([f.stack], f.gateway)).toEqual([{ 'Fn::GetAtt': [logicalIdOf(machine), 'Arn'] }]);
   });
 
+  it('returns an iam.Grant like aws-cdk-lib grants: the statement it added, and the same grant again', () => {
+    const f = gatewayFixture({ autoGrantResume: false });
+    f.gateway.addWebhook('github', github);
+    const machine = inMachine(f.stack, f.gateway.waitForWebhook(f.stack, 'WaitForApproval', approval));
+    const grant = f.gateway.grantResume(machine);
+    expect(grant.success).toBe(true);
+    expect(f.stack.resolve(grant.principalStatements.map((st) => st.toStatementJson()))).toEqual([
+      {
+        Action: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalIdOf(machine), 'Arn'] },
+      },
+    ]);
+    expect(f.gateway.grantResume(machine)).toBe(grant);
+    // applyBefore orders a construct after the policy that holds the grant.
+    const after = new sfn.Pass(f.stack, 'After');
+    grant.applyBefore(after);
+    expect(after.node.dependencies.map((d) => d.node.path)).toEqual([
+      expect.stringMatching(/^Test\/Webhooks\/Waiters\/TaskResponses/),
+    ]);
+  });
+
   it('grants an imported state machine by its ARN', () => {
     const f = gatewayFixture({ autoGrantResume: false });
     f.gateway.addWebhook('github', github);

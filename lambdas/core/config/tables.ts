@@ -16,11 +16,26 @@ export const CONFIG_ITEMS = {
    */
   routesPartition: 'routes',
   route: (id: string) => ({ pk: 'routes', sk: id }),
+  /**
+   * One per route added through an imported gateway (`fromGatewayAttributes(...).route`), in the
+   * partition of its writer (one per importing construct), so that IAM (`dynamodb:LeadingKeys`)
+   * confines each writer to its own items: `route`, `position`, `writer`, and `routeSet`, which puts
+   * it in the CONFIG_IMPORTED_ROUTES_INDEX.
+   */
+  importedRoutesPartition: (writer: string) => `routes#${writer}`,
+  importedRoute: (writer: string, id: string) => ({ pk: `routes#${writer}`, sk: id }),
   /** Rate-window counters: `count` (N), TTL after the window ends. */
   rateWindow: (webhook: string, periodSeconds: number, windowStart: number) => ({
     pk: `rate#${webhook}#${periodSeconds}`,
     sk: String(windowStart),
   }),
+} as const;
+
+/** GSI of the config table: every imported route item (partition `routeSet` = `imported`), projecting all attributes. */
+export const CONFIG_IMPORTED_ROUTES_INDEX = {
+  name: 'importedRoutes',
+  partitionKey: 'routeSet',
+  value: 'imported',
 } as const;
 
 /**
