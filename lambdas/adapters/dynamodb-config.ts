@@ -103,16 +103,7 @@ export class DynamoDbConfigStore implements ConfigStore {
           ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey },
           ExpressionAttributeValues: { ':routes': { S: CONFIG_ITEMS.routesPartition } },
         }),
-        // Another stack's broken item must not stop this gateway: it is skipped (the gateway's own fails loudly).
-        this.queryRoutes(
-          {
-            IndexName: CONFIG_IMPORTED_ROUTES_INDEX.name,
-            KeyConditionExpression: '#set = :imported',
-            ExpressionAttributeNames: { '#set': CONFIG_IMPORTED_ROUTES_INDEX.partitionKey },
-            ExpressionAttributeValues: { ':imported': { S: CONFIG_IMPORTED_ROUTES_INDEX.value } },
-          },
-          true,
-        ),
+        this.importedRoutes(),
       ]);
       const byPosition = (a: StoredRoute, b: StoredRoute) =>
         (a.partition < b.partition ? -1 : a.partition > b.partition ? 1 : 0) || a.position - b.position;
@@ -121,6 +112,29 @@ export class DynamoDbConfigStore implements ConfigStore {
         .filter(({ route }) => !ids.has(route.id) && ids.add(route.id))
         .map((r) => r.route);
     });
+  }
+
+  /**
+   * Another stack's broken item must not stop this gateway: it is skipped (the gateway's own fails
+   * loudly). CloudFormation finishes an upgrade that adds the index before DynamoDB has backfilled
+   * it, and a Query meanwhile answers ValidationException: imported routes are not served in that
+   * window (the version before did not serve them either), rather than a 503 for every delivery.
+   */
+  private async importedRoutes(): Promise<StoredRoute[]> {
+    try {
+      return await this.queryRoutes(
+        {
+          IndexName: CONFIG_IMPORTED_ROUTES_INDEX.name,
+          KeyConditionExpression: '#set = :imported',
+          ExpressionAttributeNames: { '#set': CONFIG_IMPORTED_ROUTES_INDEX.partitionKey },
+          ExpressionAttributeValues: { ':imported': { S: CONFIG_IMPORTED_ROUTES_INDEX.value } },
+        },
+        true,
+      );
+    } catch (error) {
+      if (isIndexNotReadable(error)) return [];
+      throw error;
+    }
   }
 
   private async queryRoutes(query: Omit<QueryCommandInput, 'TableName'>, skipInvalid = false): Promise<StoredRoute[]> {
@@ -154,6 +168,10 @@ interface StoredRoute {
   readonly route: RouteConfig;
   readonly partition: string;
   readonly position: number;
+}
+
+function isIndexNotReadable(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ValidationException' && /index/i.test(error.message);
 }
 
 function parseWebhookItem(name: string, item: Record<string, AttributeValue>): WebhookItem {

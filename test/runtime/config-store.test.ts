@@ -5,7 +5,13 @@ import { DynamoDbConfigStore, InvalidConfigItemError } from '../../lambdas/adapt
 import { CONFIG_ITEMS } from '../../lambdas/core/config/tables';
 import type { RouteConfig, WebhookConfig } from '../../lambdas/core/config/webhook';
 import { ManualClock } from '../support/clock';
-import { createGatewayResources, startLocalAws, type GatewayResources, type LocalAws } from '../support/local-aws';
+import {
+  createGatewayResources,
+  createTable,
+  startLocalAws,
+  type GatewayResources,
+  type LocalAws,
+} from '../support/local-aws';
 
 let local: LocalAws;
 let resources: GatewayResources;
@@ -121,5 +127,26 @@ describe('DynamoDbConfigStore', () => {
       local.dynamodbServer.heal();
     }
     expect((await cold.load('github'))?.config.name).toBe('github');
+  });
+});
+
+describe('DynamoDbConfigStore while the imported-routes index cannot be read', () => {
+  it('serves the gateway’s own routes (the index is backfilling after an upgrade, or not there yet)', async () => {
+    const table = `config-without-index-${Date.now()}`;
+    await createTable(local.dynamodb, table);
+    await local.dynamodb.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: marshall({ ...CONFIG_ITEMS.webhook('github'), config: JSON.stringify(github), version: '1' }),
+      }),
+    );
+    await local.dynamodb.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: marshall({ ...CONFIG_ITEMS.route('gh'), route: JSON.stringify(route('gh', 'github')) }),
+      }),
+    );
+    const loaded = await new DynamoDbConfigStore(local.dynamodb, table, 30, new ManualClock()).load('github');
+    expect(loaded?.routes.map((r) => r.id)).toEqual(['gh']);
   });
 });
