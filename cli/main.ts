@@ -1,4 +1,5 @@
 import { doctorCommand } from './commands/doctor';
+import { executionsCommand } from './commands/executions';
 import { historyCommand } from './commands/history';
 import { localCommand } from './commands/local';
 import { redriveCommand } from './commands/redrive';
@@ -19,6 +20,7 @@ Usage: webhook-gateway <command> [options]   (webhook-gateway <command> --help f
   history <webhook>         deliveries from the history table
   replay <webhook> <id>     re-enqueue a recorded delivery
   secret get|set|rotate <webhook>   show, write or rotate a webhook's secret
+  executions [webhook]      the local gateway's workflow executions; executions show <id> prints one in full
   redrive                   move the dead-letter queue's messages back to the queue
   doctor                    check the gateway end to end, with a fix for each failure (after cdk deploy:
                             doctor --stack NAME; --send <webhook> adds a test delivery)
@@ -39,6 +41,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   secret: secretCommand,
   redrive: redriveCommand,
   doctor: doctorCommand,
+  executions: executionsCommand,
 };
 
 /** Runs one command line; returns the exit code. Failures are one line on stderr. */
