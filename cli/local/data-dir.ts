@@ -19,14 +19,17 @@ const FORMAT_FILE = 'format.json';
 /**
  * Where the local gateway keeps what outlives it, under the state directory:
  * `data/dynamodb` (dynalite's LevelDB store: config, history, dedup and waiter tables),
- * `data/executions` (one JSON file per workflow execution) and `data/configs.json` (the config each
- * gateway was last given, so that webhooks removed from the app are removed from its config table).
+ * `data/executions` (one JSON file per workflow execution), `data/configs.json` (the config each
+ * gateway was last given, so that webhooks removed from the app are removed from its config table)
+ * and `data/queues.json` (messages still queued at a graceful stop).
  */
 export interface DataDir {
   readonly root: string;
   readonly dynamodb: string;
   readonly executions: string;
   readonly configs: string;
+  /** The queues' messages between a graceful stop and the next start (kept-queues.ts). */
+  readonly queues: string;
 }
 
 export function dataDirOf(stateDir: string): DataDir {
@@ -36,6 +39,7 @@ export function dataDirOf(stateDir: string): DataDir {
     dynamodb: join(root, 'dynamodb'),
     executions: join(root, 'executions'),
     configs: join(root, 'configs.json'),
+    queues: join(root, 'queues.json'),
   };
 }
 

@@ -18,7 +18,8 @@ import { ensureDevSecrets } from '../secrets/dev';
 import { secretKey, secretNeeds, secretVariable, type SecretNeed } from '../secrets/needs';
 import { LocalSecrets } from '../secrets/sources';
 import { removeState, runningGateway, writeState, type LocalGatewayEntry, type LocalGatewayState } from '../state';
-import { ignoreStateDir, openDataDir, readLastConfigs, writeLastConfigs } from './data-dir';
+import { ignoreStateDir, openDataDir, readLastConfigs, writeLastConfigs, type DataDir } from './data-dir';
+import { restoreQueues, saveQueues } from './kept-queues';
 import { ExecutionRecords } from './execution-records';
 import { watchApp, type AppWatcher } from './watch';
 import { createTemplateResources, startBackends, type Backends, type CreatedResources } from './backends';
@@ -81,6 +82,8 @@ export async function runLocalGateway(options: LocalGatewayOptions): Promise<voi
   let watcher: AppWatcher | undefined;
   let records: ExecutionRecords | undefined;
   let scratch: string | undefined;
+  let data: DataDir | undefined;
+  let queueUrls: string[] = [];
   const loops: { wake(): void; stop(): Promise<void> }[] = [];
   const cleanup = async () => {
     watcher?.close();
@@ -88,11 +91,18 @@ export async function runLocalGateway(options: LocalGatewayOptions): Promise<voi
     await server.close().catch(() => undefined);
     await Promise.all(loops.map((l) => l.stop().catch(() => undefined)));
     records?.flush();
+    if (data && backends && queueUrls.length > 0) {
+      const kept = await saveQueues(backends.sqs, queueUrls, data.queues).catch((error: unknown) => {
+        log(`queued messages not kept: ${(error as Error).message}`);
+        return 0;
+      });
+      if (kept > 0) log(`Kept ${kept} queued message(s) for the next start.`);
+    }
     await backends?.stop().catch(() => undefined);
     if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
   };
   try {
-    const data = options.inMemory ? undefined : await openDataDir(options.stateDir);
+    data = options.inMemory ? undefined : await openDataDir(options.stateDir);
     // In memory, executions are still files (the executions command reads them), removed at the end.
     const executionsDir =
       data?.executions ?? join((scratch = mkdtempSync(join(tmpdir(), 'webhook-gateway-'))), 'executions');
@@ -136,6 +146,12 @@ export async function runLocalGateway(options: LocalGatewayOptions): Promise<voi
       records.update,
     );
     const lastConfigs = readLastConfigs(data);
+    queueUrls = models.flatMap((m) => {
+      const local = created.get(m.stack.stackName)!;
+      return [local.queues.get(m.logicalIds.queue)!.url, local.queues.get(m.logicalIds.deadLetterQueue)!.url];
+    });
+    // Before the dispatchers start: what a graceful stop left queued runs now.
+    if (data) await restoreQueues(backends.sqs, queueUrls, data.queues);
     const served: ServedGateway[] = [];
     for (const model of models) {
       const local = created.get(model.stack.stackName)!;

@@ -3,10 +3,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Template } from '../../cli/assembly';
 import { createTemplateResources, startBackends, TableShapeError } from '../../cli/local/backends';
 import { dataDirOf, openDataDir } from '../../cli/local/data-dir';
+import { restoreQueues, saveQueues } from '../../cli/local/kept-queues';
 
 /** The data folder: dynalite's LevelDB store kept across restarts, and each way opening it can fail. */
 
@@ -99,5 +101,56 @@ describe('the data folder', () => {
     mkdirSync(join(foreign, 'data'), { recursive: true });
     writeFileSync(join(foreign, 'data', 'notes.txt'), 'mine');
     await expect(openDataDir(foreign)).rejects.toThrow(/was not written by webhook-gateway local \(no format.json\)/);
+  });
+});
+
+describe('queued messages across a graceful stop', () => {
+  const queues: Template = {
+    Resources: {
+      Dlq: { Type: 'AWS::SQS::Queue', Properties: { FifoQueue: true } },
+      Queue: {
+        Type: 'AWS::SQS::Queue',
+        Properties: {
+          FifoQueue: true,
+          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': ['Dlq', 'Arn'] }, maxReceiveCount: 5 },
+        },
+      },
+    },
+  };
+
+  it('keeps what is still queued, with its FIFO ids, and sends it again at the next start', async () => {
+    const data = await openDataDir(join(root, 'queues'));
+    const first = await startBackends({ dynamodbPath: data.dynamodb });
+    const created = await createTemplateResources(first, queues, 'App');
+    const urls = [created.queues.get('Queue')!.url, created.queues.get('Dlq')!.url];
+    for (const [i, url] of urls.entries()) {
+      await first.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: url,
+          MessageBody: `{"n":${i}}`,
+          MessageGroupId: `g${i}`,
+          MessageDeduplicationId: `d${i}`,
+        }),
+      );
+    }
+    expect(await saveQueues(first.sqs, urls, data.queues)).toBe(2);
+    await first.stop();
+
+    const second = await startBackends({ dynamodbPath: data.dynamodb });
+    try {
+      const again = await createTemplateResources(second, queues, 'App');
+      const urls2 = [again.queues.get('Queue')!.url, again.queues.get('Dlq')!.url];
+      expect(await restoreQueues(second.sqs, urls2, data.queues)).toBe(2);
+      for (const [i, url] of urls2.entries()) {
+        const got = await second.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, AttributeNames: ['All'] }));
+        expect(
+          got.Messages?.map((m) => [m.Body, m.Attributes?.MessageGroupId, m.Attributes?.MessageDeduplicationId]),
+        ).toEqual([[`{"n":${i}}`, `g${i}`, `d${i}`]]);
+      }
+      // Sent once: the file is gone.
+      expect(await restoreQueues(second.sqs, urls2, data.queues)).toBe(0);
+    } finally {
+      await second.stop();
+    }
   });
 });
