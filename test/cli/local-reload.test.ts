@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryLine } from '../../cli/output';
-import { cli, REPO, startGateway, type GatewayProcess } from './support';
+import { cli, post, REPO, startGateway, type GatewayProcess } from './support';
 
 /**
  * The local gateway on a small app of its own folder (cdk.json, app.ts), whose sources the tests
@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 /** A folder with cdk.json and app.ts: one HMAC webhook `orders` with `eventKey`, routed to a Pass workflow. */
-function writeApp(dir: string, eventKey: string): void {
+function writeApp(dir: string, eventKey: string, legacy = false): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, 'cdk.json'),
@@ -41,6 +41,7 @@ const app = new App();
 const stack = new Stack(app, 'ReloadApp');
 const gateway = new WebhookGateway(stack, 'Hooks');
 gateway.addWebhook('orders', { source: WebhookSource.hmac({ header: 'x-signature' }), eventKey: ${JSON.stringify(eventKey)} });
+${legacy ? "gateway.addWebhook('legacy', { source: WebhookSource.none(), eventKey: \"'legacy:x'\" });" : ''}
 const flow = new sfn.StateMachine(stack, 'Flow', {
   definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Record')),
 });
@@ -82,7 +83,7 @@ describe('history kept across restarts', () => {
   it('keeps a transform_failed delivery across a restart, and replays it once the app is fixed', async () => {
     const dir = join(root, 'restart');
     const stateDir = join(dir, '.webhook-gateway');
-    writeApp(dir, "'orders:' + input.kind");
+    writeApp(dir, "'orders:' + input.kind", true);
     const first = await start(dir);
     const failed = await send(first, dir, { type: 'created', id: 7 });
     expect(failed).toMatchObject({ status: 'transform_failed' });
@@ -91,6 +92,10 @@ describe('history kept across restarts', () => {
     writeApp(dir, "'orders:' + input.type");
     const second = await start(dir);
     expect(second.stderr()).toContain('history and executions kept in');
+    // A webhook removed from the app is gone from the kept config table, as a deployment removes it.
+    expect((await post(`${second.url}/webhooks/legacy`, '{}', { 'content-type': 'application/json' })).status).toBe(
+      404,
+    );
     const history = await cli('history', 'orders', '--json', '--state-dir', stateDir);
     expect(history.code, history.stderr).toBe(0);
     const [record] = history.stdout
