@@ -50,7 +50,10 @@ export function dataDirOf(stateDir: string): DataDir {
 export function ignoreStateDir(stateDir: string): void {
   mkdirSync(stateDir, { recursive: true });
   const file = join(stateDir, '.gitignore');
-  if (!existsSync(file)) writeFileSync(file, '# Written by webhook-gateway local: local state, never committed.\n*\n');
+  // Never in a project's own folder (`--state-dir .`): it would ignore the whole project.
+  const project = ['cdk.json', 'package.json', '.git'].some((name) => existsSync(join(stateDir, name)));
+  if (!project && !existsSync(file))
+    writeFileSync(file, '# Written by webhook-gateway local: local state, never committed.\n*\n');
 }
 
 /**

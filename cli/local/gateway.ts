@@ -36,9 +36,9 @@ export interface LocalGatewayOptions extends DeliveryEvents {
   readonly devSecrets: boolean;
   readonly stateDir: string;
   /** Keep nothing on disk: history, dedup records and executions live as long as the process. */
-  readonly inMemory: boolean;
+  readonly inMemory?: boolean;
   /** Re-synthesize when the app's sources change, and serve the new config in place. */
-  readonly watch: boolean;
+  readonly watch?: boolean;
   readonly verbose: boolean;
   /** Aborted on SIGINT/SIGTERM: the gateway shuts down. */
   readonly signal: AbortSignal;

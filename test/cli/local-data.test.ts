@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Template } from '../../cli/assembly';
 import { createTemplateResources, startBackends, TableShapeError } from '../../cli/local/backends';
-import { dataDirOf, openDataDir } from '../../cli/local/data-dir';
+import { dataDirOf, ignoreStateDir, openDataDir } from '../../cli/local/data-dir';
 import { restoreQueues, saveQueues } from '../../cli/local/kept-queues';
 
 /** The data folder: dynalite's LevelDB store kept across restarts, and each way opening it can fail. */
@@ -152,5 +152,19 @@ describe('queued messages across a graceful stop', () => {
     } finally {
       await second.stop();
     }
+  });
+});
+
+describe('the state directory in git', () => {
+  it('ignores itself, and never writes a .gitignore into a project folder used as the state directory', () => {
+    const state = join(root, 'ignored', '.webhook-gateway');
+    ignoreStateDir(state);
+    expect(readFileSync(join(state, '.gitignore'), 'utf8')).toMatch(/^\*$/m);
+
+    const project = join(root, 'project');
+    mkdirSync(project);
+    writeFileSync(join(project, 'cdk.json'), '{}');
+    ignoreStateDir(project);
+    expect(existsSync(join(project, '.gitignore'))).toBe(false);
   });
 });
