@@ -12,15 +12,35 @@ export interface TaskRecord {
   readonly input: unknown;
 }
 
+/** An error a state raised: the error name (`States.Timeout`, a Fail state's error, …) and its cause. */
+export interface StateError {
+  readonly state: string;
+  readonly error: string;
+  readonly cause: string;
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+/** One execution, as DescribeExecution tells it, plus what ran locally. Plain JSON but `done`. */
 export interface LocalExecution {
   readonly executionArn: string;
   readonly stateMachineArn: string;
   readonly name: string;
   readonly input: unknown;
-  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+  readonly startDate: string;
+  stopDate?: string;
+  status: ExecutionStatus;
   output?: unknown;
+  /** The error the execution failed with (`States.Timeout`, a Fail state's error, `States.TaskFailed`, …). */
   error?: string;
-  /** Task states that call services which cannot run here: recorded with their input, passed through. */
+  cause?: string;
+  /** The state the execution failed in. */
+  failedState?: string;
+  /** The state running now (or last entered). */
+  currentState?: string;
+  /** Errors that a Catch handled on the way, in order (a waiter's States.Timeout caught into a Fail state). */
+  readonly caught: StateError[];
+  /** Task states that call services which cannot run here: recorded with their full input, passed through. */
   readonly tasks: TaskRecord[];
   readonly done: Promise<void>;
 }
@@ -63,9 +83,9 @@ interface StateDefinition {
  * provide local behaviour for specific tasks.
  */
 export class LocalWorkflows {
-  private readonly definitions = new Map<string, Definition>();
+  private definitions = new Map<string, Definition>();
   /** State machines whose definition uses values only a deployment knows, with the reason. */
-  readonly unresolvable = new Map<string, string>();
+  unresolvable = new Map<string, string>();
   private readonly executions = new Map<string, LocalExecution>();
 
   constructor(
@@ -74,7 +94,19 @@ export class LocalWorkflows {
       matches: (resource: string, state: StateDefinition) => boolean;
       handle: LocalTaskHandler;
     }> = [],
+    /** Told when an execution starts, changes state or ends (the local gateway records it). */
+    private readonly onUpdate: (execution: LocalExecution) => void = () => undefined,
   ) {
+    this.load(stacks);
+  }
+
+  /**
+   * Replaces the state machine definitions (the app was synthesized again): new executions run
+   * the new definitions, running ones finish on the ones they started with.
+   */
+  load(stacks: readonly AssemblyStack[]): void {
+    const definitions = new Map<string, Definition>();
+    const unresolvable = new Map<string, string>();
     for (const stack of stacks) {
       for (const template of [stack.template, ...Object.values(stack.nested)]) {
         const resolver = new TemplateResolver(template, {}, stacks);
@@ -83,14 +115,16 @@ export class LocalWorkflows {
           try {
             const raw = resolver.resolve(resource.Properties?.DefinitionString ?? resource.Properties?.Definition);
             const definition = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Definition;
-            this.definitions.set(resolver.arnOf(logicalId), definition);
+            definitions.set(resolver.arnOf(logicalId), definition);
           } catch (error) {
             if (!(error instanceof UnresolvableError)) throw error;
-            this.unresolvable.set(resolver.arnOf(logicalId), error.message);
+            unresolvable.set(resolver.arnOf(logicalId), error.message);
           }
         }
       }
     }
+    this.definitions = definitions;
+    this.unresolvable = unresolvable;
   }
 
   get stateMachineArns(): string[] {
@@ -122,11 +156,14 @@ export class LocalWorkflows {
       stateMachineArn: request.stateMachineArn,
       name,
       input,
+      startDate: new Date().toISOString(),
       status: 'RUNNING',
+      caught: [],
       tasks,
       done: new Promise<void>((resolve) => (finish = resolve)),
     };
     this.executions.set(executionArn, execution);
+    this.onUpdate(execution);
 
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
     for (const [stateName, state] of taskStates(definition)) {
@@ -141,21 +178,80 @@ export class LocalWorkflows {
     const machine = new StateMachine(definition as never, {
       validationOptions: { checkArn: false, checkPaths: false },
     });
-    machine
-      .run(input, {
-        overrides: { taskResourceLocalHandlers: handlers },
-        context: {
-          Execution: { Id: executionArn, Name: name, Input: input, StartTime: new Date().toISOString() },
-        } as never,
-      })
-      .result.then(
+    const run = machine.run(input, {
+      overrides: { taskResourceLocalHandlers: handlers },
+      context: {
+        Execution: { Id: executionArn, Name: name, Input: input, StartTime: execution.startDate },
+      } as never,
+    });
+    const followed = this.follow(execution, run.eventLogs as AsyncIterable<ExecutionEvent>);
+    run.result
+      .then(
         (output) => Object.assign(execution, { status: 'SUCCEEDED', output }),
-        (error: unknown) =>
-          Object.assign(execution, { status: 'FAILED', error: error instanceof Error ? error.message : String(error) }),
+        async (error: unknown) => {
+          await followed;
+          Object.assign(execution, failure(execution, error));
+        },
       )
+      .then(() => {
+        execution.stopDate = new Date().toISOString();
+        this.onUpdate(execution);
+      })
       .finally(finish);
     return execution;
   }
+
+  /** Follows the execution's events: the state it is in, the errors raised and caught. */
+  private async follow(execution: LocalExecution, events: AsyncIterable<ExecutionEvent>): Promise<void> {
+    let raised: StateError | undefined;
+    try {
+      for await (const event of events) {
+        if (event.index !== undefined) continue; // Inside a Map iteration: its own states.
+        if (event.type === 'StateEntered' && event.state) {
+          execution.currentState = event.state.name;
+          this.onUpdate(execution);
+        } else if (event.type === 'StateFailed' && event.state) {
+          raised = { state: event.state.name, error: event.Error ?? 'Error', cause: String(event.Cause ?? '') };
+          execution.failedState = raised.state;
+        } else if (event.type === 'StateCaught' && raised) {
+          execution.caught.push(raised);
+          execution.failedState = undefined;
+          raised = undefined;
+        }
+      }
+    } catch {
+      // The event log is informative only: the result says how the execution ended.
+    }
+  }
+}
+
+interface ExecutionEvent {
+  readonly type: string;
+  readonly index?: number;
+  readonly state?: { readonly name: string };
+  readonly Error?: string;
+  readonly Cause?: unknown;
+}
+
+/** How a failed run ended: aws-local-stepfunctions wraps the state's error in ExecutionError (as `cause`). */
+function failure(execution: LocalExecution, error: unknown): Partial<LocalExecution> {
+  const name = (error as Error | undefined)?.name;
+  if (name === 'ExecutionTimeoutError') {
+    return { status: 'TIMED_OUT', error: 'States.Timeout', cause: 'the execution ran longer than its TimeoutSeconds' };
+  }
+  if (name === 'ExecutionAbortedError') return { status: 'ABORTED' };
+  const inner = (error as { cause?: unknown } | undefined)?.cause ?? error;
+  const errorName = inner instanceof Error ? inner.name : 'Error';
+  const cause = inner instanceof Error ? inner.message : String(inner);
+  return {
+    status: 'FAILED',
+    error: errorName === 'FailStateError' ? 'States.Fail' : errorName,
+    cause,
+    ...(execution.failedState === undefined &&
+      execution.currentState !== undefined && {
+        failedState: execution.currentState,
+      }),
+  };
 }
 
 function* taskStates(definition: Definition): Generator<[string, StateDefinition]> {

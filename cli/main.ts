@@ -1,4 +1,5 @@
 import { doctorCommand } from './commands/doctor';
+import { executionsCommand } from './commands/executions';
 import { historyCommand } from './commands/history';
 import { listenCommand } from './commands/listen';
 import { localCommand } from './commands/local';
@@ -21,6 +22,7 @@ Usage: webhook-gateway <command> [options]   (webhook-gateway <command> --help f
   replay <webhook> <id>     re-enqueue a recorded delivery
   secret get|set|rotate <webhook>   show, write or rotate a webhook's secret
   listen --stack NAME [webhook...]   forward the deployed stack's new deliveries into the local gateway
+  executions [webhook]      the local gateway's workflow executions; executions show <id> prints one in full
   redrive                   move the dead-letter queue's messages back to the queue
   doctor                    check the gateway end to end, with a fix for each failure (after cdk deploy:
                             doctor --stack NAME; --send <webhook> adds a test delivery)
@@ -42,6 +44,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   listen: listenCommand,
   redrive: redriveCommand,
   doctor: doctorCommand,
+  executions: executionsCommand,
 };
 
 /** Runs one command line; returns the exit code. Failures are one line on stderr. */

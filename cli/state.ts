@@ -6,8 +6,8 @@ import { CliError } from './errors';
 import type { GatewayResources } from './gateway-resources';
 
 /**
- * The local state directory (gitignored): the running gateway's endpoints, development secrets,
- * large payloads. `--state-dir`, else WEBHOOK_GATEWAY_STATE_DIR, else `.webhook-gateway/` next to
+ * The local state directory (it ignores itself in git): the running gateway's endpoints,
+ * development secrets, large payloads, and the data folder (history and executions). `--state-dir`, else WEBHOOK_GATEWAY_STATE_DIR, else `.webhook-gateway/` next to
  * the nearest cdk.json (the project root), else in the current directory.
  */
 export function stateDir(option?: string, cwd = process.cwd()): string {
@@ -44,6 +44,10 @@ export interface LocalGatewayState {
   readonly endpoints: { readonly dynamodb: string; readonly sqs: string };
   readonly region: string;
   readonly payloadDir: string;
+  /** Where the executions are recorded (`webhook-gateway executions` reads them). */
+  readonly executionsDir: string;
+  /** History and executions are kept in the data folder (not `--in-memory`). */
+  readonly persistent: boolean;
   readonly secretsFile?: string;
   readonly gateways: readonly LocalGatewayEntry[];
 }

@@ -2,20 +2,26 @@ import { JSON_OPTION, parse, parsePort, TARGET_OPTIONS, targetFlags } from '../a
 import { runLocalGateway } from '../local/gateway';
 import { banner } from '../local/banner';
 import type { LocalExecution } from '../local-workflows';
+import { describeFailure } from '../errors';
 import { coloursFor, executionLabel, humanLine, jsonLine } from '../output';
 import { stateDir } from '../state';
 import type { CommandContext } from './context';
+import { failureText, shortId } from './executions';
 
-export const LOCAL_HELP = `webhook-gateway local [--app CMD] [--port 8787] [--host 127.0.0.1] [--secrets FILE] [--dev-secrets] [--json] [--verbose]
+export const LOCAL_HELP = `webhook-gateway local [--app CMD] [--port 8787] [--host 127.0.0.1] [--secrets FILE] [--dev-secrets] [--watch] [--in-memory] [--json] [--verbose]
 
 Serves the app's webhooks on http://127.0.0.1:8787/webhooks/{name} with the same handler code as
-on AWS: dynalite and local-aws-sqs in process, workflows in aws-local-stepfunctions.
+on AWS: dynalite and local-aws-sqs in process, workflows in aws-local-stepfunctions. History,
+dedup records and executions are kept in .webhook-gateway/data/ across restarts.
 
   --app CMD        the CDK app, as the cdk CLI takes it (a command or a cdk.out directory) (default: cdk.json's "app")
   --port N         port to listen on; 0 picks a free one (default: 8787)
   --host HOST      address to listen on (default: 127.0.0.1)
   --secrets FILE   {"<webhook>": "secret" | ["current", "previous"] | {"publicKey": "…"}}
   --dev-secrets    generate development secrets for webhooks that have none (kept in the state directory)
+  --watch          synthesize again when the app's sources change and serve the new config in place
+                   (history, queue and waiting workflows stay); a failed synth keeps the last good config
+  --in-memory      keep no history or executions on disk (they end with the process)
   --json           one JSON object per delivery on stdout, once final; the banner goes to stderr
   --verbose        the handlers' informational logs on stderr
 Secrets also come from WEBHOOK_SECRET_<NAME> (upper-cased, other characters → _).`;
@@ -28,6 +34,8 @@ export async function localCommand(argv: readonly string[], ctx: CommandContext)
     host: { type: 'string' },
     secrets: { type: 'string' },
     'dev-secrets': { type: 'boolean' },
+    watch: { type: 'boolean' },
+    'in-memory': { type: 'boolean' },
     verbose: { type: 'boolean' },
   });
   if (values.help) return ctx.help(LOCAL_HELP);
@@ -40,19 +48,20 @@ export async function localCommand(argv: readonly string[], ctx: CommandContext)
   const paintFollowUp = json ? paintErr : paintOut;
 
   const onExecutionDone = (e: LocalExecution) => {
-    const label = `${executionLabel(e.executionArn)}:${e.name.slice(-12)}`;
-    if (e.status === 'FAILED') followUp(paintFollowUp('red', `    ↳ ${label} FAILED: ${e.error ?? 'unknown error'}`));
+    const label = shortId(e);
+    if (e.status !== 'SUCCEEDED') followUp(paintFollowUp('red', `    ↳ ${label} ${failureText(e)}`));
     for (const task of e.tasks) {
       const input = JSON.stringify(task.input);
+      const shown =
+        input.length > 200 ? `${input.slice(0, 199)}… (in full: webhook-gateway executions show ${label})` : input;
       followUp(
         paintFollowUp(
           'gray',
-          `    ↳ ${label} task "${task.state}" (${task.resource}) not run locally, input recorded: ${input.length > 200 ? `${input.slice(0, 199)}…` : input}`,
+          `    ↳ ${label} task "${task.state}" (${task.resource}) not run locally, input recorded: ${shown}`,
         ),
       );
     }
   };
-
   await runLocalGateway({
     ...(values.app !== undefined && { app: values.app }),
     cwd: ctx.cwd,
@@ -60,6 +69,8 @@ export async function localCommand(argv: readonly string[], ctx: CommandContext)
     host: values.host ?? '127.0.0.1',
     ...(values.secrets !== undefined && { secretsFile: values.secrets }),
     devSecrets: values['dev-secrets'] === true,
+    inMemory: values['in-memory'] === true,
+    watch: values.watch === true,
     stateDir: stateDir(values['state-dir'], ctx.cwd),
     verbose: values.verbose === true,
     signal: ctx.signal,
@@ -76,6 +87,15 @@ export async function localCommand(argv: readonly string[], ctx: CommandContext)
         ),
       ),
     onReady: (ready) => err(banner(ready, { paint: paintErr, flags: targetFlags(values) })),
+    onReloaded: (ready) =>
+      err(
+        paintErr(
+          'green',
+          `Reloaded: ${ready.state.gateways.flatMap((g) => g.config.webhooks).length} webhook(s), ${ready.workflows.stateMachineArns.length} workflow(s); history, queue and waiting workflows kept.`,
+        ),
+      ),
+    onReloadFailed: (error) =>
+      err(paintErr('red', `Reload failed, still serving the last good config: ${describeFailure(error)}`)),
   });
   err('Stopped.');
   return 0;

@@ -5,11 +5,13 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  ResourceInUseException,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createRequestHandler } from 'local-aws-sqs';
 import type { Template } from '../assembly';
+import { CliError } from '../errors';
 import { LOCAL_ENV } from '../intrinsics';
 
 const require = createRequire(import.meta.url);
@@ -17,7 +19,10 @@ const dynalite = require('dynalite') as (options: Record<string, unknown>) => Se
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
-/** The embedded DynamoDB (dynalite, in memory) and SQS (local-aws-sqs) servers, on 127.0.0.1. */
+/**
+ * The embedded DynamoDB (dynalite: in memory, or a LevelDB store on disk) and SQS (local-aws-sqs,
+ * in memory) servers, on 127.0.0.1.
+ */
 export interface Backends {
   readonly dynamodbEndpoint: string;
   readonly sqsEndpoint: string;
@@ -26,8 +31,8 @@ export interface Backends {
   stop(): Promise<void>;
 }
 
-async function listen(handler: RequestListener): Promise<Server> {
-  const server = createServer(handler);
+async function listen(handler: RequestListener | Server): Promise<Server> {
+  const server = typeof handler === 'function' ? createServer(handler) : handler;
   server.keepAliveTimeout = 1000;
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
@@ -43,9 +48,21 @@ async function close(server: Server): Promise<void> {
   await new Promise<void>((done) => server.close(() => done()));
 }
 
-export async function startBackends(): Promise<Backends> {
-  const db = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const dynamoServer = await listen(db.listeners('request')[0] as RequestListener);
+export interface BackendOptions {
+  /** dynalite's LevelDB folder; in memory without one. Opened by one process at a time. */
+  readonly dynamodbPath?: string;
+}
+
+export async function startBackends(options: BackendOptions = {}): Promise<Backends> {
+  // dynalite's own server: its close() closes the LevelDB store too (and releases its lock).
+  const dynamoServer = await listen(
+    dynalite({
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+      ...(options.dynamodbPath !== undefined && { path: options.dynamodbPath }),
+    }),
+  );
   // local-aws-sqs writes its port into queue URLs: bind first, then create the handler for that port.
   let sqsHandler: RequestListener = (_req, res) => res.end();
   const sqsServer = await listen((req, res) => sqsHandler(req, res));
@@ -170,8 +187,27 @@ function tableInput(name: string, props: Record<string, unknown>): CreateTableCo
   };
 }
 
+/**
+ * Creates the table, or keeps the one a data folder already has when its keys and indexes are the
+ * template's (a folder written for other keys cannot serve this app: the error says what to do).
+ */
 async function createTable(client: DynamoDBClient, input: CreateTableCommandInput): Promise<void> {
-  await client.send(new CreateTableCommand(input));
+  try {
+    await client.send(new CreateTableCommand(input));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+    const existing = (await client.send(new DescribeTableCommand({ TableName: input.TableName }))).Table;
+    type Keys = readonly { AttributeName?: string; KeyType?: string }[] | undefined;
+    const keys = (k: Keys) => (k ?? []).map((e) => `${e.AttributeName}:${e.KeyType}`).join(',');
+    const shape = (t: { KeySchema?: Keys; GlobalSecondaryIndexes?: { IndexName?: string; KeySchema?: Keys }[] }) =>
+      [
+        keys(t.KeySchema),
+        ...(t.GlobalSecondaryIndexes ?? []).map((g) => `${g.IndexName}=${keys(g.KeySchema)}`).sort(),
+      ].join(';');
+    if (existing && shape(existing) !== shape(input)) {
+      throw new TableShapeError(input.TableName!);
+    }
+  }
   for (let i = 0; i < 500; i++) {
     const table = await client.send(new DescribeTableCommand({ TableName: input.TableName }));
     const indexesActive = (table.Table?.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE');
@@ -179,4 +215,14 @@ async function createTable(client: DynamoDBClient, input: CreateTableCommandInpu
     await new Promise((done) => setTimeout(done, 10));
   }
   throw new Error(`table ${input.TableName} did not become ACTIVE`);
+}
+
+/** A table kept in the data folder has other keys or indexes than the app's template defines. */
+export class TableShapeError extends CliError {
+  constructor(readonly table: string) {
+    super(
+      `table ${table} in the data folder has other keys or indexes than the app defines (written by another version): delete the data folder to start with an empty history, or pass --in-memory`,
+    );
+    this.name = 'TableShapeError';
+  }
 }

@@ -66,8 +66,13 @@ export function banner(
   const where = rel === '' ? '.' : rel.startsWith('..') ? secrets.stateDir : rel;
   lines.push(
     '',
-    `Then: ${paint('cyan', 'npx webhook-gateway history <webhook>')}, ${paint('cyan', 'replay <webhook> <deliveryId>')}, ${paint('cyan', 'secret get <webhook>')}, ${paint('cyan', 'redrive')}`,
-    paint('gray', `State in ${where}/ (history lives in memory until you stop). Ctrl-C stops.`),
+    `Then: ${paint('cyan', 'npx webhook-gateway history <webhook>')}, ${paint('cyan', 'replay <webhook> <deliveryId>')}, ${paint('cyan', 'executions')}, ${paint('cyan', 'secret get <webhook>')}, ${paint('cyan', 'redrive')}`,
+    paint(
+      'gray',
+      state.persistent
+        ? `State in ${where}/; history and executions kept in ${where}/data/ across restarts. Ctrl-C stops.`
+        : `State in ${where}/; history and executions live in memory until you stop (--in-memory). Ctrl-C stops.`,
+    ),
     '',
   );
   return lines.join('\n');

@@ -67,14 +67,20 @@ export interface RuntimeOptions extends DeliveryEvents {
 export function localRuntime(options: RuntimeOptions) {
   const { dynamodb, sqs, gateway, warn } = options;
   const payloads = new FilesystemPayloadStore(options.payloadDir, gateway.payloadBucket);
-  const deps = gatewayIngestDeps(gateway, options, {
-    configCacheSeconds: options.configCacheSeconds,
-    secrets: options.secrets,
-    payloads,
-    telemetry: ingestTelemetry(warn, options.verbose),
-  });
-  const { history } = deps;
-  const ingest = createIngestHandler({ ...deps, config: withSenderUrls(deps.config) });
+  const ingestOn = (resources: LocalGatewayEntry, configCacheSeconds: number) => {
+    const deps = gatewayIngestDeps(resources, options, {
+      configCacheSeconds,
+      secrets: options.secrets,
+      payloads,
+      telemetry: ingestTelemetry(warn, options.verbose),
+    });
+    return { deps, handler: createIngestHandler({ ...deps, config: withSenderUrls(deps.config) }) };
+  };
+  const first = ingestOn(gateway, options.configCacheSeconds);
+  const { history } = first.deps;
+  let currentIngest = first.handler;
+  /** The ingest handler (API Gateway's proxy event in, its result out); the same function across reconfigure(). */
+  const ingest: typeof currentIngest = (event) => currentIngest(event);
 
   const accepted = new AcceptedDeliveries(dynamodb, gateway.historyTable, options.report);
   const { telemetry, lastError } = dispatcherTelemetry(warn, options.verbose);
@@ -145,7 +151,19 @@ export function localRuntime(options: RuntimeOptions) {
   const sweeps = new SweepSchedule(sweeper, (error) =>
     warn(`sweep failed: ${(error as Error).message ?? String(error)}`),
   );
-  return { ingest, loop, waiters, sweeps };
+  return {
+    ingest,
+    loop,
+    waiters,
+    sweeps,
+    /**
+     * The app was synthesized again, with the same tables and queue: the ingest reads the gateway's
+     * new settings and, with an empty config cache, the config table as just rewritten.
+     */
+    reconfigure(resources: LocalGatewayEntry, configCacheSeconds: number): void {
+      currentIngest = ingestOn(resources, configCacheSeconds).handler;
+    },
+  };
 }
 
 /**

@@ -56,10 +56,10 @@ export interface GatewayProcess {
 /** Spawns `webhook-gateway local …` (bin/webhook-gateway.js) and waits until it serves. */
 export async function startGateway(
   args: readonly string[],
-  options: { stateDir: string; env?: Record<string, string>; timeoutMs?: number },
+  options: { stateDir: string; env?: Record<string, string>; timeoutMs?: number; cwd?: string },
 ): Promise<GatewayProcess> {
   const child = spawn(process.execPath, [BIN, 'local', '--state-dir', options.stateDir, ...args], {
-    cwd: REPO,
+    cwd: options.cwd ?? REPO,
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
