@@ -1,0 +1,62 @@
+// Timing loops. Every operation is awaited when it returns a promise, so async handlers and sync
+// verifiers go through the same loop; the loop's own cost (a call and an instanceof) is a few ns.
+
+export interface MeasureOptions {
+  /** Samples taken; the median is reported. */
+  readonly samples: number;
+  /** Minimum wall time of one sample (the iteration count is calibrated to reach it). */
+  readonly sampleMs: number;
+  /** Time spent warming up (JIT, caches) before calibrating. */
+  readonly warmupMs: number;
+}
+
+export const FULL: MeasureOptions = { samples: 7, sampleMs: 400, warmupMs: 500 };
+export const QUICK: MeasureOptions = { samples: 3, sampleMs: 120, warmupMs: 150 };
+
+export interface Timing {
+  /** Median nanoseconds per operation over the samples. */
+  readonly nsPerOp: number;
+  readonly samples: readonly number[];
+  readonly iterations: number;
+}
+
+let sink: unknown;
+
+async function loop(fn: () => unknown, iterations: number): Promise<number> {
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) {
+    const result = fn();
+    sink = result instanceof Promise ? await result : result;
+  }
+  return Number(process.hrtime.bigint() - started);
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('median of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Nearest-rank percentile (0–100) of the values. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new Error('percentile of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** Median ns per operation of `samples` timed loops, each calibrated to last at least `sampleMs`. */
+export async function measure(fn: () => unknown, options: MeasureOptions): Promise<Timing> {
+  const warmupEnd = performance.now() + options.warmupMs;
+  let iterations = 16;
+  while (performance.now() < warmupEnd) await loop(fn, iterations);
+  for (;;) {
+    const ns = await loop(fn, iterations);
+    if (ns >= options.sampleMs * 1e6) break;
+    iterations = Math.ceil(iterations * Math.min(10, Math.max(1.5, (options.sampleMs * 1.1e6) / Math.max(ns, 1))));
+  }
+  const samples: number[] = [];
+  for (let s = 0; s < options.samples; s++) samples.push((await loop(fn, iterations)) / iterations);
+  if (sink === Symbol.for('never')) console.log(sink);
+  return { nsPerOp: median(samples), samples, iterations };
+}
