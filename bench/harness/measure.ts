@@ -60,3 +60,18 @@ export async function measure(fn: () => unknown, options: MeasureOptions): Promi
   if (sink === Symbol.for('never')) console.log(sink);
   return { nsPerOp: median(samples), samples, iterations };
 }
+
+/** b in time = a · n^b, least squares on logarithms. */
+export function growthExponent(points: readonly { n: number; ms: number }[]): number {
+  const xs = points.map((p) => Math.log(p.n));
+  const ys = points.map((p) => Math.log(p.ms));
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return num / den;
+}

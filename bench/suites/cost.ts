@@ -7,10 +7,11 @@ import { createIngestHandler } from '../../lambdas/ingest/request-handler';
 import { functionDefaults } from '../../lib/private/defaults';
 import { testGateway } from '../../test/support/gateway';
 import { startLocalAws, type LocalAws } from '../../test/support/local-aws';
-import { RoundTripRecorder, type Call } from '../../test/support/round-trips';
+import { RoundTripRecorder } from '../../test/support/round-trips';
 import { toRecord } from '../../cli/local/dispatch-loop';
 import { costPerMillion, HOSTED, PRICES, sqsRequestsFor, totalUsd, type DeliveryUsage } from '../harness/cost';
 import { measure, QUICK } from '../harness/measure';
+import { stagesOf } from '../harness/stages';
 import type { Suite } from '../harness/suite';
 import { stripeDelivery } from '../support/fixtures';
 import { memoryDispatcherDeps, memoryIngestDeps } from '../support/memory-ports';
@@ -43,22 +44,6 @@ function recordCapacity(client: DynamoDBClient, into: Capacity[]): DynamoDBClien
     { step: 'initialize', name: 'benchConsumedCapacity' },
   );
   return client;
-}
-
-/** Calls grouped by round trip: each stage starts after every call of the previous one ended. */
-export function stagesOf(calls: readonly Call[]): string[][] {
-  const sorted = [...calls].sort((a, b) => a.start - b.start);
-  const depth: number[] = [];
-  sorted.forEach((call, i) => {
-    let best = 0;
-    for (let j = 0; j < i; j++) if (sorted[j]!.end <= call.start) best = Math.max(best, depth[j]!);
-    depth.push(best + 1);
-  });
-  const stages: string[][] = [];
-  sorted.forEach((call, i) =>
-    (stages[depth[i]! - 1] ??= []).push(`${call.service}.${call.command.replace(/Command$/, '')}`),
-  );
-  return stages;
 }
 
 const sum = (capacity: readonly Capacity[], writes: boolean) =>

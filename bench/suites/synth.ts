@@ -8,6 +8,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { HmacAlgorithm, WebhookGateway, WebhookSource } from '../../lib';
 import { stateMachine } from '../../test/constructs/helpers';
+import { growthExponent } from '../harness/measure';
 import type { Suite } from '../harness/suite';
 
 export const TARGETS = {
@@ -49,21 +50,6 @@ export function synthesize(
   const templates = readdirSync(assembly.directory).filter((f) => f.endsWith('.template.json'));
   const largestTemplate = Math.max(...templates.map((f) => statSync(join(assembly.directory, f)).size));
   return { ms, largestTemplate, templates: templates.length };
-}
-
-/** b in time = a · n^b, least squares on logarithms. */
-export function growthExponent(points: readonly { n: number; ms: number }[]): number {
-  const xs = points.map((p) => Math.log(p.n));
-  const ys = points.map((p) => Math.log(p.ms));
-  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < xs.length; i++) {
-    num += (xs[i]! - mx) * (ys[i]! - my);
-    den += (xs[i]! - mx) ** 2;
-  }
-  return num / den;
 }
 
 export const synthSuite: Suite = {
