@@ -2,6 +2,7 @@
 // table, warns about any timing more than 25% slower than bench/results.json on the same machine,
 // and writes the file. Not part of `npm test`; docs/PERFORMANCE.md explains each number.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { machineInfo, merge, regressions, type Result, type ResultsFile } from './harness/results';
@@ -48,7 +49,10 @@ const selected = positionals.length === 0 ? SUITES : SUITES.filter((s) => positi
 const machine = machineInfo();
 const previous = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as ResultsFile) : undefined;
 
-console.log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}${values.quick ? ' (quick mode)' : ''}`);
+const loadAtStart = loadavg()[0]!;
+console.log(
+  `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load average ${loadAtStart.toFixed(1)}${values.quick ? ' (quick mode)' : ''}`,
+);
 const results: Result[] = [];
 const details: Record<string, unknown> = {};
 for (const suite of selected) {
@@ -73,6 +77,7 @@ if (previous && slower.length === 0) console.log('No benchmark is more than 25% 
 if (values.quick || values['no-save']) {
   console.log('\nbench/results.json not written (quick or --no-save).');
 } else {
-  writeFileSync(RESULTS, `${JSON.stringify(merge(previous, results, details, machine, new Date()), null, 2)}\n`);
+  const file = { ...merge(previous, results, details, machine, new Date()), loadAverage: [loadAtStart, loadavg()[0]!] };
+  writeFileSync(RESULTS, `${JSON.stringify(file, null, 2)}\n`);
   console.log('\nWritten to bench/results.json.');
 }

@@ -61,6 +61,35 @@ export async function measure(fn: () => unknown, options: MeasureOptions): Promi
   return { nsPerOp: median(samples), samples, iterations };
 }
 
+/**
+ * Several operations measured in turns: each calibrated alone, then sample 1 of each, sample 2 of each…
+ * so that all of them see the same moments of a busy machine, and ratios between them hold up better
+ * than their absolute times.
+ */
+export async function measureInterleaved(fns: readonly (() => unknown)[], options: MeasureOptions): Promise<Timing[]> {
+  const iterations: number[] = [];
+  for (const fn of fns) {
+    const warmupEnd = performance.now() + options.warmupMs;
+    let n = 16;
+    while (performance.now() < warmupEnd) await loop(fn, n);
+    for (;;) {
+      const ns = await loop(fn, n);
+      if (ns >= options.sampleMs * 1e6) break;
+      n = Math.ceil(n * Math.min(10, Math.max(1.5, (options.sampleMs * 1.1e6) / Math.max(ns, 1))));
+    }
+    iterations.push(n);
+  }
+  const samples: number[][] = fns.map(() => []);
+  for (let s = 0; s < options.samples; s++)
+    for (const [i, fn] of fns.entries()) samples[i]!.push((await loop(fn, iterations[i]!)) / iterations[i]!);
+  return samples.map((own, i) => ({ nsPerOp: median(own), samples: own, iterations: iterations[i]! }));
+}
+
+/** The median of the per-sample ratios a ÷ b of two interleaved timings. */
+export function pairedRatio(a: Timing, b: Timing): number {
+  return median(a.samples.map((x, i) => x / b.samples[i]!));
+}
+
 /** b in time = a · n^b, least squares on logarithms. */
 export function growthExponent(points: readonly { n: number; ms: number }[]): number {
   const xs = points.map((p) => Math.log(p.n));

@@ -28,6 +28,8 @@ export interface Machine {
 export interface ResultsFile {
   readonly machine: Machine;
   readonly updatedAt: string;
+  /** The machine's 1-minute load average when the last run started and ended (other work skews timings). */
+  readonly loadAverage?: readonly [number, number];
   readonly results: readonly Result[];
   /** Tables that are not single numbers (bundle contributors, cost breakdown, round trips). */
   readonly details: Readonly<Record<string, unknown>>;

@@ -7,7 +7,7 @@ import { toRecord } from '../../cli/local/dispatch-loop';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/handler';
 import { createDispatcher } from '../../lambdas/dispatcher/handler';
 import { createIngestHandler } from '../../lambdas/ingest/request-handler';
-import { measure } from '../harness/measure';
+import { measure, measureInterleaved, pairedRatio, type Timing } from '../harness/measure';
 import type { Suite, SuiteContext } from '../harness/suite';
 import { githubDelivery, providerVerifiers, stripeDelivery, type Delivery } from '../support/fixtures';
 import { memoryDispatcherDeps, memoryIngestDeps, nullTelemetry } from '../support/memory-ports';
@@ -47,19 +47,24 @@ async function side(ctx: SuiteContext, label: string, delivery: Delivery, now: D
   const size = kb(delivery.body.length);
   const { run, memory } = await ingestHandler(delivery, now);
   const verifiers = await providerVerifiers(delivery.body, now);
-  const time = async (name: string, fn: () => unknown, note: string) => {
-    const { nsPerOp } = await measure(fn, ctx.measureOptions);
-    const us = nsPerOp / 1000;
+  const entries: [string, () => unknown, string][] = [
+    ['ingest handler', run, `${delivery.name} webhook, in-memory ports`],
+    ['floor: HMAC-SHA256 + JSON.parse', floor(delivery.body, delivery.secret), 'node:crypto'],
+    ['stripe.webhooks.constructEvent', verifiers.constructEvent, 'stripe 23'],
+    ['standardwebhooks Webhook.verify', verifiers.standardVerify, 'standardwebhooks 1.1'],
+    ['@octokit/webhooks-methods verify', verifiers.octokitVerify, 'octokit 6'],
+  ];
+  const timings = await measureInterleaved(
+    entries.map(([, fn]) => fn),
+    ctx.measureOptions,
+  );
+  entries.forEach(([name, , note], i) => {
+    const us = timings[i]!.nsPerOp / 1000;
     ctx.add(`${name} (${label})`, us, 'µs', { note: `${note}, ${size}` });
     ctx.log(`  ${`${name} (${label}, ${size})`.padEnd(58)} ${us.toFixed(1).padStart(9)} µs`);
-    return us;
-  };
-  const handler = await time('ingest handler', run, `${delivery.name} webhook, in-memory ports`);
-  const floorUs = await time('floor: HMAC-SHA256 + JSON.parse', floor(delivery.body, delivery.secret), 'node:crypto');
-  const construct = await time('stripe.webhooks.constructEvent', verifiers.constructEvent, 'stripe 23');
-  await time('standardwebhooks Webhook.verify', verifiers.standardVerify, 'standardwebhooks 1.1');
-  await time('@octokit/webhooks-methods verify', verifiers.octokitVerify, 'octokit 6');
-  return { handler, floor: floorUs, construct, memory };
+  });
+  const [handler, floorTiming, construct] = timings as [Timing, Timing, Timing];
+  return { handler, floor: floorTiming, construct, memory };
 }
 
 export const ingestSuite: Suite = {
@@ -76,15 +81,16 @@ export const ingestSuite: Suite = {
     if (large.memory.payloads.puts === 0)
       throw new Error('bench setup: the 100 KB push was not kept in the payload store');
 
-    const vsConstruct = small.handler / small.construct;
-    const vsFloor = large.handler / large.floor;
+    // Ratios of interleaved samples: both sides under the same moments of load.
+    const vsConstruct = pairedRatio(small.handler, small.construct);
+    const vsFloor = pairedRatio(large.handler, large.floor);
     ctx.add('handler ÷ constructEvent (2 KB Stripe)', vsConstruct, 'x', {
       target: { max: TARGETS.vsConstructEvent, why: 'the whole ingest within 2× what Stripe’s own verifier costs' },
     });
     ctx.add('handler ÷ floor (100 KB push)', vsFloor, 'x', {
       target: { max: TARGETS.vsFloor, why: 'a large body costs little more than hashing and parsing it' },
     });
-    ctx.add('handler ÷ floor (2 KB Stripe)', small.handler / small.floor, 'x');
+    ctx.add('handler ÷ floor (2 KB Stripe)', pairedRatio(small.handler, small.floor), 'x');
     ctx.log(`  handler ÷ constructEvent, 2 KB: ${vsConstruct.toFixed(2)}× (target ≤ ${TARGETS.vsConstructEvent}×)`);
     ctx.log(`  handler ÷ floor, 100 KB:        ${vsFloor.toFixed(2)}× (target ≤ ${TARGETS.vsFloor}×)`);
 

@@ -29,9 +29,9 @@ export function stripeBody(id?: string): Buffer {
 }
 
 /**
- * A GitHub push of many commits (GitHub lists up to 2048 in a push event), compact JSON as GitHub
- * sends it, grown from @octokit/webhooks-examples' push to at least `bytes`: distinct ids, messages
- * and file lists per commit.
+ * A GitHub push of many commits (the push event's 20-commit cap applies to timeline events, not to
+ * webhook deliveries), compact JSON as GitHub sends it, grown from @octokit/webhooks-examples' push
+ * to at least `bytes`: distinct ids, messages and file lists per commit.
  */
 export function githubPushBody(bytes = 100 * 1024): Buffer {
   const push = structuredClone(githubExample('push')) as Record<string, unknown> & {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contributorOf, externalPackages, topContributors } from '../../bench/harness/bundle';
 import { costPerMillion, PRICES, sqsRequestsFor, totalUsd, type DeliveryUsage } from '../../bench/harness/cost';
-import { growthExponent, median, percentile } from '../../bench/harness/measure';
+import { growthExponent, median, pairedRatio, percentile } from '../../bench/harness/measure';
 import {
   meetsTarget,
   merge,
@@ -223,5 +223,14 @@ describe('bundle contributors and round trips', () => {
       ['dynamodb.PutItem', 'dynamodb.PutItem'],
       ['sqs.SendMessageBatch', 'dynamodb.UpdateItem'],
     ]);
+  });
+});
+
+describe('interleaved timings', () => {
+  it('takes the median of the per-sample ratios', () => {
+    const timing = (samples: number[]) => ({ nsPerOp: median(samples), samples, iterations: 1 });
+    // A busy moment slows both sides of sample 2: its ratio stays 2.
+    expect(pairedRatio(timing([20, 200, 22]), timing([10, 100, 10]))).toBe(2);
+    expect(pairedRatio(timing([30, 60, 90]), timing([10, 20, 30]))).toBe(3);
   });
 });
