@@ -59,7 +59,10 @@ for (const suite of selected) {
   console.log(`\n${suite.name}: ${suite.description}`);
   const ctx = new SuiteContext(suite.name, values.quick, (line) => console.log(line));
   const started = performance.now();
+  const loadBefore = loadavg()[0]!;
   await suite.run(ctx);
+  // Kept per suite, so that a suite's numbers keep the load they were taken under when others rerun.
+  ctx.detail('loadAverage', [loadBefore, loadavg()[0]!]);
   console.log(`  (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   results.push(...ctx.results);
   Object.assign(details, ctx.details);

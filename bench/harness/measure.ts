@@ -47,18 +47,8 @@ export function percentile(values: readonly number[], p: number): number {
 
 /** Median ns per operation of `samples` timed loops, each calibrated to last at least `sampleMs`. */
 export async function measure(fn: () => unknown, options: MeasureOptions): Promise<Timing> {
-  const warmupEnd = performance.now() + options.warmupMs;
-  let iterations = 16;
-  while (performance.now() < warmupEnd) await loop(fn, iterations);
-  for (;;) {
-    const ns = await loop(fn, iterations);
-    if (ns >= options.sampleMs * 1e6) break;
-    iterations = Math.ceil(iterations * Math.min(10, Math.max(1.5, (options.sampleMs * 1.1e6) / Math.max(ns, 1))));
-  }
-  const samples: number[] = [];
-  for (let s = 0; s < options.samples; s++) samples.push((await loop(fn, iterations)) / iterations);
-  if (sink === Symbol.for('never')) console.log(sink);
-  return { nsPerOp: median(samples), samples, iterations };
+  const [timing] = await measureInterleaved([fn], options);
+  return timing!;
 }
 
 /**
@@ -82,6 +72,7 @@ export async function measureInterleaved(fns: readonly (() => unknown)[], option
   const samples: number[][] = fns.map(() => []);
   for (let s = 0; s < options.samples; s++)
     for (const [i, fn] of fns.entries()) samples[i]!.push((await loop(fn, iterations[i]!)) / iterations[i]!);
+  if (sink === Symbol.for('never')) console.log(sink);
   return samples.map((own, i) => ({ nsPerOp: median(own), samples: own, iterations: iterations[i]! }));
 }
 

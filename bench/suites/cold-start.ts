@@ -9,8 +9,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as esbuild from 'esbuild';
-import type { APIGatewayRequestAuthorizerEvent, SQSEvent } from 'aws-lambda';
-import { toRecord } from '../../cli/local/dispatch-loop';
 import { ENV } from '../../lambdas/core/config/environment';
 import { createIngestHandler } from '../../lambdas/ingest/request-handler';
 import type { HandlerKind } from '../../lib/private/defaults';
@@ -22,7 +20,7 @@ import { externalPackages, topContributors } from '../harness/bundle';
 import { median } from '../harness/measure';
 import type { Suite, SuiteContext } from '../harness/suite';
 import { startAwsStubs } from '../support/aws-stubs';
-import { stripeDelivery } from '../support/fixtures';
+import { authorizerEvent, sqsEventFor, stripeDelivery } from '../support/fixtures';
 import { memoryIngestDeps } from '../support/memory-ports';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -173,44 +171,14 @@ async function timeFirstRequests(ctx: SuiteContext, sdkOf: Map<HandlerKind, stri
     // The dispatcher's event: the message the ingest queues for the Stripe event.
     const memory = memoryIngestDeps({ webhooks: [template.webhook], routes: template.routes }, template.secrets, now);
     await createIngestHandler(memory.deps)(template.event);
-    const entry = memory.queue.lastEntries[0]!;
-    const sqsEvent: SQSEvent = {
-      Records: [
-        toRecord(
-          {
-            MessageId: 'm-1',
-            ReceiptHandle: 'r-1',
-            Body: JSON.stringify(entry.message),
-            Attributes: { MessageGroupId: entry.groupId },
-          },
-          'arn:aws:sqs:us-east-1:123456789012:events.fifo',
-        ),
-      ],
-    };
-    const authorizerEvent = {
-      type: 'REQUEST',
-      methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abc123/v1/POST/webhooks/stripe',
-      resource: '/webhooks/{name}',
-      path: '/v1/webhooks/stripe',
-      httpMethod: 'POST',
-      headers: {},
-      multiValueHeaders: {},
-      pathParameters: { name: 'stripe' },
-      queryStringParameters: null,
-      multiValueQueryStringParameters: null,
-      stageVariables: null,
-      requestContext: template.event.requestContext,
-    } as unknown as APIGatewayRequestAuthorizerEvent;
+    const sqsEvent = sqsEventFor(memory.queue.lastEntries[0]!);
+    const authorizer = authorizerEvent(template);
 
     let n = 0;
     /** A file with the event of one run: each ingest run gets a new Stripe event, so that none is a duplicate. */
     const eventFile = (kind: HandlerKind): string => {
       const event =
-        kind === 'ingest'
-          ? stripeDelivery(now, `evt_cold_${n}`).event
-          : kind === 'dispatcher'
-            ? sqsEvent
-            : authorizerEvent;
+        kind === 'ingest' ? stripeDelivery(now, `evt_cold_${n}`).event : kind === 'dispatcher' ? sqsEvent : authorizer;
       const file = join(OUT, `event-${n++}.json`);
       writeFileSync(file, JSON.stringify(event));
       return file;

@@ -8,12 +8,11 @@ import { functionDefaults } from '../../lib/private/defaults';
 import { testGateway } from '../../test/support/gateway';
 import { startLocalAws, type LocalAws } from '../../test/support/local-aws';
 import { RoundTripRecorder } from '../../test/support/round-trips';
-import { toRecord } from '../../cli/local/dispatch-loop';
 import { costPerMillion, HOSTED, PRICES, sqsRequestsFor, totalUsd, type DeliveryUsage } from '../harness/cost';
 import { measure, QUICK } from '../harness/measure';
 import { stagesOf } from '../harness/stages';
 import type { Suite } from '../harness/suite';
-import { stripeDelivery } from '../support/fixtures';
+import { sqsEventFor, stripeDelivery } from '../support/fixtures';
 import { memoryDispatcherDeps, memoryIngestDeps } from '../support/memory-ports';
 
 /**
@@ -64,19 +63,7 @@ export const costSuite: Suite = {
     const entry = memory.queue.lastEntries[0]!;
     const messageBytes = Buffer.byteLength(JSON.stringify(entry.message));
     const dispatcher = createDispatcher(memoryDispatcherDeps());
-    const sqsEvent = {
-      Records: [
-        toRecord(
-          {
-            MessageId: 'm',
-            ReceiptHandle: 'r',
-            Body: JSON.stringify(entry.message),
-            Attributes: { MessageGroupId: entry.groupId },
-          },
-          'arn:aws:sqs:us-east-1:123456789012:q.fifo',
-        ),
-      ],
-    };
+    const sqsEvent = sqsEventFor(entry);
     const dispatchCpu = await measure(() => dispatcher(sqsEvent), QUICK);
 
     const local = await startLocalAws();
@@ -154,6 +141,10 @@ export const costSuite: Suite = {
       });
       ctx.add('cost per million deliveries, Standard workflow', total, 'USD', {
         note: 'us-east-1 list prices, free tiers ignored',
+      });
+      const gatewayOnly = totalUsd(lines.filter((l) => !l.item.startsWith('Step Functions')));
+      ctx.add('cost per million deliveries, the gateway alone', gatewayOnly, 'USD', {
+        note: 'every line but the workflow (what a hosted gateway replaces)',
       });
       ctx.add('cost per million deliveries, Express workflow', expressTotal, 'USD', {
         note: '100 ms, 64 MB per execution',

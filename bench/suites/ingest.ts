@@ -2,14 +2,19 @@
 // with the floor and the providers' own verifiers over the same bytes; the dispatcher per message
 // and the authorizer per request.
 import { createHmac } from 'node:crypto';
-import type { APIGatewayRequestAuthorizerEvent, SQSEvent } from 'aws-lambda';
-import { toRecord } from '../../cli/local/dispatch-loop';
 import { createAuthorizerHandler } from '../../lambdas/authorizer/handler';
 import { createDispatcher } from '../../lambdas/dispatcher/handler';
 import { createIngestHandler } from '../../lambdas/ingest/request-handler';
 import { measure, measureInterleaved, pairedRatio, type Timing } from '../harness/measure';
 import type { Suite, SuiteContext } from '../harness/suite';
-import { githubDelivery, providerVerifiers, stripeDelivery, type Delivery } from '../support/fixtures';
+import {
+  authorizerEvent,
+  githubDelivery,
+  providerVerifiers,
+  sqsEventFor,
+  stripeDelivery,
+  type Delivery,
+} from '../support/fixtures';
 import { memoryDispatcherDeps, memoryIngestDeps, nullTelemetry } from '../support/memory-ports';
 
 export const TARGETS = {
@@ -95,18 +100,8 @@ export const ingestSuite: Suite = {
     ctx.log(`  handler ÷ floor, 100 KB:        ${vsFloor.toFixed(2)}× (target ≤ ${TARGETS.vsFloor}×)`);
 
     // The dispatcher on the message the ingest queued for the Stripe event, one message per invocation.
-    const entry = small.memory.queue.lastEntries[0]!;
-    const record = toRecord(
-      {
-        MessageId: 'm-1',
-        ReceiptHandle: 'r-1',
-        Body: JSON.stringify(entry.message),
-        Attributes: { MessageGroupId: entry.groupId, MessageDeduplicationId: entry.deduplicationId },
-      },
-      'arn:aws:sqs:us-east-1:123456789012:events.fifo',
-    );
+    const sqsEvent = sqsEventFor(small.memory.queue.lastEntries[0]!);
     const dispatcher = createDispatcher(memoryDispatcherDeps());
-    const sqsEvent: SQSEvent = { Records: [record] };
     const answer = await dispatcher(sqsEvent);
     if (answer.batchItemFailures.length > 0) throw new Error('bench setup: the dispatcher failed the message');
     const dispatch = await measure(() => dispatcher(sqsEvent), ctx.measureOptions);
@@ -115,23 +110,10 @@ export const ingestSuite: Suite = {
 
     const loaded = { config: stripe.webhook };
     const authorizer = createAuthorizerHandler({ webhook: () => Promise.resolve(loaded), log: nullTelemetry.log });
-    const authorizerEvent = {
-      type: 'REQUEST',
-      methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abc123/v1/POST/webhooks/stripe',
-      resource: '/webhooks/{name}',
-      path: '/v1/webhooks/stripe',
-      httpMethod: 'POST',
-      headers: {},
-      multiValueHeaders: {},
-      pathParameters: { name: 'stripe' },
-      queryStringParameters: null,
-      multiValueQueryStringParameters: null,
-      stageVariables: null,
-      requestContext: stripe.event.requestContext,
-    } as unknown as APIGatewayRequestAuthorizerEvent;
-    const allowed = await authorizer(authorizerEvent);
+    const event = authorizerEvent(stripe);
+    const allowed = await authorizer(event);
     if (allowed.policyDocument.Statement[0]?.Effect !== 'Allow') throw new Error('bench setup: the authorizer denied');
-    const auth = await measure(() => authorizer(authorizerEvent), ctx.measureOptions);
+    const auth = await measure(() => authorizer(event), ctx.measureOptions);
     ctx.add('authorizer per request', auth.nsPerOp / 1000, 'µs', { note: 'config cached, as when warm' });
     ctx.log(`  ${'authorizer per request'.padEnd(58)} ${(auth.nsPerOp / 1000).toFixed(1).padStart(9)} µs`);
 

@@ -2,7 +2,9 @@
 // webhooks that receive them, bound from the constructs' sources as the tests' profiles bind them.
 import { createHash } from 'node:crypto';
 import { sign as octokitSign, verify as octokitVerify } from '@octokit/webhooks-methods';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, SQSEvent } from 'aws-lambda';
+import { toRecord } from '../../cli/local/dispatch-loop';
+import type { QueueEntry } from '../../lambdas/adapters/ports';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import type { RouteConfig, WebhookConfig } from '../../lambdas/core/config/webhook';
@@ -70,7 +72,32 @@ export interface Delivery {
   readonly secrets: Readonly<Record<string, string>>;
 }
 
-/** The ~2 KB Stripe event to a Stripe webhook: event key and scope (2 CEL), one route with a CEL filter. */
+/**
+ * A signed request to the profile's webhook, bound as the constructs bind it, with two CEL
+ * expressions (event key and scope) and one route with a CEL filter.
+ */
+function delivery(
+  p: Profile & { secret: string },
+  parts: {
+    body: Buffer;
+    headers: [string, string][];
+    expressions: WebhookConfig['expressions'];
+    route: Pick<RouteConfig, 'id' | 'eventKeyPattern' | 'filter'>;
+  },
+): Delivery {
+  const webhook: WebhookConfig = { ...webhookConfig(p, 1024 * 1024), expressions: parts.expressions };
+  const routes: RouteConfig[] = [{ ...parts.route, webhook: p.name, target: { arn: STANDARD_ARN, type: 'STANDARD' } }];
+  const event = toApiEvent(p.name, {
+    method: 'POST',
+    headers: parts.headers,
+    body: parts.body,
+    query: [],
+    base64: true,
+  });
+  return { name: p.name, body: parts.body, secret: p.secret, event, webhook, routes, secrets: secretStrings([p]) };
+}
+
+/** The ~2 KB Stripe event to a Stripe webhook. */
 export function stripeDelivery(now: Date, eventId?: string): Delivery {
   const p = profile('stripe');
   const body = stripeBody(eventId);
@@ -79,52 +106,28 @@ export function stripeDelivery(now: Date, eventId?: string): Delivery {
     secret: p.secret,
     timestamp: Math.floor(now.getTime() / 1000),
   });
-  const webhook: WebhookConfig = {
-    ...webhookConfig(p, 1024 * 1024),
-    expressions: { eventKey: "'stripe:' + input.type", scope: 'input.data.object.id' },
-  };
-  const routes: RouteConfig[] = [
-    {
-      id: 'large-payments',
-      eventKeyPattern: 'stripe:payment_intent.*',
-      webhook: 'stripe',
-      filter: 'input.data.object.amount > 1000',
-      target: { arn: STANDARD_ARN, type: 'STANDARD' },
-    },
-  ];
-  const event = toApiEvent('stripe', {
-    method: 'POST',
+  return delivery(p, {
+    body,
     headers: [
       ['Content-Type', 'application/json; charset=utf-8'],
       ['User-Agent', 'Stripe/1.0 (+https://stripe.com/docs/webhooks)'],
       ['Stripe-Signature', header],
     ],
-    body,
-    query: [],
-    base64: true,
+    expressions: { eventKey: "'stripe:' + input.type", scope: 'input.data.object.id' },
+    route: {
+      id: 'large-payments',
+      eventKeyPattern: 'stripe:payment_intent.*',
+      filter: 'input.data.object.amount > 1000',
+    },
   });
-  return { name: 'stripe', body, secret: p.secret, event, webhook, routes, secrets: secretStrings([p]) };
 }
 
-/** The ~100 KB push to a GitHub webhook: event key and scope (2 CEL), one route with a CEL filter. */
+/** The ~100 KB push to a GitHub webhook. */
 export async function githubDelivery(): Promise<Delivery> {
   const p = profile('github');
   const body = githubPushBody();
-  const webhook: WebhookConfig = {
-    ...webhookConfig(p, 1024 * 1024),
-    expressions: { eventKey: "'github:' + headers['x-github-event']", scope: 'input.repository.full_name' },
-  };
-  const routes: RouteConfig[] = [
-    {
-      id: 'branch-pushes',
-      eventKeyPattern: 'github:push',
-      webhook: 'github',
-      filter: "input.ref.startsWith('refs/heads/')",
-      target: { arn: STANDARD_ARN, type: 'STANDARD' },
-    },
-  ];
-  const event = toApiEvent('github', {
-    method: 'POST',
+  return delivery(p, {
+    body,
     headers: [
       ['Content-Type', 'application/json'],
       ['User-Agent', 'GitHub-Hookshot/044aadd'],
@@ -132,11 +135,9 @@ export async function githubDelivery(): Promise<Delivery> {
       ['X-GitHub-Delivery', '72d3162e-cc78-11e3-81ab-4c9367dc0958'],
       ['X-Hub-Signature-256', await octokitSign(p.secret, body.toString('utf8'))],
     ],
-    body,
-    query: [],
-    base64: true,
+    expressions: { eventKey: "'github:' + headers['x-github-event']", scope: 'input.repository.full_name' },
+    route: { id: 'branch-pushes', eventKeyPattern: 'github:push', filter: "input.ref.startsWith('refs/heads/')" },
   });
-  return { name: 'github', body, secret: p.secret, event, webhook, routes, secrets: secretStrings([p]) };
 }
 
 /** The providers' own verifiers over the same bytes, each signed by its library. */
@@ -162,4 +163,34 @@ export async function providerVerifiers(body: Buffer, now: Date) {
     standardVerify: () => standard.verify(text, standardHeaders),
     octokitVerify: () => octokitVerify(githubSecret, text, githubSignature),
   };
+}
+
+/** The SQS event the dispatcher gets for one queued entry, as Lambda's event source mapping builds it. */
+export function sqsEventFor(entry: QueueEntry): SQSEvent {
+  const message = {
+    MessageId: 'm-1',
+    ReceiptHandle: 'r-1',
+    Body: JSON.stringify(entry.message),
+    Attributes: { MessageGroupId: entry.groupId, MessageDeduplicationId: entry.deduplicationId },
+  };
+  return { Records: [toRecord(message, 'arn:aws:sqs:us-east-1:123456789012:events.fifo')] };
+}
+
+/** The REQUEST authorizer's event for a delivery's path. */
+export function authorizerEvent(delivery: Delivery): APIGatewayRequestAuthorizerEvent {
+  const name = delivery.webhook.name;
+  return {
+    type: 'REQUEST',
+    methodArn: `arn:aws:execute-api:us-east-1:123456789012:abc123/v1/POST/webhooks/${name}`,
+    resource: '/webhooks/{name}',
+    path: `/v1/webhooks/${name}`,
+    httpMethod: 'POST',
+    headers: {},
+    multiValueHeaders: {},
+    pathParameters: { name },
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    requestContext: delivery.event.requestContext,
+  } as unknown as APIGatewayRequestAuthorizerEvent;
 }
