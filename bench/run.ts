@@ -5,6 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import * as prettier from 'prettier';
 import { machineInfo, merge, regressions, type Result, type ResultsFile } from './harness/results';
 import { SuiteContext, type Suite } from './harness/suite';
 import { formatTable } from './harness/table';
@@ -81,6 +82,8 @@ if (values.quick || values['no-save']) {
   console.log('\nbench/results.json not written (quick or --no-save).');
 } else {
   const file = { ...merge(previous, results, details, machine, new Date()), loadAverage: [loadAtStart, loadavg()[0]!] };
-  writeFileSync(RESULTS, `${JSON.stringify(file, null, 2)}\n`);
+  // Formatted as `npm run format` would, so that formatting the repository leaves the file alone.
+  const options = { ...(await prettier.resolveConfig(RESULTS)), filepath: RESULTS };
+  writeFileSync(RESULTS, await prettier.format(JSON.stringify(file), options));
   console.log('\nWritten to bench/results.json.');
 }
