@@ -3,7 +3,7 @@ import { HttpHeaders } from '../lambdas/core/http/headers';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../lambdas/core/http/json';
 import { InboundRequest } from '../lambdas/core/http/request';
 import { githubExample } from '../test/events/fixtures/github';
-import type { Benchmark } from './run';
+import type { Benchmark } from './suites/micro';
 
 // What the nesting cap adds to parsing a body: the linear scan next to JSON.parse itself, on a
 // realistic (~7 KB) GitHub push and a 1 MB array of them.

@@ -3,7 +3,7 @@ import type { RouteConfig } from '../lambdas/core/config/webhook';
 import { compileRoutes, compileWebhook, matchRoutes, transformEvent } from '../lambdas/core/events';
 import { githubExample } from '../test/events/fixtures/github';
 import { paymentIntentEvent } from '../test/events/fixtures/stripe';
-import type { Benchmark } from './run';
+import type { Benchmark } from './suites/micro';
 
 const STRIPE_KEY = "'stripe:' + input.type";
 const GITHUB_KEY = "'github:' + headers['x-github-event'] + ':' + input.action";

@@ -1,42 +1,89 @@
-// Runs every bench/*.bench.ts and prints operations per second. `npm run bench`; not part of `npm test`.
-import { readdirSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// `npm run bench [-- SUITE… ] [--quick] [--no-save]`: runs the benchmark suites, prints the results
+// table, warns about any timing more than 25% slower than bench/results.json on the same machine,
+// and writes the file. Not part of `npm test`; docs/PERFORMANCE.md explains each number.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as prettier from 'prettier';
+import { machineInfo, merge, regressions, type Result, type ResultsFile } from './harness/results';
+import { SuiteContext, type Suite } from './harness/suite';
+import { formatTable } from './harness/table';
+import { coldStartSuite } from './suites/cold-start';
+import { costSuite } from './suites/cost';
+import { gatewaySuite } from './suites/gateway';
+import { ingestSuite } from './suites/ingest';
+import { microSuite } from './suites/micro';
+import { synthSuite } from './suites/synth';
 
-export interface Benchmark {
-  readonly name: string;
-  readonly fn: () => unknown;
+export type { Benchmark } from './suites/micro';
+
+// The SDK's notice about Node versions is not a benchmark result.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
+const SUITES: readonly Suite[] = [ingestSuite, coldStartSuite, synthSuite, gatewaySuite, costSuite, microSuite];
+const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    quick: { type: 'boolean', default: false },
+    'no-save': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+if (values.help) {
+  console.log('npm run bench [-- SUITE…] [--quick] [--no-save]\n');
+  for (const s of SUITES) console.log(`  ${s.name.padEnd(10)} ${s.description}`);
+  console.log('\n  --quick    fewer samples, shorter runs (numbers are rougher; not saved)');
+  console.log('  --no-save  print only; bench/results.json is left as it is');
+  process.exit(0);
 }
 
-const MIN_TIME_MS = 500;
-let sink: unknown;
+const unknown = positionals.filter((p) => !SUITES.some((s) => s.name === p));
+if (unknown.length > 0) {
+  console.error(`unknown suite ${unknown.join(', ')}: choose from ${SUITES.map((s) => s.name).join(', ')}`);
+  process.exit(2);
+}
+const selected = positionals.length === 0 ? SUITES : SUITES.filter((s) => positionals.includes(s.name));
+const machine = machineInfo();
+const previous = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as ResultsFile) : undefined;
 
-function measure({ fn }: Benchmark): { opsPerSecond: number; nsPerOp: number } {
-  for (let i = 0; i < 1_000; i++) sink = fn();
-  let iterations = 1_000;
-  for (;;) {
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < iterations; i++) sink = fn();
-    const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
-    if (elapsedMs >= MIN_TIME_MS) {
-      const nsPerOp = (elapsedMs * 1e6) / iterations;
-      return { opsPerSecond: 1e9 / nsPerOp, nsPerOp };
-    }
-    iterations = Math.ceil(iterations * Math.max(2, (MIN_TIME_MS * 1.2) / Math.max(elapsedMs, 1)));
-  }
+const loadAtStart = loadavg()[0]!;
+console.log(
+  `${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load average ${loadAtStart.toFixed(1)}${values.quick ? ' (quick mode)' : ''}`,
+);
+const results: Result[] = [];
+const details: Record<string, unknown> = {};
+for (const suite of selected) {
+  console.log(`\n${suite.name}: ${suite.description}`);
+  const ctx = new SuiteContext(suite.name, values.quick, (line) => console.log(line));
+  const started = performance.now();
+  const loadBefore = loadavg()[0]!;
+  await suite.run(ctx);
+  // Kept per suite, so that a suite's numbers keep the load they were taken under when others rerun.
+  ctx.detail('loadAverage', [loadBefore, loadavg()[0]!]);
+  console.log(`  (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  results.push(...ctx.results);
+  Object.assign(details, ctx.details);
 }
 
-const dir = fileURLToPath(new URL('.', import.meta.url));
-const files = readdirSync(dir)
-  .filter((f) => f.endsWith('.bench.ts'))
-  .sort();
-for (const file of files) {
-  const { benchmarks } = (await import(pathToFileURL(`${dir}${file}`).href)) as { benchmarks: Benchmark[] };
-  console.log(`\n${file} (node ${process.version})`);
-  const width = Math.max(...benchmarks.map((b) => b.name.length));
-  for (const benchmark of benchmarks) {
-    const { opsPerSecond, nsPerOp } = measure(benchmark);
-    const ops = Math.round(opsPerSecond).toLocaleString('en-US').padStart(14);
-    console.log(`  ${benchmark.name.padEnd(width)}  ${ops} ops/s  ${nsPerOp.toFixed(0).padStart(9)} ns/op`);
-  }
+console.log(`\n${formatTable(results)}`);
+const slower = regressions(previous, results, machine);
+for (const r of slower) {
+  console.warn(
+    `WARNING: ${r.id} is ${Math.round(r.slower * 100)}% slower than bench/results.json (${r.previous.toPrecision(4)} → ${r.current.toPrecision(4)} ${r.unit})`,
+  );
 }
-if (sink === Symbol.for('never')) console.log(sink);
+if (previous && slower.length === 0) console.log('No benchmark is more than 25% slower than bench/results.json.');
+
+if (values.quick || values['no-save']) {
+  console.log('\nbench/results.json not written (quick or --no-save).');
+} else {
+  const file = { ...merge(previous, results, details, machine, new Date()), loadAverage: [loadAtStart, loadavg()[0]!] };
+  // Formatted as `npm run format` would, so that formatting the repository leaves the file alone.
+  const options = { ...(await prettier.resolveConfig(RESULTS)), filepath: RESULTS };
+  writeFileSync(RESULTS, await prettier.format(JSON.stringify(file), options));
+  console.log('\nWritten to bench/results.json.');
+}

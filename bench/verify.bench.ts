@@ -6,7 +6,7 @@ import { InboundRequest } from '../lambdas/core/http/request';
 import { schemeFor } from '../lambdas/core/verify/registry';
 import type { VerifyContext } from '../lambdas/core/verify/types';
 import { githubExample } from '../test/events/fixtures/github';
-import type { Benchmark } from './run';
+import type { Benchmark } from './suites/micro';
 
 // Per-request verification cost of the common presets on a realistic (~7 KB) GitHub push body.
 const body = Buffer.from(JSON.stringify(githubExample('push')));
