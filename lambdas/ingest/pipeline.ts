@@ -14,9 +14,11 @@ import {
   type PayloadRef,
   type WorkflowInput,
 } from '../core/config/messages';
+import { loadRegexEngine, usesRegex } from '../core/cel/regex';
 import { HISTORY_ITEMS } from '../core/config/tables';
 import type { RouteConfig, WebhookConfig } from '../core/config/webhook';
-import { compileRoutes, compileWebhook, matchRoutes, transformEvent } from '../core/events';
+import { compileRoutes, matchRoutes } from '../core/events/routing';
+import { compileWebhook, transformEvent } from '../core/events/transform';
 import { isCredentialHeader } from '../core/http/credentials';
 import { jsonByteLength } from '../core/http/json';
 import type { HttpHeaders } from '../core/http/headers';
@@ -151,6 +153,12 @@ interface Plan {
  * DeliveryInProgressError.
  */
 export async function processDelivery(deps: IngestDeps, delivery: Delivery): Promise<DeliveryOutcome> {
+  if (!prepared.has(delivery.webhook)) {
+    // A failed load is thrown as the dependency it is: the sender retries.
+    if (usesRegex(expressionSources(delivery.webhook)))
+      await loadRegexEngine().catch((cause: unknown) => Promise.reject(new DependencyError('config', { cause })));
+    prepared.add(delivery.webhook);
+  }
   const writes: Promise<unknown>[] = [];
   const plan = planDelivery(deps, delivery, writes);
   const { record } = plan;
@@ -215,6 +223,14 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   deps.telemetry.metrics.count(METRICS.enqueued, plan.entries.length);
   log(deps, record, status);
   return { deliveryId: record.deliveryId!, status, record };
+}
+
+/** Configs whose expressions have what they need loaded: the RE2 engine, when one may call matches(). */
+const prepared = new WeakSet<LoadedWebhook>();
+
+function* expressionSources({ config, routes }: LoadedWebhook): Iterable<string | undefined> {
+  yield* Object.values(config.expressions);
+  for (const route of routes) yield route.filter;
 }
 
 /** The record and messages; never throws: an unexpected error becomes a transform_failed record. */
