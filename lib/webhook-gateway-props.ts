@@ -193,4 +193,10 @@ export interface GatewayFunctionOptions {
   readonly timeout?: Duration;
   /** How long the function's logs are kept. @default - the gateway's `logRetention` */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Ship the function's source maps and start it with `NODE_OPTIONS=--enable-source-maps`, so that
+   * stack traces point into the TypeScript sources. Costs start-up time on every cold start.
+   * @default false - no maps; stack traces name the original functions (the bundle keeps their names)
+   */
+  readonly sourceMaps?: boolean;
 }

@@ -37,6 +37,8 @@ const CLI_DEPENDENCIES = [
   'dynalite',
   'local-aws-sqs',
 ];
+/** What a handler loads only for a config that needs it: never in its entry file. */
+const ON_DEMAND_PACKAGES = ['re2js', 'jose'];
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
@@ -58,14 +60,30 @@ function versionsOf(names: readonly string[]): Record<string, string> {
   );
 }
 
-/** The npm packages (name and folder) whose files a build bundled, from its metafile. */
-function bundledPackages(metafile: esbuild.Metafile): Map<string, string> {
+/** The npm packages (name and folder) whose files a build bundled, from its metafile (or one output's inputs). */
+function bundledPackages(inputs: { readonly inputs: Record<string, unknown> }): Map<string, string> {
   const packages = new Map<string, string>();
-  for (const input of Object.keys(metafile.inputs)) {
+  for (const input of Object.keys(inputs.inputs)) {
     const match = /^(.*?node_modules\/)((?:@[^/]+\/)?[^/]+)\//.exec(input);
     if (match) packages.set(match[2]!, join(ROOT, match[1]!, match[2]!));
   }
   return packages;
+}
+
+/** The inputs of an entry output and of every chunk it imports statically: what runs at start-up. */
+function startupInputs(metafile: esbuild.Metafile, entry: string): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
+  const pending = Object.keys(metafile.outputs).filter((f) => f.endsWith(entry));
+  for (const seen = new Set<string>(); pending.length > 0;) {
+    const file = pending.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const output = metafile.outputs[file]!;
+    Object.assign(inputs, output.inputs);
+    for (const imported of output.imports)
+      if (!imported.external && imported.kind === 'import-statement') pending.push(imported.path);
+  }
+  return inputs;
 }
 
 /** Every package an output imports at run time (its externals other than Node.js built-ins). */
@@ -116,27 +134,38 @@ const COMMON = {
 } satisfies esbuild.BuildOptions;
 
 /**
- * Bundles each handler into `<out>/handlers/<directory>/index.mjs` as NodejsFunction would at synth;
- * returns the npm packages bundled (name → folder).
+ * Bundles each handler into `<out>/handlers/<directory>/index.mjs` as NodejsFunction would at synth,
+ * with two differences: code it loads on demand (`import()`: the RE2 engine, JWT) goes to chunks of
+ * its own beside it, and source maps are always written (a function ships them only when it asks).
+ * Returns the npm packages bundled (name → folder).
  */
 export async function buildHandlers(out: string): Promise<Map<string, string>> {
   const licenses = new Map<string, string>();
   for (const [kind, { entry, directory }] of Object.entries(HANDLER_ENTRIES)) {
     const handler = await esbuild.build({
       ...COMMON,
-      entryPoints: [entry],
-      outfile: join(out, 'handlers', directory, 'index.mjs'),
+      entryPoints: { index: entry },
+      outdir: join(out, 'handlers', directory),
+      splitting: true,
+      outExtension: { '.js': '.mjs' },
       format: HANDLER_BUNDLING.format,
       mainFields: [...HANDLER_BUNDLING.mainFields],
       banner: { js: HANDLER_BUNDLING.banner },
       minify: HANDLER_BUNDLING.minify,
-      sourcemap: HANDLER_BUNDLING.sourceMap,
+      keepNames: HANDLER_BUNDLING.keepNames,
+      sourcemap: true,
       sourcesContent: HANDLER_BUNDLING.sourcesContent,
       // As NodejsFunction for nodejs24.x with @aws-cdk/aws-lambda-nodejs:sdkV3ExcludeSmithyPackages.
       target: 'node24',
       external: ['@aws-sdk/*', '@smithy/*'],
     });
-    if (Object.keys(handler.metafile.outputs).length !== 2) throw new Error(`handler ${kind}: unexpected outputs`);
+    const outputs = Object.keys(handler.metafile.outputs);
+    if (!outputs.some((f) => f.endsWith(`${directory}/index.mjs`)) || outputs.some((f) => !/\.mjs(\.map)?$/.test(f)))
+      throw new Error(`handler ${kind}: unexpected outputs ${outputs.join(', ')}`);
+    const eager = [...bundledPackages({ inputs: startupInputs(handler.metafile, `${directory}/index.mjs`) }).keys()];
+    const misplaced = eager.filter((name) => ON_DEMAND_PACKAGES.includes(name));
+    if (misplaced.length > 0)
+      throw new Error(`handler ${kind} loads ${misplaced.join(', ')} at start-up: import() it where it is needed`);
     for (const [name, dir] of bundledPackages(handler.metafile)) licenses.set(name, dir);
   }
   return licenses;

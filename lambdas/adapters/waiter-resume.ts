@@ -1,5 +1,6 @@
 import { METRICS } from '../core/config/environment';
 import type { WorkflowInput } from '../core/config/messages';
+import { loadRegexEngine, usesRegex } from '../core/cel/regex';
 import { evaluateMatch, withinWaiter } from '../core/waiters/match';
 import {
   toWaiter,
@@ -80,6 +81,7 @@ export async function registerWaiter(
 
 async function matchingWaiters(deps: WaiterDeps, waiters: readonly Waiter[], event: WorkflowInput): Promise<Waiter[]> {
   if (waiters.length === 0) return [];
+  if (usesRegex(waiters.map((w) => w.match))) await loadRegexEngine();
   const seen =
     event.payloadRef && waiters.some((w) => w.match !== undefined)
       ? { ...event, payload: JSON.parse((await deps.payloads.get(event.payloadRef)).toString('utf8')) as unknown }

@@ -14,10 +14,13 @@ import {
   type PayloadRef,
   type WorkflowInput,
 } from '../core/config/messages';
+import { loadRegexEngine, usesRegex } from '../core/cel/regex';
 import { HISTORY_ITEMS } from '../core/config/tables';
 import type { RouteConfig, WebhookConfig } from '../core/config/webhook';
-import { compileRoutes, compileWebhook, matchRoutes, transformEvent } from '../core/events';
+import { compileRoutes, matchRoutes } from '../core/events/routing';
+import { compileWebhook, transformEvent } from '../core/events/transform';
 import { isCredentialHeader } from '../core/http/credentials';
+import { jsonByteLength } from '../core/http/json';
 import type { HttpHeaders } from '../core/http/headers';
 import { sensitiveHeaders } from '../core/verify';
 import type {
@@ -112,6 +115,8 @@ export interface DeliveryOutcome {
 }
 
 const HISTORY_INLINE_CEILING = 256 * 1024; // a DynamoDB item holds 400 KB in all
+/** `,"payload":` added to an object's JSON text by one more member. */
+const PAYLOAD_MEMBER_BYTES = ',"payload":'.length;
 
 /** What a claim that lost found, when the delivery needs nothing more: its marker's or its history item's status. */
 const HANDLED: ReadonlySet<string> = new Set([
@@ -122,6 +127,8 @@ const HANDLED: ReadonlySet<string> = new Set([
   'unrouted',
   'transform_failed',
 ]);
+
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** What one delivery will write and send, decided before any I/O. */
 interface Plan {
@@ -146,6 +153,12 @@ interface Plan {
  * DeliveryInProgressError.
  */
 export async function processDelivery(deps: IngestDeps, delivery: Delivery): Promise<DeliveryOutcome> {
+  if (!prepared.has(delivery.webhook)) {
+    // A failed load is thrown as the dependency it is: the sender retries.
+    if (usesRegex(expressionSources(delivery.webhook)))
+      await loadRegexEngine().catch((cause: unknown) => Promise.reject(new DependencyError('config', { cause })));
+    prepared.add(delivery.webhook);
+  }
   const writes: Promise<unknown>[] = [];
   const plan = planDelivery(deps, delivery, writes);
   const { record } = plan;
@@ -212,6 +225,14 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   return { deliveryId: record.deliveryId!, status, record };
 }
 
+/** Configs whose expressions have what they need loaded: the RE2 engine, when one may call matches(). */
+const prepared = new WeakSet<LoadedWebhook>();
+
+function* expressionSources({ config, routes }: LoadedWebhook): Iterable<string | undefined> {
+  yield* Object.values(config.expressions);
+  for (const route of routes) yield route.filter;
+}
+
 /** The record and messages; never throws: an unexpected error becomes a transform_failed record. */
 function planDelivery(deps: IngestDeps, delivery: Delivery, writes: Promise<unknown>[]): Plan {
   const { config } = delivery.webhook;
@@ -225,31 +246,36 @@ function planDelivery(deps: IngestDeps, delivery: Delivery, writes: Promise<unkn
   const bodySha256 = sha256Hex(delivery.body);
   // First, so that the body is kept whatever happens next.
   const bodyRef = storedBodyRef(deps, delivery, { idempotencyKey, bodySha256 }, writes);
-  const receivedSeconds = delivery.receivedAt.getTime() / 1000;
-  const base = {
-    webhook: config.name,
-    deliveryId,
-    idempotencyKey,
-    receivedAt: delivery.receivedAt.toISOString(),
-    ...(delivery.sourceIp !== undefined && { sourceIp: delivery.sourceIp }),
-    ...(delivery.userAgent !== undefined && { userAgent: delivery.userAgent }),
-    bodySize: delivery.body.length,
-    bodySha256,
-    ...(bodyRef ? { bodyRef } : { body: delivery.body }),
-    ...(delivery.replay && { replayOf: delivery.replay.of.deliveryId }),
-    attempt: randomUUID(),
-    leaseUntil: Math.ceil(receivedSeconds + deps.settings.ingestTimeoutSeconds),
-    expiresAt: expiry(delivery.receivedAt, deps.settings.historyRetentionDays),
+  const receivedAt = delivery.receivedAt.toISOString();
+  const attempt = randomUUID();
+  const leaseUntil = Math.ceil(delivery.receivedAt.getTime() / 1000 + deps.settings.ingestTimeoutSeconds);
+  const expiresAt = expiry(delivery.receivedAt, deps.settings.historyRetentionDays);
+  // Built by assignment: object spreads with conditional members cost microseconds per delivery.
+  const record = (e: EventResult, headers: Record<string, string>): Plan['record'] => {
+    const item: Mutable<Plan['record']> = {
+      webhook: config.name,
+      deliveryId,
+      idempotencyKey,
+      receivedAt,
+      bodySize: delivery.body.length,
+      bodySha256,
+      attempt,
+      leaseUntil,
+      expiresAt,
+      status: e.status,
+      routes: e.routes.map((r) => r.id),
+      headers,
+    };
+    if (delivery.sourceIp !== undefined) item.sourceIp = delivery.sourceIp;
+    if (delivery.userAgent !== undefined) item.userAgent = delivery.userAgent;
+    if (bodyRef) item.bodyRef = bodyRef;
+    else item.body = delivery.body;
+    if (delivery.replay) item.replayOf = delivery.replay.of.deliveryId;
+    if (e.reason !== undefined) item.reason = e.reason;
+    if (e.eventKey !== undefined) item.eventKey = e.eventKey;
+    if (e.scope !== undefined) item.scope = e.scope;
+    return item;
   };
-  const record = (e: EventResult, headers: Record<string, string>) => ({
-    ...base,
-    status: e.status,
-    ...(e.reason !== undefined && { reason: e.reason }),
-    ...(e.eventKey !== undefined && { eventKey: e.eventKey }),
-    ...(e.scope !== undefined && { scope: e.scope }),
-    routes: e.routes.map((r) => r.id),
-    headers,
-  });
 
   try {
     const headers = redactHeaders(delivery.headers, config);
@@ -258,7 +284,12 @@ function planDelivery(deps: IngestDeps, delivery: Delivery, writes: Promise<unkn
     const toWaiters = config.hasWaiters === true && (event.status === 'pending' || event.status === 'unrouted');
     const entries: QueueEntry[] = [];
     if (event.status === 'pending' || toWaiters) {
-      const input = workflowInput(deps, { ...event, deliveryId, idempotencyKey, config, headers, delivery }, writes);
+      const input = workflowInput(
+        deps,
+        event,
+        { deliveryId, idempotencyKey, receivedAt, config, headers, delivery },
+        writes,
+      );
       const groupId = queueGroupId(config.name, event.groupBy);
       for (const route of event.routes) {
         entries.push({
@@ -384,30 +415,37 @@ function storedBodyRef(
 
 function workflowInput(
   deps: IngestDeps,
-  e: EventResult & {
+  e: EventResult,
+  d: {
     deliveryId: string;
     idempotencyKey: string;
+    receivedAt: string;
     config: WebhookConfig;
     headers: Record<string, string>;
     delivery: Delivery;
   },
   writes: Promise<unknown>[],
 ): WorkflowInput {
-  const base = {
-    webhook: e.config.name,
-    deliveryId: e.deliveryId,
+  const base: Mutable<WorkflowInput> = {
+    webhook: d.config.name,
+    deliveryId: d.deliveryId,
     eventKey: e.eventKey!,
-    ...(e.scope !== undefined && { scope: e.scope }),
-    receivedAt: e.delivery.receivedAt.toISOString(),
-    headers: e.headers,
-    ...(e.delivery.replay && { replayOf: e.delivery.replay.of.deliveryId }),
+    receivedAt: d.receivedAt,
+    headers: d.headers,
   };
-  const inline: WorkflowInput = { ...base, payload: e.payload };
-  if (Buffer.byteLength(JSON.stringify(inline)) <= LIMITS.inlineWorkflowInput) return inline;
+  if (e.scope !== undefined) base.scope = e.scope;
+  if (d.delivery.replay) base.replayOf = d.delivery.replay.of.deliveryId;
+  // Measured without building the text (the queue adapter builds it once, to send it).
+  const size = jsonByteLength(base)! + PAYLOAD_MEMBER_BYTES + (jsonByteLength(e.payload) ?? -PAYLOAD_MEMBER_BYTES);
+  if (size <= LIMITS.inlineWorkflowInput) {
+    base.payload = e.payload;
+    return base;
+  }
   const json = JSON.stringify(e.payload);
-  const key = PAYLOAD_KEYS.payload(e.config.name, e.idempotencyKey, sha256Hex(json));
+  const key = PAYLOAD_KEYS.payload(d.config.name, d.idempotencyKey, sha256Hex(json));
   writes.push(deps.payloads.put(key, json, 'application/json'));
-  return { ...base, payloadRef: { bucket: deps.payloads.bucket, key } };
+  base.payloadRef = { bucket: deps.payloads.bucket, key };
+  return base;
 }
 
 /**

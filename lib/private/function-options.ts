@@ -5,6 +5,8 @@ import { type FunctionDefaults, functionDefaults } from './defaults';
 /** The user's function settings as a handler takes them: defaults ← valid user settings. */
 export interface FunctionSettings extends Omit<FunctionDefaults, 'description'> {
   readonly reservedConcurrentExecutions?: number;
+  /** Source maps shipped and enabled (`--enable-source-maps`). @default false */
+  readonly sourceMaps?: boolean;
 }
 
 /** API Gateway's default integration timeout (REST, regional): the ingest function must answer within it. */
@@ -61,5 +63,6 @@ export function functionSettings(
     ...(valid?.reservedConcurrentExecutions !== undefined && {
       reservedConcurrentExecutions: valid.reservedConcurrentExecutions,
     }),
+    ...(options?.sourceMaps === true && { sourceMaps: true }),
   };
 }

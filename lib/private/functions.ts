@@ -31,8 +31,10 @@ export interface HandlerParts {
 /**
  * A handler of lambdas/ (bundled at synth in the source tree, prebuilt in the package: see
  * handler-code.ts): arm64, Node.js 24, X-Ray active tracing, its own KMS-encrypted log group and a
- * role that may write only to that log group. Its parts are created directly in `scope` (ids `Logs`,
- * `Role`, `Function`); the role's description names `owner`.
+ * role that may write only to that log group. Source maps only when the settings ask for them (reading
+ * them costs every cold start); without them, stack traces still name the original functions. Its
+ * parts are created directly in `scope` (ids `Logs`, `Role`, `Function`); the role's description
+ * names `owner`.
  */
 export function addHandler(
   scope: Construct,
@@ -49,8 +51,9 @@ export function addHandler(
     options,
     `${description} (${owner.node.path})`,
   );
+  const sourceMaps = settings.sourceMaps === true;
   const fn = new nodejs.NodejsFunction(scope, 'Function', {
-    ...handlerCode(kind),
+    ...handlerCode(kind, { sourceMaps }),
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize,
@@ -60,7 +63,7 @@ export function addHandler(
     role,
     logGroup,
     environment: {
-      NODE_OPTIONS: '--enable-source-maps',
+      ...(sourceMaps && { NODE_OPTIONS: '--enable-source-maps' }),
       POWERTOOLS_SERVICE_NAME: `webhook-gateway-${kind}`,
       POWERTOOLS_METRICS_NAMESPACE: METRICS.namespace,
       ...options.environment,

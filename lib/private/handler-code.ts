@@ -10,14 +10,22 @@ export type HandlerCode = Pick<
   'code' | 'entry' | 'handler' | 'projectRoot' | 'depsLockFilePath' | 'bundling'
 >;
 
+/** How a function wants its code. */
+export interface HandlerCodeOptions {
+  /** Ship the source maps. @default false */
+  readonly sourceMaps?: boolean;
+}
+
 const ROOT = `${resolve(dirname(thisFile()), '../..')}/`;
 
 /**
  * Where the code of a handler comes from, in the source tree (this repository's tests, `cdk synth`
- * of the example): its TypeScript entry, bundled by the local esbuild at synth. The packaged
- * library replaces this module with handler-code.prebuilt.ts (scripts/build.ts).
+ * of the example): its TypeScript entry, bundled by the local esbuild at synth into one file
+ * (NodejsFunction cannot split code: what a webhook may not need, RE2 and JWT, is in it but runs
+ * only when loaded). The packaged library replaces this module with handler-code.prebuilt.ts
+ * (scripts/build.ts), whose handlers keep those in chunks of their own.
  */
-export function handlerCode(kind: HandlerKind): HandlerCode {
+export function handlerCode(kind: HandlerKind, options: HandlerCodeOptions = {}): HandlerCode {
   return {
     entry: `${ROOT}${HANDLER_ENTRIES[kind].entry}`,
     handler: 'handler',
@@ -25,6 +33,7 @@ export function handlerCode(kind: HandlerKind): HandlerCode {
     depsLockFilePath: `${ROOT}package-lock.json`,
     bundling: {
       ...HANDLER_BUNDLING,
+      sourceMap: options.sourceMaps === true,
       format: nodejs.OutputFormat.ESM,
       mainFields: [...HANDLER_BUNDLING.mainFields],
       forceDockerBundling: false,

@@ -16,7 +16,11 @@ export const HANDLER_ENTRIES: Record<HandlerKind, { readonly entry: string; read
 /**
  * How a handler is bundled, at synth (source tree) and by the package build alike. ESM output,
  * because @marcbachmann/cel-js ships ESM only; the banner gives bundled CommonJS dependencies the
- * `require` that ESM lacks. The AWS SDK stays external: the Lambda runtime provides it.
+ * `require` that ESM lacks. The AWS SDK stays external: the Lambda runtime provides it. Minified
+ * with function names kept, so that a stack trace without source maps still names the functions.
+ * Source maps are written when a function asks for them (GatewayFunctionOptions.sourceMaps); the
+ * package build always writes them, next to the code, and a function leaves them out of its asset
+ * unless it asks (handler-code.prebuilt.ts).
  */
 export const HANDLER_BUNDLING = {
   format: 'esm',
@@ -24,6 +28,9 @@ export const HANDLER_BUNDLING = {
   banner:
     "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   minify: true,
-  sourceMap: true,
+  keepNames: true,
   sourcesContent: false,
 } as const;
+
+/** Source maps, in each handler's directory beside its code, as `<file>.map`. */
+export const SOURCE_MAP_FILES = '*.map';

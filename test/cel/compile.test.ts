@@ -1,11 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   CelCompileError,
   celErrorMessage,
   checkExpression,
   compileExpression,
+  loadRegexEngine,
   type ExpectedType,
 } from '../../lambdas/core/cel';
+
+// As a handler does before compiling expressions that call matches() (test/cel/regex-engine.test.ts).
+beforeAll(() => loadRegexEngine());
 
 const vars = (input: unknown, headers: Record<string, string> = {}) => ({ input, headers, query: {}, webhook: 'w' });
 

@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../lambdas/core/config/environment';
 import { WebhookSource } from 'aws-webhook-gateway';
@@ -45,12 +46,22 @@ describe('WebhookGateway functions', () => {
       const logGroup = resources[props.LoggingConfig.LogGroup.Ref];
       expect(logGroup.Properties).toMatchObject({ KmsKeyId: expect.anything(), RetentionInDays: 90 });
       expect(props.Environment.Variables).toMatchObject({
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_METRICS_NAMESPACE: 'WebhookGateway',
         [ENV.gatewayId]: 'Test-Webhooks',
       });
+      // Source maps are opt-in: Node.js reading them would cost every cold start.
+      expect(props.Environment.Variables).not.toHaveProperty('NODE_OPTIONS');
     },
   );
+
+  it('enables source maps only for the functions whose props ask for them', () => {
+    const withMaps = gatewayFixture({ ingestFunctionProps: { sourceMaps: true }, dispatcherFunctionProps: {} });
+    withMaps.gateway.addWebhook('github', { source: WebhookSource.github(), eventKey: "'github'" });
+    const all = Template.fromStack(withMaps.stack).toJSON().Resources as Record<string, Json>;
+    const variables = (fn: IConstruct) => all[logicalIdOf(fn)].Properties.Environment.Variables;
+    expect(variables(withMaps.gateway.ingestFunction)).toMatchObject({ NODE_OPTIONS: '--enable-source-maps' });
+    expect(variables(withMaps.gateway.dispatcherFunction)).not.toHaveProperty('NODE_OPTIONS');
+  });
 
   it('runs every function, the config provider framework included, on nodejs24.x, arm64, with X-Ray', () => {
     expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(6);

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JsonTooDeepError, jsonNestsDeeperThan, MAX_JSON_DEPTH, parseBoundedJson } from '../../lambdas/core/http/json';
+import {
+  jsonByteLength,
+  JsonTooDeepError,
+  jsonNestsDeeperThan,
+  MAX_JSON_DEPTH,
+  parseBoundedJson,
+} from '../../lambdas/core/http/json';
 
 const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 
@@ -77,5 +83,76 @@ describe('parseBoundedJson', () => {
   it('throws JSON.parse’s SyntaxError for malformed JSON within the limit', () => {
     expect(() => parseBoundedJson('{"a":')).toThrow(SyntaxError);
     expect(() => parseBoundedJson('')).toThrow(SyntaxError);
+  });
+});
+
+describe('jsonByteLength', () => {
+  const stringified = (value: unknown) => {
+    const text = JSON.stringify(value) as string | undefined;
+    return text === undefined ? undefined : Buffer.byteLength(text);
+  };
+
+  it('equals the UTF-8 length of JSON.stringify for any JSON value, any string (lone surrogates, controls) and number', () => {
+    const text = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.string());
+    const value = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        text,
+        fc.double(),
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie('value'), { maxLength: 4 }),
+        fc.dictionary(text, tie('value'), { maxKeys: 4 }),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(jsonByteLength(v)).toBe(stringified(v));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('equals it for whatever JavaScript values hold: undefined, functions, dates, boxed values, sparse arrays, null prototypes', () => {
+    fc.assert(
+      fc.property(
+        fc.anything({
+          withDate: true,
+          withBoxedValues: true,
+          withNullPrototype: true,
+          withSparseArray: true,
+          withMap: true,
+          withSet: true,
+          withTypedArray: true,
+        }),
+        (v) => {
+          expect(jsonByteLength(v)).toBe(stringified(v));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('omits what JSON.stringify omits, and calls toJSON with the key as it does', () => {
+    const keyed = { toJSON: (key: string) => `key:${key}` };
+    const value = {
+      a: undefined,
+      b: () => 1,
+      c: Symbol('s'),
+      d: [undefined, () => 1],
+      e: keyed,
+      f: [keyed],
+      g: NaN,
+      h: -0,
+    };
+    expect(jsonByteLength(value)).toBe(stringified(value));
+    expect(jsonByteLength(undefined)).toBeUndefined();
+    expect(jsonByteLength(() => 1)).toBeUndefined();
+    expect(jsonByteLength({ a: '\ud800 é 😀 \u0000 "\\' })).toBe(stringified({ a: '\ud800 é 😀 \u0000 "\\' }));
+  });
+
+  it('throws on a BigInt, as JSON.stringify does', () => {
+    expect(() => jsonByteLength({ a: 1n })).toThrow(TypeError);
   });
 });

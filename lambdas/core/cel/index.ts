@@ -1,3 +1,3 @@
 export * from './compile';
 export { celEnvironment, VARIABLES, type CelEnvironmentName } from './environment';
-export { patternError } from './regex';
+export { loadRegexEngine, patternError, RegexEngineNotLoadedError, usesRegex } from './regex';

@@ -1,3 +1,4 @@
+import '../cel/regex-engine';
 import { parseBody, type BodyRejectReason } from '../body';
 import { EMPTY_SECRET } from '../config/secret';
 import type { VerifierConfig } from '../config/verifier';

@@ -1,3 +1,4 @@
+import '../cel/regex-engine';
 import { checkExpression, compileExpression, VARIABLES, type ExpressionProblem } from '../cel';
 import type { VerifierConfig } from '../config/verifier';
 import type { RouteConfig, WebhookExpressions } from '../config/webhook';

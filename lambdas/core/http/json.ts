@@ -53,3 +53,89 @@ export function parseBoundedJson(text: string): unknown {
   if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) throw new JsonTooDeepError(MAX_JSON_DEPTH);
   return JSON.parse(text);
 }
+
+/** Strings JSON.stringify writes as they are, one byte per character: printable ASCII but `"` and `\`. */
+const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * `Buffer.byteLength(JSON.stringify(value))`, counted without building the text: the size check of
+ * a workflow input runs on every delivery, and the text is built later, once, by whoever sends it.
+ * Undefined where JSON.stringify returns undefined (undefined, a function, a symbol); throws where
+ * it throws (a BigInt, a cycle: here a RangeError, the stack overflowing). Objects other than plain
+ * ones and arrays without `toJSON` (boxed primitives, Maps, class instances) are measured by
+ * JSON.stringify itself.
+ */
+export function jsonByteLength(value: unknown): number | undefined {
+  const size = valueSize(value, '');
+  return size < 0 ? undefined : size;
+}
+
+/** Bytes of the JSON text of `value` as a property named `key`; -1 when JSON.stringify omits it. */
+function valueSize(value: unknown, key: string): number {
+  switch (typeof value) {
+    case 'string':
+      return stringSize(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value).length : 4; // NaN and ±Infinity: null
+    case 'boolean':
+      return value ? 4 : 5;
+    case 'bigint':
+      throw new TypeError('Do not know how to serialize a BigInt');
+    case 'object':
+      return value === null ? 4 : objectSize(value, key);
+    default:
+      return -1; // undefined, function, symbol
+  }
+}
+
+function objectSize(value: object, key: string): number {
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return valueSize(toJSON.call(value, key), key);
+  if (Array.isArray(value)) {
+    let size = value.length > 1 ? value.length + 1 : 2; // brackets and commas
+    for (let i = 0; i < value.length; i++) {
+      const item = valueSize(value[i], String(i));
+      size += item < 0 ? 4 : item; // an omitted item is null
+    }
+    return size;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) {
+    const text = JSON.stringify(value) as string | undefined;
+    return text === undefined ? -1 : Buffer.byteLength(text);
+  }
+  let size = 2;
+  let members = 0;
+  for (const name in value) {
+    if (!Object.hasOwn(value, name)) continue;
+    const member = valueSize((value as Record<string, unknown>)[name], name);
+    if (member < 0) continue;
+    size += stringSize(name) + 1 + member;
+    members++;
+  }
+  return members > 1 ? size + members - 1 : size;
+}
+
+/** Bytes of a JSON string literal: quotes, escapes, UTF-8; a lone surrogate is escaped (`\udXXX`). */
+function stringSize(text: string): number {
+  if (PLAIN_ASCII.test(text)) return text.length + 2;
+  let size = 2;
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      if (c === QUOTE || c === BACKSLASH || c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d)
+        size += 2;
+      else size += c < 0x20 ? 6 : 1;
+    } else if (c < 0x800) {
+      size += 2;
+    } else if (c >= 0xd800 && c <= 0xdbff) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        size += 4;
+        i++;
+      } else size += 6;
+    } else size += c >= 0xdc00 && c <= 0xdfff ? 6 : 3;
+  }
+  return size;
+}

@@ -1,3 +1,4 @@
+import '../cel/regex-engine';
 import { checkExpression, VARIABLES, type ExpressionProblem } from '../cel';
 import { WAITER_MATCH } from './match';
 import { WAITER_LIMITS } from './model';

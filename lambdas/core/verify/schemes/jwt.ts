@@ -1,13 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import {
-  createLocalJWKSet,
-  decodeProtectedHeader,
-  errors,
-  jwtVerify,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  type JWTVerifyOptions,
-} from 'jose';
+import type * as JoseModule from 'jose';
+import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import { DEFAULT_MAX_TOKEN_AGE_SECONDS, type JwtAlgorithm, type JwtVerifierConfig } from '../../config/verifier';
 import {
   activeSecrets,
@@ -72,6 +65,11 @@ export function validateJwtConfig(config: JwtVerifierConfig): string[] {
   return problems;
 }
 
+type Jose = typeof JoseModule;
+let joseModule: Promise<Jose> | undefined;
+/** jose, loaded the first time a jwt webhook verifies a request: a bundle without jwt webhooks never runs it. */
+const loadJose = (): Promise<Jose> => (joseModule ??= import('jose'));
+
 type PublicVerifier = KeyObject | JWTVerifyGetKey;
 const publicKeys = new Map<string, PublicVerifier>();
 
@@ -79,7 +77,7 @@ const publicKeys = new Map<string, PublicVerifier>();
  * A PEM public key or certificate → KeyObject; a JWKS document (or a single JWK) → a local key set
  * that picks the key by `kid` and `alg`. Cached by text; throws when the text is unusable.
  */
-function importPublicKey(text: string): PublicVerifier {
+function importPublicKey(jose: Jose, text: string): PublicVerifier {
   const cached = publicKeys.get(text);
   if (cached) return cached;
   const trimmed = text.trim();
@@ -94,7 +92,7 @@ function importPublicKey(text: string): PublicVerifier {
         throw new Error('a JWKS for jwt must hold public keys only');
       }
     }
-    verifier = createLocalJWKSet({ keys } as Parameters<typeof createLocalJWKSet>[0]);
+    verifier = jose.createLocalJWKSet({ keys } as Parameters<Jose['createLocalJWKSet']>[0]);
   } else {
     if (trimmed.includes('PRIVATE KEY')) throw new Error('publicKey holds a private key');
     verifier = createPublicKey(trimmed);
@@ -104,7 +102,7 @@ function importPublicKey(text: string): PublicVerifier {
   return verifier;
 }
 
-const signatureFailed = (error: unknown) =>
+const signatureFailed = ({ errors }: Jose, error: unknown) =>
   error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey;
 
 /**
@@ -112,21 +110,22 @@ const signatureFailed = (error: unknown) =>
  * the signature was good. A JWKS with several keys that fit (no `kid`) is tried key by key.
  */
 async function verifyWithAny(
+  jose: Jose,
   token: string,
   candidates: readonly unknown[],
   options: JWTVerifyOptions,
 ): Promise<JWTPayload> {
-  let lastError: unknown = new errors.JWSSignatureVerificationFailed();
+  let lastError: unknown = new jose.errors.JWSSignatureVerificationFailed();
   for (const key of candidates) {
     try {
-      return (await jwtVerify(token, key as Uint8Array, options)).payload;
+      return (await jose.jwtVerify(token, key as Uint8Array, options)).payload;
     } catch (error) {
-      if (error instanceof errors.JWKSMultipleMatchingKeys) {
+      if (error instanceof jose.errors.JWKSMultipleMatchingKeys) {
         const keys: unknown[] = [];
         for await (const k of error as unknown as AsyncIterable<unknown>) keys.push(k);
-        return verifyWithAny(token, keys, options);
+        return verifyWithAny(jose, token, keys, options);
       }
-      if (!signatureFailed(error)) throw error;
+      if (!signatureFailed(jose, error)) throw error;
       lastError = error;
     }
   }
@@ -149,7 +148,7 @@ function tokenAgeProblem(payload: JWTPayload, now: Date, skew: number, maxAge: n
   return undefined;
 }
 
-function rejectionFor(error: unknown): RejectedRequest {
+function rejectionFor({ errors }: Jose, error: unknown): RejectedRequest {
   const detail = error instanceof Error ? error.message : String(error);
   let reason: RejectReason = 'token_invalid';
   if (error instanceof errors.JWTExpired) reason = 'token_expired';
@@ -185,9 +184,10 @@ export const jwt: Scheme<JwtVerifierConfig> = {
     assertValid(SCHEME, validateJwtConfig(config));
     const token = tokenOf(config, ctx);
     if (isRejection(token)) return token;
+    const jose = await loadJose();
     let alg: unknown;
     try {
-      alg = decodeProtectedHeader(token).alg;
+      alg = jose.decodeProtectedHeader(token).alg;
     } catch (error) {
       return reject(SCHEME, 'token_invalid', `not a JWT: ${(error as Error).message}`);
     }
@@ -204,7 +204,7 @@ export const jwt: Scheme<JwtVerifierConfig> = {
       const text = publicKeyOf(ctx, SCHEME, config.secret);
       if (isRejection(text)) return text;
       try {
-        candidates = [importPublicKey(text)];
+        candidates = [importPublicKey(jose, text)];
       } catch (error) {
         return reject(
           SCHEME,
@@ -217,7 +217,7 @@ export const jwt: Scheme<JwtVerifierConfig> = {
     const skew = config.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS;
     let payload: JWTPayload;
     try {
-      payload = await verifyWithAny(token, candidates, {
+      payload = await verifyWithAny(jose, token, candidates, {
         algorithms: [...config.algorithms],
         clockTolerance: skew,
         currentDate: ctx.now,
@@ -226,7 +226,7 @@ export const jwt: Scheme<JwtVerifierConfig> = {
         requiredClaims: config.requireExpiry === false ? [] : ['exp'],
       });
     } catch (error) {
-      return rejectionFor(error);
+      return rejectionFor(jose, error);
     }
     // jose checks iat only with maxTokenAge; a token issued in the future is not valid yet.
     if (payload.iat !== undefined && payload.iat > ctx.now.getTime() / 1000 + skew) {
