@@ -42,6 +42,8 @@ export const REQUEST_OPTIONS = {
   file: { type: 'string' },
   header: { type: 'string', multiple: true },
   event: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  'list-events': { type: 'boolean' },
   'content-type': { type: 'string' },
 } as const satisfies Options;
 
@@ -50,6 +52,7 @@ export function requestOptions(values: {
   readonly file?: string;
   readonly header?: readonly string[];
   readonly event?: string;
+  readonly set?: readonly string[];
   readonly 'content-type'?: string;
 }): RequestOptions {
   return {
@@ -57,6 +60,7 @@ export function requestOptions(values: {
     ...(values.file !== undefined && { file: values.file }),
     ...(values['content-type'] !== undefined && { contentType: values['content-type'] }),
     ...(values.event !== undefined && { eventType: values.event }),
+    ...(values.set !== undefined && { set: values.set }),
   };
 }
 
