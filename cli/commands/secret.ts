@@ -56,7 +56,7 @@ export async function secretCommand(argv: readonly string[], ctx: CommandContext
     }
     const store = found.target
       ? deployedSecret(found.target, found.config, need)
-      : await localSecret(where.stateDir, need, found.local?.secretsFile);
+      : await localSecret(where.stateDir, need, found.local?.secretsFile, found.local);
     const out = (text: string) => ctx.stdout.write(`${text}\n`);
     const note = (text: string) => ctx.stderr.write(`${text}\n`);
     const now = new Date();
@@ -81,6 +81,7 @@ export async function secretCommand(argv: readonly string[], ctx: CommandContext
       return 0;
     }
 
+    if (store.refusal !== undefined) throw new CliError(store.refusal);
     const publicKey = values['public-key'] !== undefined ? readKey(values['public-key']) : undefined;
     if (action === 'set') {
       const raw = positionals[2] ?? values.value;

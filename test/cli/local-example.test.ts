@@ -7,6 +7,7 @@ import { verifySlackRequest } from '@slack/bolt';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../cli/local/backends';
+import type { SendAnswer } from '../../cli/commands/send';
 import type { DeliveryLine } from '../../cli/output';
 import { cli, post, postGitHub, runBin, startGateway, type GatewayProcess } from './support';
 
@@ -254,6 +255,49 @@ describe('the webhook-gateway commands against the running local gateway', () =>
       const line = await gateway.line((l) => l.deliveryId === answer.id, from);
       expect(line.executions).toHaveLength(1);
     }
+  });
+
+  it('send --event pull_request, then the approving review (--set review.state=approved), runs the deployment flow', async () => {
+    const send = async (...args: string[]) => {
+      const sent = await cli('send', 'github', ...args, '--json', '--state-dir', stateDir);
+      expect(sent.code).toBe(0);
+      return JSON.parse(sent.stdout) as SendAnswer & { body: { id: string; status: string } };
+    };
+    const opened = await send('--event', 'pull_request');
+    expect(opened).toMatchObject({ status: 202, body: { status: 'accepted' }, eventType: 'pull_request' });
+    const started = await gateway.line(byDelivery(opened.body.id));
+    expect(started).toMatchObject({ eventKey: 'github:pull_request', scope: 'Codertocat/Hello-World' });
+    expect(started.executions).toEqual(expect.arrayContaining([expect.stringContaining(':DeployPullRequest')]));
+    const review = await send('--event', 'pull_request_review', '--set', 'review.state=approved');
+    expect(review).toMatchObject({ status: 202, body: { status: 'accepted' }, eventType: 'pull_request_review' });
+    const resumed = new RegExp(`↳ github ${review.body.id} resumed DeployPullRequest`);
+    for (let i = 0; i < 50 && !resumed.test(gateway.stderr()); i++) await new Promise((done) => setTimeout(done, 200));
+    expect(gateway.stderr()).toMatch(resumed);
+  });
+
+  it('send and test --event: the sample of that type (a regression: the push sample went with any header)', async () => {
+    const dry = await cli('test', 'github', '--event', 'issues', '--json', '--state-dir', stateDir);
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      status: 'accepted',
+      eventKey: 'github:issues',
+      payload: { action: 'opened' },
+    });
+    const failed = await cli('test', 'stripe', '--event', 'charge.failed', '--json', '--state-dir', stateDir);
+    expect(JSON.parse(failed.stdout)).toMatchObject({
+      eventKey: 'stripe:charge.failed',
+      payload: { data: { object: { status: 'failed' } } },
+    });
+    const list = await cli('send', 'stripe', '--list-events', '--state-dir', stateDir);
+    expect(list.code).toBe(0);
+    expect(list.stdout.split('\n')).toEqual(
+      expect.arrayContaining(['payment_intent.succeeded', 'charge.failed', 'invoice.paid']),
+    );
+    const unknown = await cli('send', 'stripe', '--event', 'charge.faild', '--state-dir', stateDir);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(
+      /^webhook-gateway send: no sample event "charge.faild" for stripe \(did you mean "charge.failed"\?\): it has payment_intent.succeeded, .*invoice.paid/,
+    );
   });
 
   it('send --file posts that body, and the bin runs it as a process too', async () => {
