@@ -99,6 +99,7 @@ async function deployedTarget(stackName: string, region: string | undefined): Pr
       const where = region ?? process.env.AWS_REGION ?? 'the default region';
       throw new StackOutputsError(`stack "${stackName}" does not exist in ${where}`, 'check --stack and --region');
     }
+    if (/Region is missing/i.test((error as Error).message)) await credentialsFirst(cloudformation);
     throw error;
   } finally {
     cloudformation.destroy();
@@ -127,6 +128,15 @@ async function deployedTarget(stackName: string, region: string | undefined): Pr
       secrets?.destroy();
     },
   });
+}
+
+/**
+ * Without a region, the SDK fails on the region before it looks for credentials. Someone with
+ * neither needs credentials first (`aws configure` asks for both): throw the credentials error
+ * when there are none, else let the region error stand.
+ */
+async function credentialsFirst(client: CloudFormationClient): Promise<void> {
+  await client.config.credentials();
 }
 
 /** A gateway of the local gateway's state file. */
