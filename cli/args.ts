@@ -3,6 +3,7 @@ import type { SourceOptions } from './config-source';
 import { UsageError } from './errors';
 import type { RequestOptions } from './signed-delivery';
 import { stateDir } from './state';
+import { closest } from './suggest';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -67,10 +68,14 @@ export function requestOptions(values: {
 /** node:util parseArgs, strict, with errors turned into one-line usage errors. */
 export function parse<O extends Options>(argv: readonly string[], options: O, positionals: readonly string[] = []) {
   let parsed;
+  const all = { ...COMMON_OPTIONS, ...options };
   try {
-    parsed = parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true });
+    parsed = parseArgs({ args: [...argv], options: all, allowPositionals: true });
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, ''));
+    const message = (error as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, '');
+    const unknown = /^Unknown option '--([^']+)'/.exec(message)?.[1];
+    const guess = unknown !== undefined ? closest(unknown, Object.keys(all)) : undefined;
+    throw new UsageError(guess !== undefined ? `${message} (did you mean --${guess}?)` : message);
   }
   if (parsed.positionals.length > positionals.length && !(parsed.values as { help?: boolean }).help) {
     throw new UsageError(`unexpected argument "${parsed.positionals[positionals.length]}"`);

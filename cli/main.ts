@@ -8,6 +8,7 @@ import { sendCommand } from './commands/send';
 import { testCommand } from './commands/test';
 import type { CommandContext } from './commands/context';
 import { describeFailure, EXIT, UsageError } from './errors';
+import { didYouMean } from './suggest';
 
 export const HELP = `webhook-gateway — run, test and operate a webhook gateway, locally or deployed
 
@@ -54,7 +55,11 @@ export async function main(argv: readonly string[], ctx: CommandContext): Promis
       return EXIT.ok;
     }
     const command = COMMANDS[name];
-    if (!command) throw new UsageError(`unknown command "${name}": run webhook-gateway --help`);
+    if (!command) {
+      throw new UsageError(
+        `unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}: run webhook-gateway --help`,
+      );
+    }
     return await command(rest, ctx);
   } catch (error) {
     if (ctx.signal.aborted) return EXIT.interrupted;

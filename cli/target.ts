@@ -11,6 +11,7 @@ import { DEFAULT_SETTINGS } from '../lambdas/adapters/settings';
 import type { RouteConfig, WebhookConfig } from '../lambdas/core/config/webhook';
 import { gatewayOutputKey, readGatewayOutputs, type GatewayOutputValues } from '../lib/outputs';
 import { CliError } from './errors';
+import { didYouMean } from './suggest';
 import type { GatewayResources } from './gateway-resources';
 import { LOCAL_CREDENTIALS } from './local/backends';
 import { requireRunningGateway, type LocalGatewayEntry, type LocalGatewayState } from './state';
@@ -190,7 +191,7 @@ function target(parts: {
     if (found) return found;
     const known = parts.gateways.flatMap((g) => g.webhooks);
     throw new CliError(
-      `unknown webhook "${webhook}": ${parts.label} has ${known.length > 0 ? known.join(', ') : 'no webhooks'}`,
+      `unknown webhook "${webhook}"${didYouMean(webhook, known)}: ${parts.label} has ${known.length > 0 ? known.join(', ') : 'no webhooks'}`,
     );
   };
   return {

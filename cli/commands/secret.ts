@@ -12,6 +12,7 @@ import { CliError, UsageError } from '../errors';
 import { deployedSecret, localSecret } from '../secrets/access';
 import { newSharedSecret } from '../secrets/dev';
 import { secretNeeds } from '../secrets/needs';
+import { didYouMean } from '../suggest';
 import type { CommandContext } from './context';
 
 export const SECRET_HELP = `webhook-gateway secret get <webhook> [--json]
@@ -40,7 +41,9 @@ export async function secretCommand(argv: readonly string[], ctx: CommandContext
   const where = targetOptions(values, ctx);
   const action = required(positionals, 0, 'an action: webhook-gateway secret get|set|rotate <webhook>');
   if (!['get', 'set', 'rotate'].includes(action))
-    throw new UsageError(`unknown action "${action}": use get, set or rotate`);
+    throw new UsageError(
+      `unknown action "${action}"${didYouMean(action, ['get', 'set', 'rotate'])}: use get, set or rotate`,
+    );
   const name = required(positionals, 1, `the webhook name: webhook-gateway secret ${action} <webhook>`);
   const found = await webhookSource(name, where);
   try {
@@ -88,7 +91,7 @@ export async function secretCommand(argv: readonly string[], ctx: CommandContext
       const value = raw === '-' ? readFileSync(0, 'utf8').trim() : raw;
       if (publicKey === undefined && (value === undefined || value === '')) {
         throw new UsageError(
-          `missing the value: webhook-gateway secret set ${name} <value> (or --public-key for ${need.scheme})`,
+          `missing the value: webhook-gateway secret set ${name} <value>${need.origin === 'public-key' ? ` (or --public-key for ${need.scheme})` : ''}`,
         );
       }
       const material: SecretMaterial =

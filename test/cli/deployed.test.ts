@@ -157,6 +157,17 @@ describe('the commands on a deployed stack (--stack, --region)', () => {
     );
   });
 
+  it('fails if secret set has no value, offering --public-key only for a scheme with public keys (a regression)', async () => {
+    expect(await cli('secret', 'set', 'deploys', ...STACK)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'webhook-gateway secret: missing the value: webhook-gateway secret set deploys <value>\n',
+    });
+    expect((await cli('secret', 'set', 'discord', ...STACK)).stderr).toBe(
+      'webhook-gateway secret: missing the value: webhook-gateway secret set discord <value> (or --public-key for discord)\n',
+    );
+  });
+
   it('fails if send has no secret value yet: one line', async () => {
     const sent = await cli('send', 'sms', ...STACK);
     expect(sent.code).toBe(1);
