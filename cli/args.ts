@@ -162,3 +162,65 @@ export function targetFlags(values: TargetValues): string {
 export function shellArg(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
+
+/** What a positional argument holds, for shell completion: a webhook name, or one of fixed words. */
+export type PositionalKind = 'webhook' | 'delivery' | readonly string[];
+
+/** A command's options and positionals: what it parses, and what shell completion offers. */
+export interface CommandSpec {
+  readonly options: Options;
+  readonly positionals?: readonly PositionalKind[];
+}
+
+/**
+ * Every command's options, by command: each command parses its argv with its entry, and
+ * `webhook-gateway completion` is generated from this table (COMMON_OPTIONS are added to each).
+ */
+export const COMMAND_SPECS = {
+  local: {
+    options: {
+      app: TARGET_OPTIONS.app,
+      ...JSON_OPTION,
+      port: { type: 'string' },
+      host: { type: 'string' },
+      secrets: { type: 'string' },
+      'dev-secrets': { type: 'boolean' },
+      verbose: { type: 'boolean' },
+    },
+  },
+  send: {
+    options: {
+      ...TARGET_OPTIONS,
+      ...REQUEST_OPTIONS,
+      ...JSON_OPTION,
+      url: { type: 'string' },
+      secrets: { type: 'string' },
+    },
+    positionals: ['webhook'],
+  },
+  test: { options: { ...TARGET_OPTIONS, ...REQUEST_OPTIONS, ...JSON_OPTION }, positionals: ['webhook'] },
+  history: {
+    options: { ...TARGET_OPTIONS, ...JSON_OPTION, ...stringOptions('status', 'since', 'limit') },
+    positionals: ['webhook'],
+  },
+  replay: {
+    options: { ...TARGET_OPTIONS, ...JSON_OPTION, 'no-wait': { type: 'boolean' } },
+    positionals: ['webhook', 'delivery'],
+  },
+  secret: {
+    options: { ...TARGET_OPTIONS, ...JSON_OPTION, ...stringOptions('ref', 'value', 'public-key', 'expire') },
+    positionals: [['get', 'set', 'rotate'], 'webhook'],
+  },
+  redrive: { options: { ...TARGET_OPTIONS, gateway: { type: 'string' } } },
+  doctor: {
+    options: {
+      ...TARGET_OPTIONS,
+      ...JSON_OPTION,
+      send: { type: 'string' },
+      event: REQUEST_OPTIONS.event,
+      file: REQUEST_OPTIONS.file,
+      timeout: { type: 'string' },
+    },
+  },
+  completion: { options: {}, positionals: [['bash', 'zsh']] },
+} as const satisfies Record<string, CommandSpec>;

@@ -1,3 +1,4 @@
+import { completionCommand } from './commands/completion';
 import { doctorCommand } from './commands/doctor';
 import { historyCommand } from './commands/history';
 import { localCommand } from './commands/local';
@@ -23,6 +24,7 @@ Usage: webhook-gateway <command> [options]   (webhook-gateway <command> --help f
   redrive                   move the dead-letter queue's messages back to the queue
   doctor                    check the gateway end to end, with a fix for each failure (after cdk deploy:
                             doctor --stack NAME; --send <webhook> adds a test delivery)
+  completion bash|zsh       a shell completion script: source <(webhook-gateway completion bash)
 
 send, test, history, replay, secret, redrive and doctor work on the running local gateway (or
 --app), or on a deployed stack with --stack NAME [--region R] (its outputs name the tables and queues).
@@ -31,7 +33,7 @@ Exit codes: 0 done, 1 failed (the message says what to do), 2 wrong usage.`;
 
 type Command = (argv: readonly string[], ctx: CommandContext) => Promise<number>;
 
-const COMMANDS: Readonly<Record<string, Command>> = {
+export const COMMANDS: Readonly<Record<string, Command>> = {
   local: localCommand,
   send: sendCommand,
   test: testCommand,
@@ -40,6 +42,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   secret: secretCommand,
   redrive: redriveCommand,
   doctor: doctorCommand,
+  completion: completionCommand,
 };
 
 /** Runs one command line; returns the exit code. Failures are one line on stderr. */

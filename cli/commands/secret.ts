@@ -6,7 +6,7 @@ import {
   type SecretMaterial,
 } from '../../lambdas/core/config/secret';
 import { DEFAULT_SECRET } from '../../lambdas/core/config/verifier';
-import { JSON_OPTION, parse, parseDuration, required, stringOptions, TARGET_OPTIONS, targetOptions } from '../args';
+import { COMMAND_SPECS, parse, parseDuration, required, targetOptions } from '../args';
 import { webhookSource } from '../config-source';
 import { CliError, UsageError } from '../errors';
 import { deployedSecret, localSecret } from '../secrets/access';
@@ -32,11 +32,7 @@ to edit); the running local gateway reads changes at once.
   --ref REF   another secret of the webhook (an allOf member's), instead of its default one`;
 
 export async function secretCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    { ...TARGET_OPTIONS, ...JSON_OPTION, ...stringOptions('ref', 'value', 'public-key', 'expire') },
-    ['action', 'webhook', 'value'],
-  );
+  const { values, positionals } = parse(argv, COMMAND_SPECS.secret.options, ['action', 'webhook', 'value']);
   if (values.help) return ctx.help(SECRET_HELP);
   const where = targetOptions(values, ctx);
   const action = required(positionals, 0, 'an action: webhook-gateway secret get|set|rotate <webhook>');

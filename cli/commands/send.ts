@@ -1,4 +1,4 @@
-import { JSON_OPTION, parse, REQUEST_OPTIONS, requestOptions, required, TARGET_OPTIONS, targetOptions } from '../args';
+import { COMMAND_SPECS, parse, requestOptions, required, targetOptions } from '../args';
 import { webhookSource } from '../config-source';
 import { answerHint, deployedMaterial, localMaterial, signedDelivery } from '../signed-delivery';
 import { CliError } from '../errors';
@@ -28,11 +28,7 @@ sends a realistic sample event of the provider (GitHub's own examples for GitHub
   --stack NAME        a deployed stack: its URL, and the secret from Secrets Manager`;
 
 export async function sendCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    { ...TARGET_OPTIONS, ...REQUEST_OPTIONS, ...JSON_OPTION, url: { type: 'string' }, secrets: { type: 'string' } },
-    ['webhook'],
-  );
+  const { values, positionals } = parse(argv, COMMAND_SPECS.send.options, ['webhook']);
   if (values.help) return ctx.help(SEND_HELP);
   const where = targetOptions(values, ctx);
   const name = required(positionals, 0, 'the webhook name: webhook-gateway send <webhook>');

@@ -1,7 +1,7 @@
 import { evaluate } from '../../lambdas/core/events/evaluate';
 import { HttpHeaders } from '../../lambdas/core/http/headers';
 import { InboundRequest } from '../../lambdas/core/http/request';
-import { JSON_OPTION, parse, REQUEST_OPTIONS, requestOptions, required, TARGET_OPTIONS, targetOptions } from '../args';
+import { COMMAND_SPECS, parse, requestOptions, required, targetOptions } from '../args';
 import { webhookSource } from '../config-source';
 import { coloursFor } from '../output';
 import { eventHeader } from '../samples';
@@ -20,7 +20,7 @@ gateway, else cdk.json's app. Without --file it uses the provider's sample event
 Exits 1 when the event would fail (transform_failed, or a body the gateway refuses).`;
 
 export async function testCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parse(argv, { ...TARGET_OPTIONS, ...REQUEST_OPTIONS, ...JSON_OPTION }, ['webhook']);
+  const { values, positionals } = parse(argv, COMMAND_SPECS.test.options, ['webhook']);
   if (values.help) return ctx.help(TEST_HELP);
   const where = targetOptions(values, ctx);
   const name = required(positionals, 0, 'the webhook name: webhook-gateway test <webhook> --file payload.json');

@@ -7,6 +7,7 @@ import { verifySlackRequest } from '@slack/bolt';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../cli/local/backends';
+import type { ReplayAnswer } from '../../cli/commands/replay';
 import type { SendAnswer } from '../../cli/commands/send';
 import type { DeliveryLine } from '../../cli/output';
 import { cli, post, postGitHub, runBin, startGateway, type GatewayProcess } from './support';
@@ -413,6 +414,23 @@ describe('the webhook-gateway commands against the running local gateway', () =>
     const original = await gateway.line(byDelivery('evt_big_1'));
     expect(line.executions[0]).not.toBe(original.executions[0]);
     expect(replayed.stdout).toContain(line.executions[0]);
+  });
+
+  it('replay --json prints one object with the new delivery and the executions it started', async () => {
+    const replayed = await cli('replay', 'stripe', 'evt_big_1', '--json', '--state-dir', stateDir);
+    expect(replayed.code).toBe(0);
+    const answer = JSON.parse(replayed.stdout) as ReplayAnswer;
+    expect(answer).toEqual({
+      webhook: 'stripe',
+      replayOf: 'evt_big_1',
+      deliveryId: 'evt_big_1#replay-2',
+      status: 'accepted',
+      eventKey: 'stripe:payment_intent.succeeded',
+      routes: [expect.any(String)],
+      executions: [expect.stringContaining(':ProcessPayment')],
+    });
+    const line = await gateway.line(byDelivery('evt_big_1#replay-2'));
+    expect(line.executions).toEqual(answer.executions);
   });
 
   it('fails if replay names a delivery that was never recorded: one line, exit 1', async () => {
