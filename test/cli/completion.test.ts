@@ -54,7 +54,9 @@ describe('webhook-gateway completion', () => {
   });
 
   it('zsh: the same function through bashcompinit; the command prints each, and fails for another shell', async () => {
-    expect(zshCompletion()).toMatch(/^#compdef webhook-gateway\n#[^\n]*\nautoload -U \+X bashcompinit && bashcompinit\n/);
+    expect(zshCompletion()).toMatch(
+      /^#compdef webhook-gateway\n#[^\n]*\nautoload -U \+X bashcompinit && bashcompinit\n/,
+    );
     expect((await cli('completion', 'bash')).stdout).toBe(bashCompletion());
     expect(await cli('completion', 'fish')).toEqual({
       code: 2,
