@@ -1,30 +1,9 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parse } from '../../cli/args';
-import { main } from '../../cli/main';
 import { gatewayFor } from '../../cli/app-model';
 import { closest, editDistance } from '../../cli/suggest';
 import type { GatewayConfig } from '../../lambdas/core/config/webhook';
-
-async function run(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (t: string) => void) =>
-    new Writable({
-      write(chunk: Buffer, _e, done) {
-        append(chunk.toString());
-        done();
-      },
-    });
-  const code = await main(argv, {
-    cwd: process.cwd(),
-    stdout: sink((t) => (stdout += t)),
-    stderr: sink((t) => (stderr += t)),
-    signal: new AbortController().signal,
-    help: () => 0,
-  });
-  return { code, stdout, stderr };
-}
+import { cli as run } from './support';
 
 describe('did you mean', () => {
   it('counts insertions, deletions, substitutions and swaps of neighbours as one edit each', () => {
