@@ -3,6 +3,7 @@ import type { GatewayConfig } from '../lambdas/core/config/webhook';
 import { GATEWAY_OUTPUTS } from '../lib/outputs';
 import type { AssemblyStack, Template } from './assembly';
 import { CliError } from './errors';
+import { didYouMean } from './suggest';
 import { TemplateResolver } from './intrinsics';
 
 /** The resource type of the gateway's config (lib/private/config-resource.ts). */
@@ -144,6 +145,6 @@ export function gatewayFor<G extends { config: GatewayConfig }>(gateways: readon
   if (found) return found;
   const known = gateways.flatMap((g) => g.config.webhooks.map((w) => w.name));
   throw new CliError(
-    `unknown webhook "${webhook}": ${known.length > 0 ? `the gateway has ${known.join(', ')}` : 'the gateway has no webhooks'}`,
+    `unknown webhook "${webhook}"${didYouMean(webhook, known)}: ${known.length > 0 ? `the gateway has ${known.join(', ')}` : 'the gateway has no webhooks'}`,
   );
 }

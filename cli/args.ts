@@ -3,6 +3,7 @@ import type { SourceOptions } from './config-source';
 import { UsageError } from './errors';
 import type { RequestOptions } from './signed-delivery';
 import { stateDir } from './state';
+import { closest } from './suggest';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -42,6 +43,8 @@ export const REQUEST_OPTIONS = {
   file: { type: 'string' },
   header: { type: 'string', multiple: true },
   event: { type: 'string' },
+  set: { type: 'string', multiple: true },
+  'list-events': { type: 'boolean' },
   'content-type': { type: 'string' },
 } as const satisfies Options;
 
@@ -50,6 +53,7 @@ export function requestOptions(values: {
   readonly file?: string;
   readonly header?: readonly string[];
   readonly event?: string;
+  readonly set?: readonly string[];
   readonly 'content-type'?: string;
 }): RequestOptions {
   return {
@@ -57,16 +61,21 @@ export function requestOptions(values: {
     ...(values.file !== undefined && { file: values.file }),
     ...(values['content-type'] !== undefined && { contentType: values['content-type'] }),
     ...(values.event !== undefined && { eventType: values.event }),
+    ...(values.set !== undefined && { set: values.set }),
   };
 }
 
 /** node:util parseArgs, strict, with errors turned into one-line usage errors. */
 export function parse<O extends Options>(argv: readonly string[], options: O, positionals: readonly string[] = []) {
   let parsed;
+  const all = { ...COMMON_OPTIONS, ...options };
   try {
-    parsed = parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true });
+    parsed = parseArgs({ args: [...argv], options: all, allowPositionals: true });
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, ''));
+    const message = (error as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, '');
+    const unknown = /^Unknown option '--([^']+)'/.exec(message)?.[1];
+    const guess = unknown !== undefined ? closest(unknown, Object.keys(all)) : undefined;
+    throw new UsageError(guess !== undefined ? `${message} (did you mean --${guess}?)` : message);
   }
   if (parsed.positionals.length > positionals.length && !(parsed.values as { help?: boolean }).help) {
     throw new UsageError(`unexpected argument "${parsed.positionals[positionals.length]}"`);
@@ -153,3 +162,72 @@ export function targetFlags(values: TargetValues): string {
 export function shellArg(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
+
+/** What a positional argument holds, for shell completion: a webhook name, or one of fixed words. */
+export type PositionalKind = 'webhook' | 'delivery' | readonly string[];
+
+/** A command's options and positionals: what it parses, and what shell completion offers. */
+export interface CommandSpec {
+  readonly options: Options;
+  readonly positionals?: readonly PositionalKind[];
+}
+
+/**
+ * Every command's options, by command: each command parses its argv with its entry, and
+ * `webhook-gateway completion` is generated from this table (COMMON_OPTIONS are added to each).
+ */
+export const COMMAND_SPECS = {
+  local: {
+    options: {
+      app: TARGET_OPTIONS.app,
+      ...JSON_OPTION,
+      port: { type: 'string' },
+      host: { type: 'string' },
+      secrets: { type: 'string' },
+      'dev-secrets': { type: 'boolean' },
+      watch: { type: 'boolean' },
+      'in-memory': { type: 'boolean' },
+      verbose: { type: 'boolean' },
+    },
+  },
+  send: {
+    options: {
+      ...TARGET_OPTIONS,
+      ...REQUEST_OPTIONS,
+      ...JSON_OPTION,
+      url: { type: 'string' },
+      secrets: { type: 'string' },
+    },
+    positionals: ['webhook'],
+  },
+  test: { options: { ...TARGET_OPTIONS, ...REQUEST_OPTIONS, ...JSON_OPTION }, positionals: ['webhook'] },
+  history: {
+    options: { ...TARGET_OPTIONS, ...JSON_OPTION, ...stringOptions('status', 'since', 'limit') },
+    positionals: ['webhook'],
+  },
+  replay: {
+    options: { ...TARGET_OPTIONS, ...JSON_OPTION, 'no-wait': { type: 'boolean' } },
+    positionals: ['webhook', 'delivery'],
+  },
+  secret: {
+    options: { ...TARGET_OPTIONS, ...JSON_OPTION, ...stringOptions('ref', 'value', 'public-key', 'expire') },
+    positionals: [['get', 'set', 'rotate'], 'webhook'],
+  },
+  redrive: { options: { ...TARGET_OPTIONS, gateway: { type: 'string' } } },
+  doctor: {
+    options: {
+      ...TARGET_OPTIONS,
+      ...JSON_OPTION,
+      send: { type: 'string' },
+      event: REQUEST_OPTIONS.event,
+      file: REQUEST_OPTIONS.file,
+      timeout: { type: 'string' },
+    },
+  },
+  listen: {
+    options: { ...TARGET_OPTIONS, ...JSON_OPTION, ...stringOptions('since', 'interval') },
+    positionals: ['webhook'],
+  },
+  executions: { options: { ...JSON_OPTION, ...stringOptions('status', 'limit') }, positionals: ['webhook'] },
+  completion: { options: {}, positionals: [['bash', 'zsh']] },
+} as const satisfies Record<string, CommandSpec>;

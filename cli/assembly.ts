@@ -37,16 +37,22 @@ export class SynthError extends Error {
 /** Lines of a thrown error as Node prints them: `TypeError: …`, `Error [ERR_MODULE_NOT_FOUND]: …`, `«X» …: …`. */
 const ERROR_LINE = /^(?:«\w+»\s*)?[A-Z]?\w*(?:Error|Exception)(?: \[[\w-]+\])?:\s/;
 
+/** npm's own lines (`npm error …`, `npm ERR! …`): what npx says when it could not run the command. */
+const NPM_LINE = /^npm (?:error|ERR!)\s?/i;
+/** npm's pointer to its debug log: never the cause. */
+const NPM_LOG_LINE = /^npm (?:error|ERR!) A complete log of this run can be found in/i;
+
 /**
  * What a failed app's error output says is wrong, on one line: CDK's validation errors (`[path]
  * message`), a validation plugin's findings (cdk-nag: `ERROR message` then the construct path), or
- * the error it threw; else its last line.
+ * the error it threw; else its last line of its own; else what npm said (npx could not run the
+ * command: `npx canceled due to missing packages …`), without npm's pointer to its log.
  */
 export function appErrorSummary(output: string): string {
   const lines = output
     .split('\n')
     .map((l) => l.trim())
-    .filter((l) => l !== '' && !/^npm (warn|notice)\b/i.test(l));
+    .filter((l) => l !== '' && !/^npm (warn|notice)\b/i.test(l) && !NPM_LOG_LINE.test(l));
   const start = lines.findIndex((l) => l.includes('Validation failed with the following errors:'));
   const validation = start < 0 ? [] : lines.slice(start + 1).filter((l) => l.startsWith('['));
   if (validation.length > 0) return validation.join('; ');
@@ -58,7 +64,13 @@ export function appErrorSummary(output: string): string {
   if (findings.length > 0) return findings.join('; ');
   const error = lines.findIndex((l) => ERROR_LINE.test(l));
   if (error >= 0) return lines[error]!.endsWith(':') ? `${lines[error]} ${lines[error + 1] ?? ''}` : lines[error]!;
-  return lines.at(-1) ?? 'no error output';
+  const own = lines.filter((l) => !NPM_LINE.test(l));
+  if (own.length > 0) return own.at(-1)!;
+  // npm's first sentence, past its `code ENOENT`, `path …` details.
+  const npm = lines
+    .map((l) => l.replace(NPM_LINE, ''))
+    .find((l) => !/^(?:code|syscall|path|errno)\s/.test(l) && l.split(/\s+/).length >= 3);
+  return npm !== undefined ? `npm: ${npm}` : (lines.at(-1)?.replace(NPM_LINE, '') ?? 'no error output');
 }
 
 /** The app command from cdk.json in `cwd`, as the cdk CLI reads it. */

@@ -1,3 +1,4 @@
+import { completionCommand } from './commands/completion';
 import { doctorCommand } from './commands/doctor';
 import { executionsCommand } from './commands/executions';
 import { historyCommand } from './commands/history';
@@ -10,6 +11,7 @@ import { sendCommand } from './commands/send';
 import { testCommand } from './commands/test';
 import type { CommandContext } from './commands/context';
 import { describeFailure, EXIT, UsageError } from './errors';
+import { didYouMean } from './suggest';
 
 export const HELP = `webhook-gateway — run, test and operate a webhook gateway, locally or deployed
 
@@ -26,6 +28,7 @@ Usage: webhook-gateway <command> [options]   (webhook-gateway <command> --help f
   redrive                   move the dead-letter queue's messages back to the queue
   doctor                    check the gateway end to end, with a fix for each failure (after cdk deploy:
                             doctor --stack NAME; --send <webhook> adds a test delivery)
+  completion bash|zsh       a shell completion script: source <(webhook-gateway completion bash)
 
 send, test, history, replay, secret, redrive and doctor work on the running local gateway (or
 --app), or on a deployed stack with --stack NAME [--region R] (its outputs name the tables and queues).
@@ -34,7 +37,7 @@ Exit codes: 0 done, 1 failed (the message says what to do), 2 wrong usage.`;
 
 type Command = (argv: readonly string[], ctx: CommandContext) => Promise<number>;
 
-const COMMANDS: Readonly<Record<string, Command>> = {
+export const COMMANDS: Readonly<Record<string, Command>> = {
   local: localCommand,
   send: sendCommand,
   test: testCommand,
@@ -45,6 +48,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   redrive: redriveCommand,
   doctor: doctorCommand,
   executions: executionsCommand,
+  completion: completionCommand,
 };
 
 /** Runs one command line; returns the exit code. Failures are one line on stderr. */
@@ -60,7 +64,11 @@ export async function main(argv: readonly string[], ctx: CommandContext): Promis
       return EXIT.ok;
     }
     const command = COMMANDS[name];
-    if (!command) throw new UsageError(`unknown command "${name}": run webhook-gateway --help`);
+    if (!command) {
+      throw new UsageError(
+        `unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}: run webhook-gateway --help`,
+      );
+    }
     return await command(rest, ctx);
   } catch (error) {
     if (ctx.signal.aborted) return EXIT.interrupted;

@@ -5,7 +5,7 @@ import { activeSecretValues } from '../lambdas/core/config/secret';
 import type { VerifierConfig } from '../lambdas/core/config/verifier';
 import type { WebhookConfig } from '../lambdas/core/config/webhook';
 import { CliError, UsageError } from './errors';
-import { eventHeader, sampleEvent } from './samples';
+import { eventHeader, sampleCatalog, sampleEvent } from './samples';
 import { variableMissingHere } from './secrets/access';
 import { secretNeeds, secretVariable } from './secrets/needs';
 import { LocalSecrets } from './secrets/sources';
@@ -18,6 +18,8 @@ export interface RequestOptions {
   readonly file?: string;
   readonly contentType?: string;
   readonly eventType?: string;
+  /** `path=value` changes to the body (`--set`). */
+  readonly set?: readonly string[];
   /** Extra headers, lower-cased names (a `content-type` here wins). */
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -39,16 +41,32 @@ export interface RequestContent {
 
 /**
  * The file's bytes (content type from the options, else `.json` or a body that looks like JSON →
- * application/json, `a=b&c=d` → form-encoded, else octet-stream), or the provider's sample event.
+ * application/json, `a=b&c=d` → form-encoded, else octet-stream), or the provider's sample event
+ * of `eventType`. With a file, `eventType` only fills the provider's event header: a provider that
+ * carries the type in the body has none to fill.
  */
 export function requestContent(verifier: VerifierConfig, options: RequestOptions): RequestContent {
   const headers = { ...options.headers };
-  const sample = options.file === undefined ? sampleEvent(verifier) : undefined;
-  const body = sample?.body ?? readBody(options.file!);
-  const contentType =
-    headers['content-type'] ?? options.contentType ?? sample?.contentType ?? contentTypeOf(options.file!, body);
+  if (options.file !== undefined) {
+    if (options.eventType !== undefined && eventHeader(verifier) === undefined) {
+      throw new UsageError(
+        `--event with --file: ${sampleCatalog(verifier).provider} carries the event type in the body, so the file says it (drop --file to send the sample of ${options.eventType})`,
+      );
+    }
+    if (options.set !== undefined && options.set.length > 0)
+      throw new UsageError('--set changes a sample event: edit the --file instead');
+    const body = readBody(options.file);
+    const contentType = headers['content-type'] ?? options.contentType ?? contentTypeOf(options.file, body);
+    delete headers['content-type'];
+    return { body, contentType, eventType: options.eventType, headers };
+  }
+  const sample = sampleEvent(verifier, {
+    ...(options.eventType !== undefined && { event: options.eventType }),
+    ...(options.set !== undefined && { set: options.set }),
+  });
+  const contentType = headers['content-type'] ?? options.contentType ?? sample.contentType;
   delete headers['content-type'];
-  return { body, contentType, eventType: options.eventType ?? sample?.eventType, headers };
+  return { body: sample.body, contentType, eventType: sample.eventType, headers };
 }
 
 /** A request signed the way the webhook's provider signs it, ready to POST. */
@@ -59,6 +77,8 @@ export interface SignedDelivery {
   readonly body: Buffer;
   /** For the `POST …` line: the scheme, and the event type where a header carries it. */
   readonly description: string;
+  /** The event header's value, for providers that carry the type in one. */
+  readonly eventType?: string;
 }
 
 /** Nothing to sign with: `reason` says what is missing, `hint` how to give the webhook a secret. */
@@ -98,8 +118,15 @@ export async function signedDelivery(
     throw new CannotSignError(config.name, error.message, hint(config, deployed));
   }
   const event = eventHeader(config.verifier);
-  const description = [config.verifier.type, event && signed.headers[event]].filter(Boolean).join(', ');
-  return { url, headers: signed.headers, body: signed.body, description };
+  const sentType = event !== undefined ? signed.headers[event] : undefined;
+  const description = [config.verifier.type, sentType].filter(Boolean).join(', ');
+  return {
+    url,
+    headers: signed.headers,
+    body: signed.body,
+    description,
+    ...(sentType !== undefined && { eventType: sentType }),
+  };
 }
 
 /**

@@ -11,6 +11,7 @@ import { DEFAULT_SETTINGS } from '../lambdas/adapters/settings';
 import type { RouteConfig, WebhookConfig } from '../lambdas/core/config/webhook';
 import { gatewayOutputKey, readGatewayOutputs, type GatewayOutputValues } from '../lib/outputs';
 import { CliError } from './errors';
+import { didYouMean } from './suggest';
 import type { GatewayResources } from './gateway-resources';
 import { LOCAL_CREDENTIALS } from './local/backends';
 import { requireRunningGateway, type LocalGatewayEntry, type LocalGatewayState } from './state';
@@ -99,6 +100,7 @@ async function deployedTarget(stackName: string, region: string | undefined): Pr
       const where = region ?? process.env.AWS_REGION ?? 'the default region';
       throw new StackOutputsError(`stack "${stackName}" does not exist in ${where}`, 'check --stack and --region');
     }
+    if (/Region is missing/i.test((error as Error).message)) await credentialsFirst(cloudformation);
     throw error;
   } finally {
     cloudformation.destroy();
@@ -127,6 +129,15 @@ async function deployedTarget(stackName: string, region: string | undefined): Pr
       secrets?.destroy();
     },
   });
+}
+
+/**
+ * Without a region, the SDK fails on the region before it looks for credentials. Someone with
+ * neither needs credentials first (`aws configure` asks for both): throw the credentials error
+ * when there are none, else let the region error stand.
+ */
+async function credentialsFirst(client: CloudFormationClient): Promise<void> {
+  await client.config.credentials();
 }
 
 /** A gateway of the local gateway's state file. */
@@ -180,7 +191,7 @@ function target(parts: {
     if (found) return found;
     const known = parts.gateways.flatMap((g) => g.webhooks);
     throw new CliError(
-      `unknown webhook "${webhook}": ${parts.label} has ${known.length > 0 ? known.join(', ') : 'no webhooks'}`,
+      `unknown webhook "${webhook}"${didYouMean(webhook, known)}: ${parts.label} has ${known.length > 0 ? known.join(', ') : 'no webhooks'}`,
     );
   };
   return {

@@ -1,14 +1,5 @@
 import { gatewaysOf } from '../app-model';
-import {
-  JSON_OPTION,
-  parse,
-  parseDuration,
-  REQUEST_OPTIONS,
-  requestOptions,
-  TARGET_OPTIONS,
-  targetFlags,
-  targetOptions,
-} from '../args';
+import { COMMAND_SPECS, parse, parseDuration, requestOptions, targetFlags, targetOptions } from '../args';
 import { synthesize } from '../assembly';
 import { deployedMaterial, localMaterial } from '../signed-delivery';
 import { checkLoggingRole } from '../doctor/account';
@@ -46,14 +37,7 @@ Exit codes: 0 when no check failed (skipped ones do not count), 1 otherwise.`;
 const REQUEST_TIMEOUT_MS = 10_000;
 
 export async function doctorCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const { values } = parse(argv, {
-    ...TARGET_OPTIONS,
-    ...JSON_OPTION,
-    send: { type: 'string' },
-    event: REQUEST_OPTIONS.event,
-    file: REQUEST_OPTIONS.file,
-    timeout: { type: 'string' },
-  });
+  const { values } = parse(argv, COMMAND_SPECS.doctor.options);
   if (values.help) return ctx.help(DOCTOR_HELP);
   const where = targetOptions(values, ctx);
   if (values.send === undefined && (values.event !== undefined || values.file !== undefined)) {

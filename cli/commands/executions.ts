@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { JSON_OPTION, parse, parsePositiveInt, required, stringOptions } from '../args';
+import { COMMAND_SPECS, parse, parsePositiveInt, required } from '../args';
 import { CliError, UsageError } from '../errors';
 import { dataDirOf } from '../local/data-dir';
 import { readExecutionRecords, type ExecutionRecord } from '../local/execution-records';
@@ -25,10 +25,7 @@ Step Functions console.
                 <id> is the execution's name, its ARN or the end of either (as the gateway prints it).`;
 
 export async function executionsCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parse(argv, { ...JSON_OPTION, ...stringOptions('status', 'limit') }, [
-    'webhook',
-    'id',
-  ]);
+  const { values, positionals } = parse(argv, COMMAND_SPECS.executions.options, ['webhook', 'id']);
   if (values.help) return ctx.help(EXECUTIONS_HELP);
   const dir = await executionsDir(stateDir(values['state-dir'], ctx.cwd));
   const records = readExecutionRecords(dir);

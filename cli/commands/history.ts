@@ -1,15 +1,6 @@
 import { DynamoDbHistoryStore, type RecentDeliveriesOptions } from '../../lambdas/adapters/dynamodb-history';
 import { DELIVERY_STATUSES, type DeliveryRecord } from '../../lambdas/core/config/messages';
-import {
-  JSON_OPTION,
-  parse,
-  parseDuration,
-  parsePositiveInt,
-  required,
-  stringOptions,
-  TARGET_OPTIONS,
-  targetOptions,
-} from '../args';
+import { COMMAND_SPECS, parse, parseDuration, parsePositiveInt, required, targetOptions } from '../args';
 import { UsageError } from '../errors';
 import { coloursFor, executionLabel, table } from '../output';
 import { resolveTarget, type Target } from '../target';
@@ -26,11 +17,7 @@ of a deployed stack (found through its outputs). Rejections appear as sampled (o
   --json        one JSON object per delivery (the history item, without the raw body)`;
 
 export async function historyCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    { ...TARGET_OPTIONS, ...JSON_OPTION, ...stringOptions('status', 'since', 'limit') },
-    ['webhook'],
-  );
+  const { values, positionals } = parse(argv, COMMAND_SPECS.history.options, ['webhook']);
   if (values.help) return ctx.help(HISTORY_HELP);
   const where = targetOptions(values, ctx);
   const name = required(positionals, 0, 'the webhook name: webhook-gateway history <webhook>');

@@ -1,5 +1,5 @@
 import { HISTORY_BY_TIME_INDEX } from '../../lambdas/core/config/tables';
-import { JSON_OPTION, parse, parseDuration, stringOptions, TARGET_OPTIONS, targetOptions } from '../args';
+import { COMMAND_SPECS, parse, parseDuration, targetOptions } from '../args';
 import { CliError, describeFailure, UsageError } from '../errors';
 import { DeployedHistory, type DeployedItem } from '../listen/deployed-history';
 import { deployedBody, forwardDelivery, ForwardError } from '../listen/forward';
@@ -40,11 +40,7 @@ interface Listened {
 }
 
 export async function listenCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    { ...TARGET_OPTIONS, ...JSON_OPTION, ...stringOptions('since', 'interval') },
-    WEBHOOK_POSITIONALS,
-  );
+  const { values, positionals } = parse(argv, COMMAND_SPECS.listen.options, WEBHOOK_POSITIONALS);
   if (values.help) return ctx.help(LISTEN_HELP);
   if (values.app !== undefined) {
     throw new UsageError(

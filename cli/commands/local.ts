@@ -1,4 +1,4 @@
-import { JSON_OPTION, parse, parsePort, TARGET_OPTIONS, targetFlags } from '../args';
+import { COMMAND_SPECS, parse, parsePort, targetFlags } from '../args';
 import { runLocalGateway } from '../local/gateway';
 import { banner } from '../local/banner';
 import type { LocalExecution } from '../local-workflows';
@@ -27,17 +27,7 @@ dedup records and executions are kept in .webhook-gateway/data/ across restarts.
 Secrets also come from WEBHOOK_SECRET_<NAME> (upper-cased, other characters → _).`;
 
 export async function localCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const { values } = parse(argv, {
-    app: TARGET_OPTIONS.app,
-    ...JSON_OPTION,
-    port: { type: 'string' },
-    host: { type: 'string' },
-    secrets: { type: 'string' },
-    'dev-secrets': { type: 'boolean' },
-    watch: { type: 'boolean' },
-    'in-memory': { type: 'boolean' },
-    verbose: { type: 'boolean' },
-  });
+  const { values } = parse(argv, COMMAND_SPECS.local.options);
   if (values.help) return ctx.help(LOCAL_HELP);
   const json = values.json === true;
   const out = (text: string) => ctx.stdout.write(`${text}\n`);

@@ -3,7 +3,7 @@ import {
   ListMessageMoveTasksCommand,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { parse, TARGET_OPTIONS, targetOptions } from '../args';
+import { COMMAND_SPECS, parse, targetOptions } from '../args';
 import { CliError } from '../errors';
 import { resolveTarget, type Target, type TargetGateway } from '../target';
 import type { CommandContext } from './context';
@@ -18,7 +18,7 @@ once: execution names are deterministic). On the running local gateway or a depl
 const MOVE_TIMEOUT_MS = 10 * 60_000;
 
 export async function redriveCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const { values } = parse(argv, { ...TARGET_OPTIONS, gateway: { type: 'string' } });
+  const { values } = parse(argv, COMMAND_SPECS.redrive.options);
   if (values.help) return ctx.help(REDRIVE_HELP);
   const target = await resolveTarget(targetOptions(values, ctx));
   try {

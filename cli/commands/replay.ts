@@ -5,27 +5,25 @@ import type { Telemetry } from '../../lambdas/adapters/ports';
 import { replayDelivery, ReplayError } from '../../lambdas/ingest/replay';
 import { HISTORY_ITEMS } from '../../lambdas/core/config/tables';
 import type { IngestDeps } from '../../lambdas/ingest/pipeline';
-import { parse, required, TARGET_OPTIONS, targetOptions } from '../args';
+import { COMMAND_SPECS, parse, required, targetOptions } from '../args';
 import { CliError } from '../errors';
 import { gatewayIngestDeps } from '../../lambdas/ingest/aws-deps';
 import { executionLabel } from '../output';
 import { resolveTarget, type Target, type TargetGateway } from '../target';
 import type { CommandContext } from './context';
 
-export const REPLAY_HELP = `webhook-gateway replay <webhook> <deliveryId> [--no-wait] [--app | --stack NAME [--region R]]
+export const REPLAY_HELP = `webhook-gateway replay <webhook> <deliveryId> [--no-wait] [--json] [--app | --stack NAME [--region R]]
 
 Re-enqueues a recorded delivery: its stored body runs through the current config's expressions and
 routes again as a new delivery, <deliveryId>#replay-<n>, whose workflow input carries replayOf.
 Works on the running local gateway or a deployed stack. Waits up to 15 s for its executions
-unless --no-wait.`;
+unless --no-wait. --json prints one object: {"webhook", "replayOf", "deliveryId", "status",
+"eventKey"?, "routes", "executions", "timedOut"?}.`;
 
 const WAIT_MS = 15_000;
 
 export async function replayCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parse(argv, { ...TARGET_OPTIONS, 'no-wait': { type: 'boolean' } }, [
-    'webhook',
-    'deliveryId',
-  ]);
+  const { values, positionals } = parse(argv, COMMAND_SPECS.replay.options, ['webhook', 'deliveryId']);
   if (values.help) return ctx.help(REPLAY_HELP);
   const where = targetOptions(values, ctx);
   const webhook = required(positionals, 0, 'the webhook name: webhook-gateway replay <webhook> <deliveryId>');
@@ -49,15 +47,35 @@ export async function replayCommand(argv: readonly string[], ctx: CommandContext
       throw error;
     }
     const routes = outcome.record.routes ?? [];
-    ctx.stdout.write(
-      `replayed ${webhook} ${deliveryId} as ${outcome.deliveryId}: ${outcome.status}${outcome.record.eventKey ? ` (${outcome.record.eventKey})` : ''}${outcome.status === 'accepted' ? `, ${routes.length} route(s)` : ''}\n`,
-    );
-    if (outcome.status !== 'accepted' || values['no-wait']) return 0;
+    const report = (executions: readonly string[], waited: boolean) => {
+      const answer: ReplayAnswer = {
+        webhook,
+        replayOf: deliveryId,
+        deliveryId: outcome.deliveryId,
+        status: outcome.status,
+        ...(outcome.record.eventKey !== undefined && { eventKey: outcome.record.eventKey }),
+        routes,
+        executions,
+        ...(waited && executions.length < routes.length && { timedOut: true }),
+      };
+      ctx.stdout.write(`${JSON.stringify(answer)}\n`);
+    };
+    if (!values.json) {
+      ctx.stdout.write(
+        `replayed ${webhook} ${deliveryId} as ${outcome.deliveryId}: ${outcome.status}${outcome.record.eventKey ? ` (${outcome.record.eventKey})` : ''}${outcome.status === 'accepted' ? `, ${routes.length} route(s)` : ''}\n`,
+      );
+    }
+    if (outcome.status !== 'accepted' || values['no-wait']) {
+      if (values.json) report([], false);
+      return 0;
+    }
     const key = HISTORY_ITEMS.delivery(webhook, outcome.record.idempotencyKey!);
     const executions = await waitForExecutions(target, gateway, key, routes.length, ctx.signal);
-    if (executions.length >= routes.length) {
+    if (values.json) report(executions, true);
+    else if (executions.length >= routes.length) {
       ctx.stdout.write(`started ${executions.map(executionLabel).join(', ')}\n${executions.join('\n')}\n`);
-    } else {
+    }
+    if (executions.length < routes.length) {
       ctx.stderr.write(
         `enqueued; no execution started within ${WAIT_MS / 1000} s: check the dispatcher (webhook-gateway history ${webhook})\n`,
       );
@@ -66,6 +84,19 @@ export async function replayCommand(argv: readonly string[], ctx: CommandContext
   } finally {
     target.close();
   }
+}
+
+/** What `replay --json` prints: the new delivery, its status, routes and the executions started (with --no-wait: none awaited). */
+export interface ReplayAnswer {
+  readonly webhook: string;
+  readonly replayOf: string;
+  readonly deliveryId: string;
+  readonly status: string;
+  readonly eventKey?: string;
+  readonly routes: readonly string[];
+  readonly executions: readonly string[];
+  /** Not every route's execution started within the wait. */
+  readonly timedOut?: boolean;
 }
 
 /** The ingest's ports for a replay or a forwarded delivery (no secrets: neither is verified again). */

@@ -6,12 +6,13 @@ import {
   type SecretMaterial,
 } from '../../lambdas/core/config/secret';
 import { DEFAULT_SECRET } from '../../lambdas/core/config/verifier';
-import { JSON_OPTION, parse, parseDuration, required, stringOptions, TARGET_OPTIONS, targetOptions } from '../args';
+import { COMMAND_SPECS, parse, parseDuration, required, targetOptions } from '../args';
 import { webhookSource } from '../config-source';
 import { CliError, UsageError } from '../errors';
 import { deployedSecret, localSecret } from '../secrets/access';
 import { newSharedSecret } from '../secrets/dev';
 import { secretNeeds } from '../secrets/needs';
+import { didYouMean } from '../suggest';
 import type { CommandContext } from './context';
 
 export const SECRET_HELP = `webhook-gateway secret get <webhook> [--json]
@@ -31,16 +32,14 @@ to edit); the running local gateway reads changes at once.
   --ref REF   another secret of the webhook (an allOf member's), instead of its default one`;
 
 export async function secretCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    { ...TARGET_OPTIONS, ...JSON_OPTION, ...stringOptions('ref', 'value', 'public-key', 'expire') },
-    ['action', 'webhook', 'value'],
-  );
+  const { values, positionals } = parse(argv, COMMAND_SPECS.secret.options, ['action', 'webhook', 'value']);
   if (values.help) return ctx.help(SECRET_HELP);
   const where = targetOptions(values, ctx);
   const action = required(positionals, 0, 'an action: webhook-gateway secret get|set|rotate <webhook>');
   if (!['get', 'set', 'rotate'].includes(action))
-    throw new UsageError(`unknown action "${action}": use get, set or rotate`);
+    throw new UsageError(
+      `unknown action "${action}"${didYouMean(action, ['get', 'set', 'rotate'])}: use get, set or rotate`,
+    );
   const name = required(positionals, 1, `the webhook name: webhook-gateway secret ${action} <webhook>`);
   const found = await webhookSource(name, where);
   try {
@@ -56,7 +55,7 @@ export async function secretCommand(argv: readonly string[], ctx: CommandContext
     }
     const store = found.target
       ? deployedSecret(found.target, found.config, need)
-      : await localSecret(where.stateDir, need, found.local?.secretsFile);
+      : await localSecret(where.stateDir, need, found.local?.secretsFile, found.local);
     const out = (text: string) => ctx.stdout.write(`${text}\n`);
     const note = (text: string) => ctx.stderr.write(`${text}\n`);
     const now = new Date();
@@ -81,13 +80,14 @@ export async function secretCommand(argv: readonly string[], ctx: CommandContext
       return 0;
     }
 
+    if (store.refusal !== undefined) throw new CliError(store.refusal);
     const publicKey = values['public-key'] !== undefined ? readKey(values['public-key']) : undefined;
     if (action === 'set') {
       const raw = positionals[2] ?? values.value;
       const value = raw === '-' ? readFileSync(0, 'utf8').trim() : raw;
       if (publicKey === undefined && (value === undefined || value === '')) {
         throw new UsageError(
-          `missing the value: webhook-gateway secret set ${name} <value> (or --public-key for ${need.scheme})`,
+          `missing the value: webhook-gateway secret set ${name} <value>${need.origin === 'public-key' ? ` (or --public-key for ${need.scheme})` : ''}`,
         );
       }
       const material: SecretMaterial =

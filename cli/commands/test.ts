@@ -1,24 +1,26 @@
 import { evaluate } from '../../lambdas/core/events/evaluate';
 import { HttpHeaders } from '../../lambdas/core/http/headers';
 import { InboundRequest } from '../../lambdas/core/http/request';
-import { JSON_OPTION, parse, REQUEST_OPTIONS, requestOptions, required, TARGET_OPTIONS, targetOptions } from '../args';
+import { COMMAND_SPECS, parse, requestOptions, required, targetOptions } from '../args';
 import { webhookSource } from '../config-source';
 import { coloursFor } from '../output';
 import { eventHeader } from '../samples';
 import { requestContent } from '../signed-delivery';
+import { listSampleEvents } from '../samples/list';
 import type { CommandContext } from './context';
 
-export const TEST_HELP = `webhook-gateway test <webhook> [--file payload.json] [--header name=value]… [--event TYPE]
-                      [--content-type TYPE] [--json] [--app CMD | --stack NAME [--region R]]
+export const TEST_HELP = `webhook-gateway test <webhook> [--event TYPE] [--set path=value]… [--file payload.json] [--header name=value]…
+                      [--content-type TYPE] [--json] [--list-events] [--app CMD | --stack NAME [--region R]]
 
 A dry run, without signatures: what the gateway would make of the request — event key, scope,
 filter result, the merged payload and the routes that match. Nothing is recorded or started.
 Config from --stack (the deployed config table), --app (synthesized), else the running local
-gateway, else cdk.json's app. Without --file it uses the provider's sample event.
+gateway, else cdk.json's app. Without --file it uses the provider's sample event of --event TYPE
+(test <webhook> --list-events lists them; --set path=value changes a field).
 Exits 1 when the event would fail (transform_failed, or a body the gateway refuses).`;
 
 export async function testCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
-  const { values, positionals } = parse(argv, { ...TARGET_OPTIONS, ...REQUEST_OPTIONS, ...JSON_OPTION }, ['webhook']);
+  const { values, positionals } = parse(argv, COMMAND_SPECS.test.options, ['webhook']);
   if (values.help) return ctx.help(TEST_HELP);
   const where = targetOptions(values, ctx);
   const name = required(positionals, 0, 'the webhook name: webhook-gateway test <webhook> --file payload.json');
@@ -27,6 +29,7 @@ export async function testCommand(argv: readonly string[], ctx: CommandContext):
   const found = await webhookSource(name, where);
   found.target?.close();
   const { config, routes } = found;
+  if (values['list-events']) return listSampleEvents(ctx, name, config.verifier);
   const { body, contentType, eventType, headers } = requestContent(config.verifier, request);
   const header = eventHeader(config.verifier);
   if (header && eventType && headers[header] === undefined) headers[header] = eventType;

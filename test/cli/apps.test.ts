@@ -5,7 +5,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gatewaysOf } from '../../cli/app-model';
-import { appErrorSummary, readAssembly, type AssemblyStack } from '../../cli/assembly';
+import { appErrorSummary, readAssembly, synthesize, type AssemblyStack } from '../../cli/assembly';
 import { TemplateResolver } from '../../cli/intrinsics';
 import { LocalWorkflows } from '../../cli/local-workflows';
 import { WebhookGateway, WebhookSource } from 'aws-webhook-gateway';
@@ -104,6 +104,27 @@ describe('an app that fails to synthesize', () => {
       "Error [ERR_MODULE_NOT_FOUND]: Cannot find module '/app/nope.ts'",
     );
     expect(appErrorSummary('/bin/sh: 1: nonexistent: not found\n')).toBe('/bin/sh: 1: nonexistent: not found');
+  });
+
+  it("says what npm said when npx or npm could not run the app, not npm's pointer to its log (a regression)", async () => {
+    const canceled = [
+      'npm error npx canceled due to missing packages and no YES option: ["tsx@4.23.15"]',
+      'npm error A complete log of this run can be found in: /root/.npm/_logs/2026-12-06T22_50_02_522Z-debug-0.log',
+    ].join('\n');
+    expect(appErrorSummary(canceled)).toBe(
+      'npm: npx canceled due to missing packages and no YES option: ["tsx@4.23.15"]',
+    );
+    // Outside a project, as a user runs it: the real output of npm.
+    const outside = mkdtempSync(join(tmpdir(), 'wg-outside-'));
+    try {
+      const failed = await synthesize({ app: 'npm run synth', cwd: outside }).catch((error: Error) => error);
+      expect((failed as Error).message).toMatch(
+        /^the app "npm run synth" failed to synthesize \(exit \d+\): npm: .*Could not read package\.json.*\. Fix it and run again/,
+      );
+      expect((failed as Error).message).not.toMatch(/complete log/);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it('fails if the app does not synthesize: exactly one line saying what is wrong and what to do, exit 1', async () => {

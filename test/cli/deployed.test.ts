@@ -157,6 +157,17 @@ describe('the commands on a deployed stack (--stack, --region)', () => {
     );
   });
 
+  it('fails if secret set has no value, offering --public-key only for a scheme with public keys (a regression)', async () => {
+    expect(await cli('secret', 'set', 'deploys', ...STACK)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'webhook-gateway secret: missing the value: webhook-gateway secret set deploys <value>\n',
+    });
+    expect((await cli('secret', 'set', 'discord', ...STACK)).stderr).toBe(
+      'webhook-gateway secret: missing the value: webhook-gateway secret set discord <value> (or --public-key for discord)\n',
+    );
+  });
+
   it('fails if send has no secret value yet: one line', async () => {
     const sent = await cli('send', 'sms', ...STACK);
     expect(sent.code).toBe(1);
@@ -220,6 +231,32 @@ describe('the commands on a deployed stack (--stack, --region)', () => {
       stderr:
         'webhook-gateway history: no AWS credentials: run `aws configure` (or `aws sso login`), or set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY\n',
     });
+  });
+
+  it('fails without a region: the credentials message first when there are none either (the README promises it), else the region', async () => {
+    // What the SDK throws before it looks for credentials when no region is configured.
+    cloudformation.on(DescribeStacksCommand, { StackName: 'NoRegion' }).rejects(new Error('Region is missing'));
+    const saved = { ...process.env };
+    for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
+    Object.assign(process.env, {
+      AWS_CONFIG_FILE: join(root, 'no-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(root, 'no-credentials'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    try {
+      expect(await cli('history', 'deploys', '--stack', 'NoRegion')).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          'webhook-gateway history: no AWS credentials: run `aws configure` (or `aws sso login`), or set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY\n',
+      });
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI' });
+      expect((await cli('send', 'deploys', '--stack', 'NoRegion')).stderr).toBe(
+        'webhook-gateway send: no AWS region: pass --region, or set AWS_REGION or AWS_PROFILE\n',
+      );
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('fails if the webhook is not in the stack: one line listing its webhooks', async () => {

@@ -7,6 +7,8 @@ import { verifySlackRequest } from '@slack/bolt';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../cli/local/backends';
+import type { ReplayAnswer } from '../../cli/commands/replay';
+import type { SendAnswer } from '../../cli/commands/send';
 import type { DeliveryLine } from '../../cli/output';
 import { cli, post, postGitHub, runBin, startGateway, type GatewayProcess } from './support';
 
@@ -256,6 +258,49 @@ describe('the webhook-gateway commands against the running local gateway', () =>
     }
   });
 
+  it('send --event pull_request, then the approving review (--set review.state=approved), runs the deployment flow', async () => {
+    const send = async (...args: string[]) => {
+      const sent = await cli('send', 'github', ...args, '--json', '--state-dir', stateDir);
+      expect(sent.code).toBe(0);
+      return JSON.parse(sent.stdout) as SendAnswer & { body: { id: string; status: string } };
+    };
+    const opened = await send('--event', 'pull_request');
+    expect(opened).toMatchObject({ status: 202, body: { status: 'accepted' }, eventType: 'pull_request' });
+    const started = await gateway.line(byDelivery(opened.body.id));
+    expect(started).toMatchObject({ eventKey: 'github:pull_request', scope: 'Codertocat/Hello-World' });
+    expect(started.executions).toEqual(expect.arrayContaining([expect.stringContaining(':DeployPullRequest')]));
+    const review = await send('--event', 'pull_request_review', '--set', 'review.state=approved');
+    expect(review).toMatchObject({ status: 202, body: { status: 'accepted' }, eventType: 'pull_request_review' });
+    const resumed = new RegExp(`↳ github ${review.body.id} resumed DeployPullRequest`);
+    for (let i = 0; i < 50 && !resumed.test(gateway.stderr()); i++) await new Promise((done) => setTimeout(done, 200));
+    expect(gateway.stderr()).toMatch(resumed);
+  });
+
+  it('send and test --event: the sample of that type (a regression: the push sample went with any header)', async () => {
+    const dry = await cli('test', 'github', '--event', 'issues', '--json', '--state-dir', stateDir);
+    expect(dry.code).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      status: 'accepted',
+      eventKey: 'github:issues',
+      payload: { action: 'opened' },
+    });
+    const failed = await cli('test', 'stripe', '--event', 'charge.failed', '--json', '--state-dir', stateDir);
+    expect(JSON.parse(failed.stdout)).toMatchObject({
+      eventKey: 'stripe:charge.failed',
+      payload: { data: { object: { status: 'failed' } } },
+    });
+    const list = await cli('send', 'stripe', '--list-events', '--state-dir', stateDir);
+    expect(list.code).toBe(0);
+    expect(list.stdout.split('\n')).toEqual(
+      expect.arrayContaining(['payment_intent.succeeded', 'charge.failed', 'invoice.paid']),
+    );
+    const unknown = await cli('send', 'stripe', '--event', 'charge.faild', '--state-dir', stateDir);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(
+      /^webhook-gateway send: no sample event "charge.faild" for stripe \(did you mean "charge.failed"\?\): it has payment_intent.succeeded, .*invoice.paid/,
+    );
+  });
+
   it('send --file posts that body, and the bin runs it as a process too', async () => {
     const file = join(stateDir, 'payment.json');
     writeFileSync(
@@ -369,6 +414,23 @@ describe('the webhook-gateway commands against the running local gateway', () =>
     const original = await gateway.line(byDelivery('evt_big_1'));
     expect(line.executions[0]).not.toBe(original.executions[0]);
     expect(replayed.stdout).toContain(line.executions[0]);
+  });
+
+  it('replay --json prints one object with the new delivery and the executions it started', async () => {
+    const replayed = await cli('replay', 'stripe', 'evt_big_1', '--json', '--state-dir', stateDir);
+    expect(replayed.code).toBe(0);
+    const answer = JSON.parse(replayed.stdout) as ReplayAnswer;
+    expect(answer).toEqual({
+      webhook: 'stripe',
+      replayOf: 'evt_big_1',
+      deliveryId: 'evt_big_1#replay-2',
+      status: 'accepted',
+      eventKey: 'stripe:payment_intent.succeeded',
+      routes: [expect.any(String)],
+      executions: [expect.stringContaining(':ProcessPayment')],
+    });
+    const line = await gateway.line(byDelivery('evt_big_1#replay-2'));
+    expect(line.executions).toEqual(answer.executions);
   });
 
   it('fails if replay names a delivery that was never recorded: one line, exit 1', async () => {

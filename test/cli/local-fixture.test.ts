@@ -264,6 +264,35 @@ describe('the test app on the local gateway', () => {
     });
   });
 
+  it('fails if secret set|rotate target a secret the gateway reads from a variable this shell lacks (a regression: they wrote a development secret the gateway ignores)', async () => {
+    const before = JSON.stringify(gateway.devSecrets());
+    for (const args of [
+      ['set', 'limited', 'x'],
+      ['rotate', 'limited'],
+    ]) {
+      const changed = await cli('secret', ...args, '--state-dir', stateDir);
+      expect(changed.code).toBe(1);
+      expect(changed.stderr).toMatch(
+        /^webhook-gateway secret: webhook "limited"'s local secret comes from WEBHOOK_SECRET_LIMITED, which the running gateway read at its start: change the variable and restart the gateway, or unset it/,
+      );
+    }
+    expect(JSON.stringify(gateway.devSecrets())).toBe(before);
+    const got = await cli('secret', 'get', 'limited', '--state-dir', stateDir);
+    expect(got).toMatchObject({ code: 1, stdout: '' });
+    expect(got.stderr).toMatch(
+      /reads webhook "limited"'s secret from WEBHOOK_SECRET_LIMITED, which this shell does not have/,
+    );
+  });
+
+  it('send --secrets FILE signs with the file, without asking for the variable the gateway reads', async () => {
+    const file = join(root, 'limited.json');
+    writeFileSync(file, JSON.stringify({ limited: ENV.WEBHOOK_SECRET_LIMITED }));
+    const sent = await cli('send', 'limited', '--secrets', file, '--json', '--state-dir', stateDir);
+    expect(sent.stderr).not.toMatch(/set it in this shell/);
+    expect(sent.code).toBe(0);
+    expect(JSON.parse(sent.stdout)).toMatchObject({ status: 202, body: { status: 'accepted' } });
+  });
+
   it('fails if secret set targets a secret that comes from a file', async () => {
     const set = await cli('secret', 'set', 'deploys', 'new-value', '--state-dir', stateDir);
     expect(set.code).toBe(1);

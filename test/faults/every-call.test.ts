@@ -80,7 +80,8 @@ describe('one fault at each call of the accept path and the dispatcher', () => {
     expect(baseline.answers.map((a) => a.outcome)).toEqual(['accepted']);
     expect(baseline.calls.map((c) => `${c.label}#${c.n}`)).toEqual([
       'config.webhook#1',
-      'config.routes#1',
+      'config.routes#1', // the gateway's own routes
+      'config.routes#2', // routes other stacks added (the importedRoutes index)
       'secrets.get#1',
       'config.verified#1',
       'payloads.put#1',
