@@ -53,6 +53,9 @@ function startScript(): string[] {
   return words(start).slice(2);
 }
 
+/** Commands whose positionals are not all required: `secret get <webhook>`; listen's webhooks default to all. */
+const REQUIRED_POSITIONALS: Readonly<Record<string, number>> = { secret: 2, listen: 0, executions: 0 };
+
 /** Parses a command line as its command does, without running it. */
 function dryParse(argv: readonly string[]): void {
   const [command, ...rest] = argv;
@@ -60,7 +63,7 @@ function dryParse(argv: readonly string[]): void {
   expect(spec, `no command "${command}"`).toBeDefined();
   const names = (spec!.positionals ?? []).map((_, i) => `arg${i}`);
   const { values, positionals } = parse(rest, spec!.options as never, names);
-  const required = command === 'secret' ? 2 : names.length;
+  const required = REQUIRED_POSITIONALS[command!] ?? names.length;
   expect(positionals.length).toBeGreaterThanOrEqual(required);
   targetOptions(values as never, { cwd: root, signal: new AbortController().signal });
 }
@@ -82,6 +85,13 @@ afterAll(async () => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
+async function newestExecution(): Promise<string> {
+  const listed = await cli('executions', '--json', '--limit', '1', '--state-dir', stateDir);
+  const arn = (JSON.parse(listed.stdout.split("\n")[0]!) as { executionArn: string }).executionArn;
+  expect(arn).toMatch(/^arn:aws:states:/);
+  return arn;
+}
+
 describe('the shell examples of the docs', () => {
   it('are found: the quick start, send, test, history, replay, secret, doctor, completion', () => {
     const commands = new Set(all.map((e) => e.argv[0]));
@@ -99,7 +109,9 @@ describe('the shell examples of the docs', () => {
     const lastSend = new Map<string, string>();
     for (const example of all.filter((e) => !needsAws(e) && !startsGateway(e))) {
       let argv = [...example.argv];
+      // Ids in the docs are examples: replay the page's last delivery, show the newest execution.
       if (argv[0] === 'replay') argv[2] = lastSend.get(example.page)!;
+      if (argv[0] === 'executions' && argv[1] === 'show') argv[2] = await newestExecution();
       const result = await cli(...argv, '--state-dir', stateDir);
       expect({ where: `${example.page}:${example.line}`, argv, code: result.code, stderr: result.stderr }).toMatchObject({
         code: 0,
