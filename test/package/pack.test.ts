@@ -281,7 +281,7 @@ describe('the npm packages', () => {
     120_000,
   );
 
-  it('serve the app with the installed CLI, and its send, history, replay, secret and doctor work on it', async () => {
+  it('serve the app with the installed CLI, and its send, history, replay, secret, test, executions and doctor work on it', async () => {
     const stateDir = join(work, 'state');
     const bin = join(js(), 'node_modules/.bin/webhook-gateway');
     const env = {
@@ -362,6 +362,17 @@ describe('the npm packages', () => {
       expect((await cli('secret', 'get', 'github')).trim()).toBe(secret);
       await cli('secret', 'set', 'github', 'rotated-by-the-installed-cli');
       expect((await cli('secret', 'get', 'github')).trim()).toBe('rotated-by-the-installed-cli');
+      // test: the dry run of a sample event through the app's CEL and routes.
+      const dryRun = await cli('test', 'github', '--event', 'push');
+      expect(dryRun).toMatch(/^eventKey +github:push$/m);
+      expect(dryRun).toMatch(/^routes .*→ OnPush/m);
+      // executions: the local executions the deliveries started, read from the state folder.
+      const executions = (await cli('executions', 'github', '--json'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { executionArn: string });
+      expect(executions.length).toBeGreaterThanOrEqual(2);
+      expect(executions[0]!.executionArn).toMatch(/:execution:OnPush/);
       // doctor: every check of the local gateway passes (or does not apply).
       const checks = JSON.parse(await cli('doctor', '--json')) as { check: string; status: string }[];
       expect(checks.map((c) => c.check)).toContain('URL github');
