@@ -10,6 +10,7 @@ import Stripe from 'stripe';
 import type { RouteConfig, WebhookConfig } from '../../lambdas/core/config/webhook';
 import { githubExample } from '../../test/events/fixtures/github';
 import { paymentIntentEvent } from '../../test/events/fixtures/stripe';
+import { authorizerEvent as authorizerRequest } from '../../test/support/api-event';
 import { PROFILES, secretStrings, toApiEvent, webhookConfig, type Profile } from '../../test/support/schemes';
 
 export const STANDARD_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:Handle';
@@ -178,19 +179,8 @@ export function sqsEventFor(entry: QueueEntry): SQSEvent {
 
 /** The REQUEST authorizer's event for a delivery's path. */
 export function authorizerEvent(delivery: Delivery): APIGatewayRequestAuthorizerEvent {
-  const name = delivery.webhook.name;
-  return {
-    type: 'REQUEST',
-    methodArn: `arn:aws:execute-api:us-east-1:123456789012:abc123/v1/POST/webhooks/${name}`,
-    resource: '/webhooks/{name}',
-    path: `/v1/webhooks/${name}`,
-    httpMethod: 'POST',
-    headers: {},
-    multiValueHeaders: {},
-    pathParameters: { name },
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    stageVariables: null,
-    requestContext: delivery.event.requestContext,
-  } as unknown as APIGatewayRequestAuthorizerEvent;
+  return authorizerRequest(
+    delivery.webhook.name,
+    delivery.event.requestContext as unknown as APIGatewayRequestAuthorizerEvent['requestContext'],
+  );
 }

@@ -30,7 +30,7 @@ import { ENV } from '../../lambdas/core/config/environment';
 import type { DeliveryRecord } from '../../lambdas/core/config/messages';
 import type { GatewayConfig } from '../../lambdas/core/config/webhook';
 import { WebhookSource } from 'aws-webhook-gateway';
-import { apiEvent, type ApiRequest } from '../support/api-event';
+import { apiEvent, authorizerEvent, type ApiRequest } from '../support/api-event';
 import { drain } from '../support/event-source';
 import {
   createGatewayResources,
@@ -260,20 +260,7 @@ describe('the example app, end to end', () => {
   });
 
   it('authorizes a known webhook with its usage-plan key, and denies an unknown one', async () => {
-    const event = (name: string): APIGatewayRequestAuthorizerEvent => ({
-      type: 'REQUEST',
-      methodArn: `arn:aws:execute-api:us-east-1:000000000000:api/v1/POST/webhooks/${name}`,
-      resource: '/webhooks/{name}',
-      path: `/webhooks/${name}`,
-      httpMethod: 'POST',
-      headers: {},
-      multiValueHeaders: {},
-      pathParameters: { name },
-      queryStringParameters: null,
-      multiValueQueryStringParameters: null,
-      stageVariables: null,
-      requestContext: {} as APIGatewayRequestAuthorizerEvent['requestContext'],
-    });
+    const event = (name: string) => authorizerEvent(name, undefined, '000000000000');
     const allowed = await authorizer(event('stripe'));
     expect(allowed.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow' });
     expect(allowed.usageIdentifierKey).toBe(config.webhooks.find((w) => w.name === 'stripe')!.usageIdentifierKey);

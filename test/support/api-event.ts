@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 
 export const API_HOST = 'abc123.execute-api.us-east-1.amazonaws.com';
 
@@ -91,5 +91,27 @@ export function proxyEvent(parts: ProxyEventParts): APIGatewayProxyEvent {
       stage,
       identity: { sourceIp, userAgent } as APIGatewayProxyEvent['requestContext']['identity'],
     },
+  };
+}
+
+/** The REQUEST authorizer's event for `POST /{stage}/webhooks/{name}`, as API Gateway sends it. */
+export function authorizerEvent(
+  name: string,
+  requestContext = {} as APIGatewayRequestAuthorizerEvent['requestContext'],
+  account = '123456789012',
+): APIGatewayRequestAuthorizerEvent {
+  return {
+    type: 'REQUEST',
+    methodArn: `arn:aws:execute-api:us-east-1:${account}:abc123/v1/POST/webhooks/${name}`,
+    resource: '/webhooks/{name}',
+    path: `/v1/webhooks/${name}`,
+    httpMethod: 'POST',
+    headers: {},
+    multiValueHeaders: {},
+    pathParameters: { name },
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    requestContext,
   };
 }
