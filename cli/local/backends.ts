@@ -33,7 +33,9 @@ export interface Backends {
 
 async function listen(handler: RequestListener | Server): Promise<Server> {
   const server = typeof handler === 'function' ? createServer(handler) : handler;
-  server.keepAliveTimeout = 1000;
+  // Node's client closes a kept-alive socket one second before the server's `Keep-Alive: timeout=N`
+  // hint: at N = 1 it closes at once, and every SDK call would open a new connection.
+  server.keepAliveTimeout = 5000;
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
     server.listen(0, '127.0.0.1', () => done());
