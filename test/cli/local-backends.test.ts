@@ -1,4 +1,4 @@
-import { Server } from 'node:http';
+import { Socket } from 'node:net';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -12,9 +12,9 @@ describe('local backends', () => {
   });
 
   it('keeps the SDK clients’ connections alive between calls (one connection per server, not one per call)', async () => {
-    const emit = vi.spyOn(Server.prototype, 'emit');
     backends = await startBackends();
-    const connections = () => emit.mock.calls.filter(([event]) => event === 'connection').length;
+    const connect = vi.spyOn(Socket.prototype, 'connect');
+    const connections = () => connect.mock.calls.length;
     const before = connections();
     for (let i = 0; i < 5; i++) await backends.dynamodb.send(new ListTablesCommand({}));
     for (let i = 0; i < 5; i++) await backends.sqs.send(new ListQueuesCommand({}));
