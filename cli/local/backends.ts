@@ -1,6 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -15,7 +16,6 @@ import { CliError } from '../errors';
 import { LOCAL_ENV } from '../intrinsics';
 
 const require = createRequire(import.meta.url);
-const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
@@ -31,9 +31,13 @@ export interface Backends {
   stop(): Promise<void>;
 }
 
-async function listen(handler: RequestListener | Server): Promise<Server> {
-  const server = typeof handler === 'function' ? createServer(handler) : handler;
-  server.keepAliveTimeout = 1000;
+// Node's client closes a kept-alive socket one second before the server's `Keep-Alive: timeout=N`
+// hint: at N = 1 it closes at once, and every SDK call would open a new connection.
+const KEEP_ALIVE_MS = 5000;
+
+async function listen(handler: RequestListener): Promise<Server> {
+  const server = createServer(handler);
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
     server.listen(0, '127.0.0.1', () => done());
@@ -54,15 +58,7 @@ export interface BackendOptions {
 }
 
 export async function startBackends(options: BackendOptions = {}): Promise<Backends> {
-  // dynalite's own server: its close() closes the LevelDB store too (and releases its lock).
-  const dynamoServer = await listen(
-    dynalite({
-      createTableMs: 0,
-      deleteTableMs: 0,
-      updateTableMs: 0,
-      ...(options.dynamodbPath !== undefined && { path: options.dynamodbPath }),
-    }),
-  );
+  const dynamo = await startDynalite(options.dynamodbPath);
   // local-aws-sqs writes its port into queue URLs: bind first, then create the handler for that port.
   let sqsHandler: RequestListener = (_req, res) => res.end();
   const sqsServer = await listen((req, res) => sqsHandler(req, res));
@@ -75,20 +71,67 @@ export async function startBackends(options: BackendOptions = {}): Promise<Backe
   }).requestHandler as RequestListener;
 
   const common = { region: LOCAL_ENV.region, credentials: LOCAL_CREDENTIALS };
-  const dynamodb = new DynamoDBClient({ ...common, endpoint: endpointOf(dynamoServer) });
+  const dynamodb = new DynamoDBClient({ ...common, endpoint: dynamo.endpoint });
   const sqs = new SQSClient({ ...common, endpoint: endpointOf(sqsServer) });
   return {
-    dynamodbEndpoint: endpointOf(dynamoServer),
+    dynamodbEndpoint: dynamo.endpoint,
     sqsEndpoint: endpointOf(sqsServer),
     dynamodb,
     sqs,
     async stop() {
       dynamodb.destroy();
       sqs.destroy();
-      await Promise.all([close(dynamoServer), close(sqsServer)]);
+      await Promise.all([dynamo.stop(), close(sqsServer)]);
     },
   };
 }
+
+/**
+ * dynalite in a worker thread: parsing every request's expressions and reading and writing LevelDB
+ * take a third of the gateway's CPU under load, on another core there. Its own server's close()
+ * closes the LevelDB store too (and releases its lock).
+ */
+async function startDynalite(path: string | undefined): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  const worker = new Worker(DYNALITE_WORKER, {
+    eval: true,
+    workerData: { dynalite: require.resolve('dynalite'), path, keepAliveMs: KEEP_ALIVE_MS },
+  });
+  const exited = new Promise<void>((done) => worker.once('exit', () => done()));
+  const port = await new Promise<number>((done, fail) => {
+    worker.once('error', fail);
+    worker.once('message', (message: { port?: number; error?: string }) =>
+      message.port === undefined ? fail(new Error(message.error)) : done(message.port),
+    );
+  });
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    async stop() {
+      worker.postMessage('stop');
+      await exited;
+    },
+  };
+}
+
+const DYNALITE_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const dynalite = require(workerData.dynalite);
+const server = dynalite({
+  createTableMs: 0,
+  deleteTableMs: 0,
+  updateTableMs: 0,
+  ...(workerData.path !== undefined && { path: workerData.path }),
+});
+server.keepAliveTimeout = workerData.keepAliveMs;
+server.once('error', (error) => {
+  parentPort.postMessage({ error: error.message });
+  process.exit(1);
+});
+server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+parentPort.once('message', () => {
+  server.closeAllConnections();
+  server.close(() => parentPort.close());
+});
+`;
 
 /** What was created for one template: local names of tables, URLs and ARNs of queues, by logical id. */
 export interface CreatedResources {

@@ -5,9 +5,23 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type * as LocalStepFunctions from 'aws-local-stepfunctions';
 import { readAssembly } from '../../cli/assembly';
 import { ExecutionAlreadyExistsError, LocalWorkflows, UnknownStateMachineError } from '../../cli/local-workflows';
+
+// Counts the state machines built (each build validates the whole definition: 0.1–0.2 s of CPU).
+const built = vi.hoisted(() => ({ count: 0 }));
+vi.mock('aws-local-stepfunctions', async (original) => {
+  const module = await original<typeof LocalStepFunctions>();
+  class CountedStateMachine extends module.StateMachine {
+    constructor(...args: ConstructorParameters<typeof module.StateMachine>) {
+      super(...args);
+      built.count++;
+    }
+  }
+  return { ...module, StateMachine: CountedStateMachine };
+});
 
 function synthesizeWorkflowApp() {
   const outdir = mkdtempSync(join(tmpdir(), 'wg-test-'));
@@ -86,5 +100,29 @@ describe('LocalWorkflows', () => {
     await execution.done;
     expect(execution.output).toEqual({ amount: 3, id: 'x', handled: true, size: 'small' });
     expect(execution.tasks).toEqual([]);
+  });
+
+  it('builds (and validates) each state machine once, and runs concurrent executions on it independently', async () => {
+    const workflows = new LocalWorkflows(stacks);
+    const smArn = workflows.stateMachineArns[0]!;
+    const before = built.count;
+    const executions = [5000, 3, 2000].map((amount, i) =>
+      workflows.start({
+        stateMachineArn: smArn,
+        name: `c${i}`,
+        input: JSON.stringify({ deliveryId: `d${i}`, payload: { amount } }),
+      }),
+    );
+    await Promise.all(executions.map((e) => e.done));
+    expect(executions.map((e) => e.output)).toEqual([
+      { amount: 5000, id: 'd0', size: 'big' },
+      { amount: 3, id: 'd1', size: 'small' },
+      { amount: 2000, id: 'd2', size: 'big' },
+    ]);
+    expect(built.count - before).toBe(1);
+    // A new synth: the next execution runs the new definition, built once more.
+    workflows.load(stacks);
+    await workflows.start({ stateMachineArn: smArn, input: '{"deliveryId":"n","payload":{"amount":1}}' }).done;
+    expect(built.count - before).toBe(2);
   });
 });
