@@ -17,7 +17,7 @@ import {
 import { loadRegexEngine, usesRegex } from '../core/cel/regex';
 import { HISTORY_ITEMS } from '../core/config/tables';
 import type { RouteConfig, WebhookConfig } from '../core/config/webhook';
-import { compileRoutes, matchRoutes } from '../core/events/routing';
+import { compileRoutes, matchRoutes, type RoutableEvent } from '../core/events/routing';
 import { compileWebhook, transformEvent } from '../core/events/transform';
 import { isCredentialHeader } from '../core/http/credentials';
 import { jsonByteLength } from '../core/http/json';
@@ -93,6 +93,8 @@ export interface Delivery {
   readonly body: Buffer;
   /** The parsed body: CEL's `input`. */
   readonly input: unknown;
+  /** A proven bound on the UTF-8 length of `JSON.stringify(input)`, when the body parser gives one. */
+  readonly inputJsonBytesAtMost?: number;
   /** The label: the provider's id as it shows it (an unsigned header too), else the dedup key. */
   readonly deliveryId: string;
   /** The verifier's dedup key, from signed bytes only: the default idempotency key (ignored for a replay). */
@@ -236,7 +238,8 @@ function* expressionSources({ config, routes }: LoadedWebhook): Iterable<string 
 /** The record and messages; never throws: an unexpected error becomes a transform_failed record. */
 function planDelivery(deps: IngestDeps, delivery: Delivery, writes: Promise<unknown>[]): Plan {
   const { config } = delivery.webhook;
-  const event = toEvent(delivery);
+  const headerRecord = delivery.headers.toRecord();
+  const event = toEvent(delivery, headerRecord);
   const idempotencyKey = delivery.replay
     ? replayDeliveryId(normalizeIdempotencyKey(event.idempotencyKey), delivery.replay.n)
     : normalizeIdempotencyKey(event.idempotencyKey);
@@ -278,7 +281,7 @@ function planDelivery(deps: IngestDeps, delivery: Delivery, writes: Promise<unkn
   };
 
   try {
-    const headers = redactHeaders(delivery.headers, config);
+    const headers = redactRecord(headerRecord, config);
     const historyKey = HISTORY_ITEMS.delivery(config.name, idempotencyKey);
     // An event offered to waiters travels with the route messages (same batch, same group), routed or not.
     const toWaiters = config.hasWaiters === true && (event.status === 'pending' || event.status === 'unrouted');
@@ -359,35 +362,63 @@ interface EventResult {
   readonly routes: readonly RouteConfig[];
 }
 
-function toEvent(delivery: Delivery): EventResult {
+function toEvent(delivery: Delivery, headers: Readonly<Record<string, string>>): EventResult {
   const { config, routes } = delivery.webhook;
   // A replay keeps the original's key (its own is `<key>#replay-<n>`).
   const dedupKey = delivery.replay ? (delivery.replay.of.idempotencyKey ?? delivery.dedupKey) : delivery.dedupKey;
   const fallback = { idempotencyKey: dedupKey, groupBy: dedupKey, routes: [] };
   if (delivery.failure !== undefined) return { status: 'transform_failed', reason: delivery.failure, ...fallback };
   try {
-    const cel = { headers: delivery.headers.toRecord(), query: delivery.query };
-    const t = transformEvent(compileWebhook(config), { input: delivery.input, ...cel, dedupKey });
+    const t = transformEvent(compileWebhook(config), {
+      input: delivery.input,
+      headers,
+      query: delivery.query,
+      dedupKey,
+    });
     if (t.status === 'filtered') return { status: 'filtered', ...fallback };
     if (t.status === 'transform_failed') {
       return { status: 'transform_failed', reason: `${t.expression}: ${t.error}`, ...keyAndScope(t), ...fallback };
     }
-    const base = { ...keyAndScope(t), payload: t.payload, idempotencyKey: t.idempotencyKey, groupBy: t.groupBy };
-    const routing = matchRoutes(compileRoutes(routes), {
-      webhook: config.name,
-      eventKey: t.eventKey,
-      ...(t.scope !== undefined && { scope: t.scope }),
+    // Built by assignment (spreads of conditional members cost microseconds per delivery).
+    const routing = matchRoutes(compileRoutes(routes), routeRequest(config.name, t, headers, delivery.query));
+    const result: Mutable<EventResult> = {
+      status: 'pending',
       payload: t.payload,
-      ...cel,
-    });
-    if (routing.status === 'routed') return { status: 'pending', ...base, routes: routing.routes };
-    if (routing.status === 'unrouted') return { status: 'unrouted', ...base, routes: [] };
-    return { status: 'transform_failed', reason: `${routing.expression}: ${routing.error}`, ...base, routes: [] };
+      idempotencyKey: t.idempotencyKey,
+      groupBy: t.groupBy,
+      routes: [],
+      eventKey: t.eventKey,
+    };
+    if (t.scope !== undefined) result.scope = t.scope;
+    if (routing.status === 'routed') result.routes = routing.routes;
+    else if (routing.status === 'unrouted') result.status = 'unrouted';
+    else {
+      result.status = 'transform_failed';
+      result.reason = `${routing.expression}: ${routing.error}`;
+    }
+    return result;
   } catch (error) {
     // An expression that does not compile (synth checks them, so a deployment bug) or any other
     // unexpected error: keep the body for a replay.
     return { status: 'transform_failed', reason: describeError(error), ...fallback };
   }
+}
+
+function routeRequest(
+  webhook: string,
+  t: { eventKey: string; scope?: string; payload: unknown },
+  headers: Readonly<Record<string, string>>,
+  query: Readonly<Record<string, string>>,
+): RoutableEvent {
+  const request: Mutable<RoutableEvent> = {
+    webhook,
+    eventKey: t.eventKey,
+    payload: t.payload,
+    headers,
+    query,
+  };
+  if (t.scope !== undefined) request.scope = t.scope;
+  return request;
 }
 
 function keyAndScope(t: { eventKey?: string; scope?: string }): { eventKey?: string; scope?: string } {
@@ -435,9 +466,15 @@ function workflowInput(
   };
   if (e.scope !== undefined) base.scope = e.scope;
   if (d.delivery.replay) base.replayOf = d.delivery.replay.of.deliveryId;
-  // Measured without building the text (the queue adapter builds it once, to send it).
-  const size = jsonByteLength(base)! + PAYLOAD_MEMBER_BYTES + (jsonByteLength(e.payload) ?? -PAYLOAD_MEMBER_BYTES);
-  if (size <= LIMITS.inlineWorkflowInput) {
+  // Measured without building the text (the queue adapter builds it once, to send it); the body as
+  // parsed, unchanged, is bounded by its parser, which is enough below the limit.
+  const baseSize = jsonByteLength(base)!;
+  const bound = e.payload === d.delivery.input ? d.delivery.inputJsonBytesAtMost : undefined;
+  const fits =
+    (bound !== undefined && baseSize + PAYLOAD_MEMBER_BYTES + bound <= LIMITS.inlineWorkflowInput) ||
+    baseSize + PAYLOAD_MEMBER_BYTES + (jsonByteLength(e.payload) ?? -PAYLOAD_MEMBER_BYTES) <=
+      LIMITS.inlineWorkflowInput;
+  if (fits) {
     base.payload = e.payload;
     return base;
   }
@@ -454,11 +491,20 @@ function workflowInput(
  * (isCredentialHeader), which a misdirected sender may post to a webhook of another scheme.
  */
 export function redactHeaders(headers: HttpHeaders, config: WebhookConfig): Record<string, string> {
-  const record = headers.toRecord();
-  const own = new Set(sensitiveHeaders(config.verifier));
-  for (const name of Object.keys(record)) if (own.has(name) || isCredentialHeader(name)) record[name] = '[redacted]';
-  return record;
+  return redactRecord(headers.toRecord(), config);
 }
+
+/** A redacted copy of a lower-cased header record (redactHeaders). */
+function redactRecord(record: Readonly<Record<string, string>>, config: WebhookConfig): Record<string, string> {
+  let own = ownSensitive.get(config);
+  if (own === undefined) ownSensitive.set(config, (own = new Set(sensitiveHeaders(config.verifier))));
+  const out: Record<string, string> = {};
+  for (const name in record) out[name] = own.has(name) || isCredentialHeader(name) ? '[redacted]' : record[name]!;
+  return out;
+}
+
+/** Each config's own sensitive header names (the config objects stay the same while cached). */
+const ownSensitive = new WeakMap<WebhookConfig, ReadonlySet<string>>();
 
 function log(deps: IngestDeps, record: DeliveryRecord, outcome: string, previous?: string): void {
   deps.telemetry.log.info('delivery', {

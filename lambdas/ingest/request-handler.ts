@@ -161,6 +161,8 @@ export function createIngestHandler(deps: IngestDeps) {
         dedupKey: verdict.dedupKey,
         receivedAt,
       };
+      const bound = request.stringifiedJsonBytesAtMost(input);
+      if (bound !== undefined) delivery.inputJsonBytesAtMost = bound;
       if (failure !== undefined) delivery.failure = failure;
       if (x.sourceIp !== undefined) delivery.sourceIp = x.sourceIp;
       if (x.userAgent !== undefined) delivery.userAgent = x.userAgent;
