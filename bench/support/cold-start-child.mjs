@@ -3,12 +3,49 @@
 // with one call each (timed apart: the modules the SDK loads lazily at a first send, credentials and the
 // HTTP handler, are the SDK's cost too), then import the handler bundle and answer one event. Prints
 // one JSON line marked `coldStart`.
+//
+// With the SDK preloaded, every client's send() is timed too: `sdkInRequestMs` is the time during the
+// first request when at least one SDK call was pending (the handler's own clients still resolve their
+// endpoint and credentials and open their first connection at their first call; then the round trip
+// to the local servers). `ownMs` is the rest of import + first request: the handler's own work.
 // Usage: node [--enable-source-maps] cold-start-child.mjs BUNDLE EVENT_FILE [SDK_PACKAGES|-]
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 const [bundle, eventFile, preload = '-'] = process.argv.slice(2);
 const event = JSON.parse(readFileSync(eventFile, 'utf8'));
+
+// Time with at least one SDK call pending: the union of the calls' intervals, concurrent ones counted once.
+let pending = 0;
+let since = 0;
+let sdkPendingMs = 0;
+const enter = () => {
+  if (pending++ === 0) since = performance.now();
+};
+const leave = () => {
+  if (--pending === 0) sdkPendingMs += performance.now() - since;
+};
+/** Wraps the send() of a client class (its own property: the base class is shared by every client). */
+function timeSends(Client) {
+  const send = Client.prototype.send;
+  Object.defineProperty(Client.prototype, 'send', {
+    configurable: true,
+    writable: true,
+    value: function timedSend(...args) {
+      enter();
+      let result;
+      try {
+        result = send.apply(this, args);
+      } catch (error) {
+        leave();
+        throw error;
+      }
+      if (result && typeof result.then === 'function') result.then(leave, leave);
+      else leave();
+      return result;
+    },
+  });
+}
 
 let sdkMs = 0;
 if (preload !== '-') {
@@ -22,6 +59,7 @@ if (preload !== '-') {
       // The stub server refuses some of these: only the SDK's own work matters here.
       await client.send(new List({})).catch(() => undefined);
       client.destroy();
+      timeSends(Client);
     }
   }
   sdkMs = performance.now() - started;
@@ -29,9 +67,20 @@ if (preload !== '-') {
 const started = performance.now();
 const mod = await import(pathToFileURL(bundle).href);
 const imported = performance.now();
+const sdkDuringImport = sdkPendingMs;
 const result = await mod.handler(event, {});
 const answered = performance.now();
+const sdkInRequestMs = sdkPendingMs - sdkDuringImport;
 process.stdout.write(
-  `${JSON.stringify({ coldStart: true, sdkMs, importMs: imported - started, firstRequestMs: answered - imported, sinceProcessStartMs: answered, result })}\n`,
+  `${JSON.stringify({
+    coldStart: true,
+    sdkMs,
+    importMs: imported - started,
+    firstRequestMs: answered - imported,
+    sdkInRequestMs,
+    ownMs: answered - started - sdkPendingMs,
+    sinceProcessStartMs: answered,
+    result,
+  })}\n`,
 );
 process.exit(0);
