@@ -182,10 +182,6 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   if (claimed.status === 'rejected') throw new DependencyError('history', { cause: claimed.reason });
   for (const warning of claimed.value.warnings ?? []) deps.telemetry.log.warn(warning, { webhook: record.webhook });
   const failedWrite = others.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  const fail = async (reason: string, dependency: DependencyError['dependency'], cause: unknown): Promise<never> => {
-    await deps.history.markFailed(ref, reason).catch((e: unknown) => warn(deps, 'history not updated', e));
-    throw new DependencyError(dependency, { cause });
-  };
 
   if (!claimed.value.claimed) {
     const { previousStatus, resend } = claimed.value;
@@ -195,14 +191,16 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
     if (resend && plan.entries.length > 0) {
       // Round trip 2: this copy's own messages. Only what this copy wrote is failed on error
       // (markFailed changes nothing another attempt holds).
-      if (failedWrite) await fail('payload_store_failed', 'payloads', failedWrite.reason);
-      await deps.queue.send(plan.entries).catch((error: unknown) => fail('enqueue_failed', 'queue', error));
+      if (failedWrite) await failAttempt(deps, ref, 'payload_store_failed', 'payloads', failedWrite.reason);
+      await deps.queue
+        .send(plan.entries)
+        .catch((error: unknown) => failAttempt(deps, ref, 'enqueue_failed', 'queue', error));
     }
     deps.telemetry.metrics.count(METRICS.duplicate);
     log(deps, record, 'duplicate', previousStatus);
     return { deliveryId: record.deliveryId!, status: 'duplicate', record };
   }
-  if (failedWrite) await fail('payload_store_failed', 'payloads', failedWrite.reason);
+  if (failedWrite) await failAttempt(deps, ref, 'payload_store_failed', 'payloads', failedWrite.reason);
 
   if (plan.entries.length === 0) {
     const status = plan.status as keyof typeof STATUS_METRICS;
@@ -216,7 +214,7 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   // marker left queued by a failed send whose markFailed failed too is safe: copies send their own
   // messages before their 2xx, and the sweeper fails it once no message of it can be on the queue.
   const [sent, queued] = await Promise.allSettled([deps.queue.send(plan.entries), deps.history.markQueued(ref)]);
-  if (sent.status === 'rejected') await fail('enqueue_failed', 'queue', sent.reason);
+  if (sent.status === 'rejected') await failAttempt(deps, ref, 'enqueue_failed', 'queue', sent.reason);
   // Left pending, the marker tells copies to retry until the dispatcher or the lease settles it.
   if (queued.status === 'rejected') warn(deps, 'dedup marker not marked queued', queued.reason);
   // Unrouted, only offered to waiters: still `unrouted` (the record turns `enqueued` once a waiter resumes).
@@ -225,6 +223,18 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   deps.telemetry.metrics.count(METRICS.enqueued, plan.entries.length);
   log(deps, record, status);
   return { deliveryId: record.deliveryId!, status, record };
+}
+
+/** This attempt's marker and history item marked failed (best effort), then the dependency's error. Not a closure: see Answers. */
+async function failAttempt(
+  deps: IngestDeps,
+  ref: AttemptRef,
+  reason: string,
+  dependency: DependencyError['dependency'],
+  cause: unknown,
+): Promise<never> {
+  await deps.history.markFailed(ref, reason).catch((e: unknown) => warn(deps, 'history not updated', e));
+  throw new DependencyError(dependency, { cause });
 }
 
 /** Configs whose expressions have what they need loaded: the RE2 engine, when one may call matches(). */
@@ -253,31 +263,16 @@ function planDelivery(deps: IngestDeps, delivery: Delivery, writes: Promise<unkn
   const attempt = randomUUID();
   const leaseUntil = Math.ceil(delivery.receivedAt.getTime() / 1000 + deps.settings.ingestTimeoutSeconds);
   const expiresAt = expiry(delivery.receivedAt, deps.settings.historyRetentionDays);
-  // Built by assignment: object spreads with conditional members cost microseconds per delivery.
-  const record = (e: EventResult, headers: Record<string, string>): Plan['record'] => {
-    const item: Mutable<Plan['record']> = {
-      webhook: config.name,
-      deliveryId,
-      idempotencyKey,
-      receivedAt,
-      bodySize: delivery.body.length,
-      bodySha256,
-      attempt,
-      leaseUntil,
-      expiresAt,
-      status: e.status,
-      routes: e.routes.map((r) => r.id),
-      headers,
-    };
-    if (delivery.sourceIp !== undefined) item.sourceIp = delivery.sourceIp;
-    if (delivery.userAgent !== undefined) item.userAgent = delivery.userAgent;
-    if (bodyRef) item.bodyRef = bodyRef;
-    else item.body = delivery.body;
-    if (delivery.replay) item.replayOf = delivery.replay.of.deliveryId;
-    if (e.reason !== undefined) item.reason = e.reason;
-    if (e.eventKey !== undefined) item.eventKey = e.eventKey;
-    if (e.scope !== undefined) item.scope = e.scope;
-    return item;
+  const common: RecordCommon = {
+    delivery,
+    deliveryId,
+    idempotencyKey,
+    receivedAt,
+    bodySha256,
+    bodyRef,
+    attempt,
+    leaseUntil,
+    expiresAt,
   };
 
   try {
@@ -317,7 +312,7 @@ function planDelivery(deps: IngestDeps, delivery: Delivery, writes: Promise<unkn
         });
       }
     }
-    return { record: record(event, headers), entries, status: event.status };
+    return { record: recordOf(common, event, headers), entries, status: event.status };
   } catch (error) {
     // E.g. JSON.stringify of a very deeply nested payload (RangeError): record it, body kept for a replay.
     const failed: EventResult = {
@@ -328,8 +323,49 @@ function planDelivery(deps: IngestDeps, delivery: Delivery, writes: Promise<unkn
       groupBy: event.groupBy,
       routes: [],
     };
-    return { record: record(failed, safeHeaders(delivery, config)), entries: [], status: failed.status };
+    return { record: recordOf(common, failed, safeHeaders(delivery, config)), entries: [], status: failed.status };
   }
+}
+
+/** What a delivery's record holds whatever its outcome. */
+interface RecordCommon {
+  readonly delivery: Delivery;
+  readonly deliveryId: string;
+  readonly idempotencyKey: string;
+  readonly receivedAt: string;
+  readonly bodySha256: string;
+  readonly bodyRef: PayloadRef | undefined;
+  readonly attempt: string;
+  readonly leaseUntil: number;
+  readonly expiresAt: number;
+}
+
+/** The history record. Built by assignment: object spreads with conditional members cost microseconds per delivery. */
+function recordOf(c: RecordCommon, e: EventResult, headers: Record<string, string>): Plan['record'] {
+  const { delivery } = c;
+  const item: Mutable<Plan['record']> = {
+    webhook: delivery.webhook.config.name,
+    deliveryId: c.deliveryId,
+    idempotencyKey: c.idempotencyKey,
+    receivedAt: c.receivedAt,
+    bodySize: delivery.body.length,
+    bodySha256: c.bodySha256,
+    attempt: c.attempt,
+    leaseUntil: c.leaseUntil,
+    expiresAt: c.expiresAt,
+    status: e.status,
+    routes: e.routes.map((r) => r.id),
+    headers,
+  };
+  if (delivery.sourceIp !== undefined) item.sourceIp = delivery.sourceIp;
+  if (delivery.userAgent !== undefined) item.userAgent = delivery.userAgent;
+  if (c.bodyRef) item.bodyRef = c.bodyRef;
+  else item.body = delivery.body;
+  if (delivery.replay) item.replayOf = delivery.replay.of.deliveryId;
+  if (e.reason !== undefined) item.reason = e.reason;
+  if (e.eventKey !== undefined) item.eventKey = e.eventKey;
+  if (e.scope !== undefined) item.scope = e.scope;
+  return item;
 }
 
 function expiry(receivedAt: Date, days: number): number {
