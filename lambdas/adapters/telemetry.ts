@@ -11,12 +11,14 @@ import type { Counters, Log, Telemetry } from './ports';
 export function powertoolsTelemetry(options: { serviceName: string; gatewayId: string }): Telemetry {
   const log = powertoolsLog(options.serviceName);
   const metrics = gatewayMetrics(options.gatewayId);
-  const byReason = gatewayMetrics(options.gatewayId);
+  // Created at the first count with a reason (a rejection): not at every cold start.
+  let byReason: Metrics | undefined;
   const counters: Counters = {
     count(metric, value = 1, reason) {
       metrics.addMetric(metric, MetricUnit.Count, value);
       if (reason !== undefined) {
         // A second record, so the other metrics of the invocation keep Gateway alone.
+        byReason ??= gatewayMetrics(options.gatewayId);
         byReason.addDimension(METRICS.dimensions.reason, reason);
         byReason.addMetric(metric, MetricUnit.Count, value);
         byReason.publishStoredMetrics();

@@ -31,18 +31,20 @@ export function readEvent(event: APIGatewayProxyEvent): HttpExchange {
   const identity = event.requestContext?.identity;
   const userAgent = identity?.userAgent ?? headers.get('user-agent');
   const webhook = webhookNameOf(event);
-  return {
+  // Built by assignment: spreads of conditional members cost microseconds per request.
+  const exchange: { -readonly [K in keyof HttpExchange]: HttpExchange[K] } = {
     method: (event.httpMethod ?? '').toUpperCase(),
-    ...(webhook !== undefined && { webhook }),
     headers,
     body,
-    ...(declaredLength !== undefined && { declaredLength }),
     url: `https://${host}${path}`,
     query: queryString(event),
-    ...(identity?.sourceIp && { sourceIp: identity.sourceIp }),
-    ...(userAgent && { userAgent }),
-    ...(event.requestContext?.requestId && { requestId: event.requestContext.requestId }),
   };
+  if (webhook !== undefined) exchange.webhook = webhook;
+  if (declaredLength !== undefined) exchange.declaredLength = declaredLength;
+  if (identity?.sourceIp) exchange.sourceIp = identity.sourceIp;
+  if (userAgent) exchange.userAgent = userAgent;
+  if (event.requestContext?.requestId) exchange.requestId = event.requestContext.requestId;
+  return exchange;
 }
 
 /**

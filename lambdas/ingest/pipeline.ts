@@ -17,7 +17,7 @@ import {
 import { loadRegexEngine, usesRegex } from '../core/cel/regex';
 import { HISTORY_ITEMS } from '../core/config/tables';
 import type { RouteConfig, WebhookConfig } from '../core/config/webhook';
-import { compileRoutes, matchRoutes } from '../core/events/routing';
+import { compileRoutes, matchRoutes, type RoutableEvent } from '../core/events/routing';
 import { compileWebhook, transformEvent } from '../core/events/transform';
 import { isCredentialHeader } from '../core/http/credentials';
 import { jsonByteLength } from '../core/http/json';
@@ -93,6 +93,8 @@ export interface Delivery {
   readonly body: Buffer;
   /** The parsed body: CEL's `input`. */
   readonly input: unknown;
+  /** A proven bound on the UTF-8 length of `JSON.stringify(input)`, when the body parser gives one. */
+  readonly inputJsonBytesAtMost?: number;
   /** The label: the provider's id as it shows it (an unsigned header too), else the dedup key. */
   readonly deliveryId: string;
   /** The verifier's dedup key, from signed bytes only: the default idempotency key (ignored for a replay). */
@@ -180,10 +182,6 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   if (claimed.status === 'rejected') throw new DependencyError('history', { cause: claimed.reason });
   for (const warning of claimed.value.warnings ?? []) deps.telemetry.log.warn(warning, { webhook: record.webhook });
   const failedWrite = others.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  const fail = async (reason: string, dependency: DependencyError['dependency'], cause: unknown): Promise<never> => {
-    await deps.history.markFailed(ref, reason).catch((e: unknown) => warn(deps, 'history not updated', e));
-    throw new DependencyError(dependency, { cause });
-  };
 
   if (!claimed.value.claimed) {
     const { previousStatus, resend } = claimed.value;
@@ -193,14 +191,16 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
     if (resend && plan.entries.length > 0) {
       // Round trip 2: this copy's own messages. Only what this copy wrote is failed on error
       // (markFailed changes nothing another attempt holds).
-      if (failedWrite) await fail('payload_store_failed', 'payloads', failedWrite.reason);
-      await deps.queue.send(plan.entries).catch((error: unknown) => fail('enqueue_failed', 'queue', error));
+      if (failedWrite) await failAttempt(deps, ref, 'payload_store_failed', 'payloads', failedWrite.reason);
+      await deps.queue
+        .send(plan.entries)
+        .catch((error: unknown) => failAttempt(deps, ref, 'enqueue_failed', 'queue', error));
     }
     deps.telemetry.metrics.count(METRICS.duplicate);
     log(deps, record, 'duplicate', previousStatus);
     return { deliveryId: record.deliveryId!, status: 'duplicate', record };
   }
-  if (failedWrite) await fail('payload_store_failed', 'payloads', failedWrite.reason);
+  if (failedWrite) await failAttempt(deps, ref, 'payload_store_failed', 'payloads', failedWrite.reason);
 
   if (plan.entries.length === 0) {
     const status = plan.status as keyof typeof STATUS_METRICS;
@@ -214,7 +214,7 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   // marker left queued by a failed send whose markFailed failed too is safe: copies send their own
   // messages before their 2xx, and the sweeper fails it once no message of it can be on the queue.
   const [sent, queued] = await Promise.allSettled([deps.queue.send(plan.entries), deps.history.markQueued(ref)]);
-  if (sent.status === 'rejected') await fail('enqueue_failed', 'queue', sent.reason);
+  if (sent.status === 'rejected') await failAttempt(deps, ref, 'enqueue_failed', 'queue', sent.reason);
   // Left pending, the marker tells copies to retry until the dispatcher or the lease settles it.
   if (queued.status === 'rejected') warn(deps, 'dedup marker not marked queued', queued.reason);
   // Unrouted, only offered to waiters: still `unrouted` (the record turns `enqueued` once a waiter resumes).
@@ -223,6 +223,18 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   deps.telemetry.metrics.count(METRICS.enqueued, plan.entries.length);
   log(deps, record, status);
   return { deliveryId: record.deliveryId!, status, record };
+}
+
+/** This attempt's marker and history item marked failed (best effort), then the dependency's error. Not a closure: see Answers. */
+async function failAttempt(
+  deps: IngestDeps,
+  ref: AttemptRef,
+  reason: string,
+  dependency: DependencyError['dependency'],
+  cause: unknown,
+): Promise<never> {
+  await deps.history.markFailed(ref, reason).catch((e: unknown) => warn(deps, 'history not updated', e));
+  throw new DependencyError(dependency, { cause });
 }
 
 /** Configs whose expressions have what they need loaded: the RE2 engine, when one may call matches(). */
@@ -236,7 +248,8 @@ function* expressionSources({ config, routes }: LoadedWebhook): Iterable<string 
 /** The record and messages; never throws: an unexpected error becomes a transform_failed record. */
 function planDelivery(deps: IngestDeps, delivery: Delivery, writes: Promise<unknown>[]): Plan {
   const { config } = delivery.webhook;
-  const event = toEvent(delivery);
+  const headerRecord = delivery.headers.toRecord();
+  const event = toEvent(delivery, headerRecord);
   const idempotencyKey = delivery.replay
     ? replayDeliveryId(normalizeIdempotencyKey(event.idempotencyKey), delivery.replay.n)
     : normalizeIdempotencyKey(event.idempotencyKey);
@@ -250,35 +263,20 @@ function planDelivery(deps: IngestDeps, delivery: Delivery, writes: Promise<unkn
   const attempt = randomUUID();
   const leaseUntil = Math.ceil(delivery.receivedAt.getTime() / 1000 + deps.settings.ingestTimeoutSeconds);
   const expiresAt = expiry(delivery.receivedAt, deps.settings.historyRetentionDays);
-  // Built by assignment: object spreads with conditional members cost microseconds per delivery.
-  const record = (e: EventResult, headers: Record<string, string>): Plan['record'] => {
-    const item: Mutable<Plan['record']> = {
-      webhook: config.name,
-      deliveryId,
-      idempotencyKey,
-      receivedAt,
-      bodySize: delivery.body.length,
-      bodySha256,
-      attempt,
-      leaseUntil,
-      expiresAt,
-      status: e.status,
-      routes: e.routes.map((r) => r.id),
-      headers,
-    };
-    if (delivery.sourceIp !== undefined) item.sourceIp = delivery.sourceIp;
-    if (delivery.userAgent !== undefined) item.userAgent = delivery.userAgent;
-    if (bodyRef) item.bodyRef = bodyRef;
-    else item.body = delivery.body;
-    if (delivery.replay) item.replayOf = delivery.replay.of.deliveryId;
-    if (e.reason !== undefined) item.reason = e.reason;
-    if (e.eventKey !== undefined) item.eventKey = e.eventKey;
-    if (e.scope !== undefined) item.scope = e.scope;
-    return item;
+  const common: RecordCommon = {
+    delivery,
+    deliveryId,
+    idempotencyKey,
+    receivedAt,
+    bodySha256,
+    bodyRef,
+    attempt,
+    leaseUntil,
+    expiresAt,
   };
 
   try {
-    const headers = redactHeaders(delivery.headers, config);
+    const headers = redactRecord(headerRecord, config);
     const historyKey = HISTORY_ITEMS.delivery(config.name, idempotencyKey);
     // An event offered to waiters travels with the route messages (same batch, same group), routed or not.
     const toWaiters = config.hasWaiters === true && (event.status === 'pending' || event.status === 'unrouted');
@@ -314,7 +312,7 @@ function planDelivery(deps: IngestDeps, delivery: Delivery, writes: Promise<unkn
         });
       }
     }
-    return { record: record(event, headers), entries, status: event.status };
+    return { record: recordOf(common, event, headers), entries, status: event.status };
   } catch (error) {
     // E.g. JSON.stringify of a very deeply nested payload (RangeError): record it, body kept for a replay.
     const failed: EventResult = {
@@ -325,8 +323,49 @@ function planDelivery(deps: IngestDeps, delivery: Delivery, writes: Promise<unkn
       groupBy: event.groupBy,
       routes: [],
     };
-    return { record: record(failed, safeHeaders(delivery, config)), entries: [], status: failed.status };
+    return { record: recordOf(common, failed, safeHeaders(delivery, config)), entries: [], status: failed.status };
   }
+}
+
+/** What a delivery's record holds whatever its outcome. */
+interface RecordCommon {
+  readonly delivery: Delivery;
+  readonly deliveryId: string;
+  readonly idempotencyKey: string;
+  readonly receivedAt: string;
+  readonly bodySha256: string;
+  readonly bodyRef: PayloadRef | undefined;
+  readonly attempt: string;
+  readonly leaseUntil: number;
+  readonly expiresAt: number;
+}
+
+/** The history record. Built by assignment: object spreads with conditional members cost microseconds per delivery. */
+function recordOf(c: RecordCommon, e: EventResult, headers: Record<string, string>): Plan['record'] {
+  const { delivery } = c;
+  const item: Mutable<Plan['record']> = {
+    webhook: delivery.webhook.config.name,
+    deliveryId: c.deliveryId,
+    idempotencyKey: c.idempotencyKey,
+    receivedAt: c.receivedAt,
+    bodySize: delivery.body.length,
+    bodySha256: c.bodySha256,
+    attempt: c.attempt,
+    leaseUntil: c.leaseUntil,
+    expiresAt: c.expiresAt,
+    status: e.status,
+    routes: e.routes.map((r) => r.id),
+    headers,
+  };
+  if (delivery.sourceIp !== undefined) item.sourceIp = delivery.sourceIp;
+  if (delivery.userAgent !== undefined) item.userAgent = delivery.userAgent;
+  if (c.bodyRef) item.bodyRef = c.bodyRef;
+  else item.body = delivery.body;
+  if (delivery.replay) item.replayOf = delivery.replay.of.deliveryId;
+  if (e.reason !== undefined) item.reason = e.reason;
+  if (e.eventKey !== undefined) item.eventKey = e.eventKey;
+  if (e.scope !== undefined) item.scope = e.scope;
+  return item;
 }
 
 function expiry(receivedAt: Date, days: number): number {
@@ -359,35 +398,63 @@ interface EventResult {
   readonly routes: readonly RouteConfig[];
 }
 
-function toEvent(delivery: Delivery): EventResult {
+function toEvent(delivery: Delivery, headers: Readonly<Record<string, string>>): EventResult {
   const { config, routes } = delivery.webhook;
   // A replay keeps the original's key (its own is `<key>#replay-<n>`).
   const dedupKey = delivery.replay ? (delivery.replay.of.idempotencyKey ?? delivery.dedupKey) : delivery.dedupKey;
   const fallback = { idempotencyKey: dedupKey, groupBy: dedupKey, routes: [] };
   if (delivery.failure !== undefined) return { status: 'transform_failed', reason: delivery.failure, ...fallback };
   try {
-    const cel = { headers: delivery.headers.toRecord(), query: delivery.query };
-    const t = transformEvent(compileWebhook(config), { input: delivery.input, ...cel, dedupKey });
+    const t = transformEvent(compileWebhook(config), {
+      input: delivery.input,
+      headers,
+      query: delivery.query,
+      dedupKey,
+    });
     if (t.status === 'filtered') return { status: 'filtered', ...fallback };
     if (t.status === 'transform_failed') {
       return { status: 'transform_failed', reason: `${t.expression}: ${t.error}`, ...keyAndScope(t), ...fallback };
     }
-    const base = { ...keyAndScope(t), payload: t.payload, idempotencyKey: t.idempotencyKey, groupBy: t.groupBy };
-    const routing = matchRoutes(compileRoutes(routes), {
-      webhook: config.name,
-      eventKey: t.eventKey,
-      ...(t.scope !== undefined && { scope: t.scope }),
+    // Built by assignment (spreads of conditional members cost microseconds per delivery).
+    const routing = matchRoutes(compileRoutes(routes), routeRequest(config.name, t, headers, delivery.query));
+    const result: Mutable<EventResult> = {
+      status: 'pending',
       payload: t.payload,
-      ...cel,
-    });
-    if (routing.status === 'routed') return { status: 'pending', ...base, routes: routing.routes };
-    if (routing.status === 'unrouted') return { status: 'unrouted', ...base, routes: [] };
-    return { status: 'transform_failed', reason: `${routing.expression}: ${routing.error}`, ...base, routes: [] };
+      idempotencyKey: t.idempotencyKey,
+      groupBy: t.groupBy,
+      routes: [],
+      eventKey: t.eventKey,
+    };
+    if (t.scope !== undefined) result.scope = t.scope;
+    if (routing.status === 'routed') result.routes = routing.routes;
+    else if (routing.status === 'unrouted') result.status = 'unrouted';
+    else {
+      result.status = 'transform_failed';
+      result.reason = `${routing.expression}: ${routing.error}`;
+    }
+    return result;
   } catch (error) {
     // An expression that does not compile (synth checks them, so a deployment bug) or any other
     // unexpected error: keep the body for a replay.
     return { status: 'transform_failed', reason: describeError(error), ...fallback };
   }
+}
+
+function routeRequest(
+  webhook: string,
+  t: { eventKey: string; scope?: string; payload: unknown },
+  headers: Readonly<Record<string, string>>,
+  query: Readonly<Record<string, string>>,
+): RoutableEvent {
+  const request: Mutable<RoutableEvent> = {
+    webhook,
+    eventKey: t.eventKey,
+    payload: t.payload,
+    headers,
+    query,
+  };
+  if (t.scope !== undefined) request.scope = t.scope;
+  return request;
 }
 
 function keyAndScope(t: { eventKey?: string; scope?: string }): { eventKey?: string; scope?: string } {
@@ -435,9 +502,15 @@ function workflowInput(
   };
   if (e.scope !== undefined) base.scope = e.scope;
   if (d.delivery.replay) base.replayOf = d.delivery.replay.of.deliveryId;
-  // Measured without building the text (the queue adapter builds it once, to send it).
-  const size = jsonByteLength(base)! + PAYLOAD_MEMBER_BYTES + (jsonByteLength(e.payload) ?? -PAYLOAD_MEMBER_BYTES);
-  if (size <= LIMITS.inlineWorkflowInput) {
+  // Measured without building the text (the queue adapter builds it once, to send it); the body as
+  // parsed, unchanged, is bounded by its parser, which is enough below the limit.
+  const baseSize = jsonByteLength(base)!;
+  const bound = e.payload === d.delivery.input ? d.delivery.inputJsonBytesAtMost : undefined;
+  const fits =
+    (bound !== undefined && baseSize + PAYLOAD_MEMBER_BYTES + bound <= LIMITS.inlineWorkflowInput) ||
+    baseSize + PAYLOAD_MEMBER_BYTES + (jsonByteLength(e.payload) ?? -PAYLOAD_MEMBER_BYTES) <=
+      LIMITS.inlineWorkflowInput;
+  if (fits) {
     base.payload = e.payload;
     return base;
   }
@@ -454,11 +527,20 @@ function workflowInput(
  * (isCredentialHeader), which a misdirected sender may post to a webhook of another scheme.
  */
 export function redactHeaders(headers: HttpHeaders, config: WebhookConfig): Record<string, string> {
-  const record = headers.toRecord();
-  const own = new Set(sensitiveHeaders(config.verifier));
-  for (const name of Object.keys(record)) if (own.has(name) || isCredentialHeader(name)) record[name] = '[redacted]';
-  return record;
+  return redactRecord(headers.toRecord(), config);
 }
+
+/** A redacted copy of a lower-cased header record (redactHeaders). */
+function redactRecord(record: Readonly<Record<string, string>>, config: WebhookConfig): Record<string, string> {
+  let own = ownSensitive.get(config);
+  if (own === undefined) ownSensitive.set(config, (own = new Set(sensitiveHeaders(config.verifier))));
+  const out: Record<string, string> = {};
+  for (const name in record) out[name] = own.has(name) || isCredentialHeader(name) ? '[redacted]' : record[name]!;
+  return out;
+}
+
+/** Each config's own sensitive header names (the config objects stay the same while cached). */
+const ownSensitive = new WeakMap<WebhookConfig, ReadonlySet<string>>();
 
 function log(deps: IngestDeps, record: DeliveryRecord, outcome: string, previous?: string): void {
   deps.telemetry.log.info('delivery', {

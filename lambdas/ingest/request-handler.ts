@@ -7,6 +7,7 @@ import { EMPTY_SECRET, InvalidSecretFormatError, type SecretMaterial } from '../
 import type { WebhookConfig } from '../core/config/webhook';
 import { InboundRequest } from '../core/http/request';
 import { answerHandshake, authenticatedInput, verifyRequest, type VerifyContext } from '../core/verify';
+import type { VerifiedRequest } from '../core/verify/types';
 import type { LoadedWebhook } from '../adapters/ports';
 import { readEvent, signedUrl, type HttpExchange } from './event';
 import {
@@ -68,47 +69,28 @@ export function createIngestHandler(deps: IngestDeps) {
     const receivedAt = deps.clock.now();
     const x = readEvent(event);
     metrics.count(METRICS.received);
-    const context = { webhook: x.webhook, requestId: x.requestId, sourceIp: x.sourceIp, userAgent: x.userAgent };
-
-    const reject = async (
-      status: RejectionStatus,
-      reason: string,
-      detail: string,
-      webhook?: WebhookConfig,
-      retryAfter?: number,
-    ) => {
-      log.warn('rejected', { ...context, status, reason, detail });
-      metrics.count(METRICS.rejected, 1, reason);
-      if (webhook) await sampleRejection(x, webhook, status, `${reason}: ${detail}`, receivedAt);
-      return rejection(status, retryAfter);
-    };
-    const unavailable = (dependency: string, error: unknown) => {
-      log.error('dependency failed', {
-        ...context,
-        status: 503,
-        reason: `${dependency}_unavailable`,
-        error: describeError(error),
-      });
-      metrics.count(METRICS.dependencyFailed, 1, dependency);
-      return rejection(503, RETRY_AFTER_UNAVAILABLE);
-    };
+    const answer = new Answers(deps, sampleRejection, x, receivedAt);
 
     const size = Math.max(x.body.length, x.declaredLength ?? 0);
     if (size > deps.settings.maxBodySize) {
-      return reject(413, 'body_too_large', `${size} bytes, the gateway accepts at most ${deps.settings.maxBodySize}`);
+      return answer.reject(
+        413,
+        'body_too_large',
+        `${size} bytes, the gateway accepts at most ${deps.settings.maxBodySize}`,
+      );
     }
-    if (x.webhook === undefined) return reject(404, 'unknown_webhook', 'the path names no webhook');
+    if (x.webhook === undefined) return answer.reject(404, 'unknown_webhook', 'the path names no webhook');
     let loaded: LoadedWebhook | undefined;
     try {
       loaded = await deps.config.load(x.webhook);
     } catch (error) {
-      return unavailable('config', error);
+      return answer.unavailable('config', error);
     }
-    if (!loaded) return reject(404, 'unknown_webhook', `no webhook "${x.webhook}"`);
+    if (!loaded) return answer.reject(404, 'unknown_webhook', `no webhook "${x.webhook}"`);
     const { config } = loaded;
-    if (x.method !== 'POST') return reject(405, 'method_not_allowed', `${x.method} is not POST`, config);
+    if (x.method !== 'POST') return answer.reject(405, 'method_not_allowed', `${x.method} is not POST`, config);
     if (size > config.maxBodySize) {
-      return reject(413, 'body_too_large', `${size} bytes, maxBodySize is ${config.maxBodySize}`, config);
+      return answer.reject(413, 'body_too_large', `${size} bytes, maxBodySize is ${config.maxBodySize}`, config);
     }
 
     const request = new InboundRequest({
@@ -121,105 +103,70 @@ export function createIngestHandler(deps: IngestDeps) {
     try {
       secrets = await loadSecrets(deps, config);
     } catch (error) {
-      if (error instanceof InvalidSecretFormatError) return reject(401, 'invalid_secret', error.message, config);
-      return unavailable('secrets', error);
+      if (error instanceof InvalidSecretFormatError) return answer.reject(401, 'invalid_secret', error.message, config);
+      return answer.unavailable('secrets', error);
     }
-    const ctx: VerifyContext = { request, now: receivedAt, secrets: (ref) => secrets.get(ref) ?? EMPTY_SECRET };
+    const ctx: VerifyContext = { request, now: receivedAt, secrets: secretOf.bind(secrets) };
     let verdict;
     try {
       verdict = await verifyRequest(config.verifier, ctx);
     } catch (error) {
       // Verifiers throw only on misuse (a config they cannot use): fail closed.
-      return reject(401, 'verifier_error', describeError(error), config);
+      return answer.reject(401, 'verifier_error', describeError(error), config);
     }
-    if (!verdict.ok) return reject(401, verdict.reason, `${verdict.scheme}: ${verdict.detail}`, config);
+    if (!verdict.ok) return answer.reject(401, verdict.reason, `${verdict.scheme}: ${verdict.detail}`, config);
     metrics.count(METRICS.verified);
 
-    let sideWork: Promise<void> | undefined;
     if (loaded.verifiedAt === undefined && !verifiedHere.has(config.name)) {
       verifiedHere.add(config.name);
-      sideWork = deps.config.markVerified(config.name, receivedAt).catch((error: unknown) => {
+      answer.sideWork = deps.config.markVerified(config.name, receivedAt).catch((error: unknown) => {
         verifiedHere.delete(config.name);
         log.warn('verifiedAt not recorded', { webhook: config.name, error: describeError(error) });
       });
     }
-    const afterSideWork = async <T>(result: T) => {
-      await sideWork;
-      return result;
-    };
-
-    // Built by assignment, a fresh object per call: spreads with conditional members cost microseconds.
-    const deliver = async (input: unknown, failure?: string) => {
-      const delivery: Mutable<Delivery> = {
-        webhook: loaded,
-        headers: x.headers,
-        query: request.query,
-        body: x.body,
-        input,
-        // A delivery id is a DynamoDB index key (at most 2 KB): an oversized one is hashed like a long idempotency key.
-        deliveryId: normalizeIdempotencyKey(verdict.deliveryId),
-        dedupKey: verdict.dedupKey,
-        receivedAt,
-      };
-      if (failure !== undefined) delivery.failure = failure;
-      if (x.sourceIp !== undefined) delivery.sourceIp = x.sourceIp;
-      if (x.userAgent !== undefined) delivery.userAgent = x.userAgent;
-      if (sideWork) delivery.sideWork = sideWork;
-      const outcome = await processDelivery(deps, delivery);
-      return accepted(outcome.deliveryId, outcome.status, config.successResponse);
-    };
+    const accepted = { loaded, request, verdict };
 
     try {
       const handshake = answerHandshake(config.verifier, config.handshake, ctx);
       if (handshake) {
-        log.info('handshake answered', { ...context, scheme: verdict.scheme });
-        return await afterSideWork(handshakeAnswer(handshake));
+        log.info('handshake answered', { ...answer.context, scheme: verdict.scheme });
+        return await answer.afterSideWork(handshakeAnswer(handshake));
       }
       const parsed = parseBody(request);
-      if (!parsed.ok) return await afterSideWork(await reject(parsed.status, parsed.reason, parsed.detail, config));
+      if (!parsed.ok) {
+        return await answer.afterSideWork(await answer.reject(parsed.status, parsed.reason, parsed.detail, config));
+      }
 
       if (config.rateWindows && config.rateWindows.length > 0) {
         let decision;
         try {
           decision = await deps.rateWindows.hit(config.name, config.rateWindows, receivedAt);
         } catch (error) {
-          return await afterSideWork(unavailable('rate_windows', error));
+          return await answer.afterSideWork(answer.unavailable('rate_windows', error));
         }
         if (!decision.allowed) {
           metrics.count(METRICS.rateWindowExceeded);
           const detail = `a rate window is full for ${decision.retryAfterSeconds} s`;
-          return await afterSideWork(
-            await reject(429, 'rate_window_exceeded', detail, config, decision.retryAfterSeconds),
+          return await answer.afterSideWork(
+            await answer.reject(429, 'rate_window_exceeded', detail, config, decision.retryAfterSeconds),
           );
         }
       }
       // A scheme that authenticates a canonical form of the body (Twilio's parameter set) gives CEL that form.
-      return await deliver(authenticatedInput(config.verifier, ctx) ?? parsed.input);
+      return await answer.deliver(accepted, authenticatedInput(config.verifier, ctx) ?? parsed.input);
     } catch (error) {
-      const expected = await answerExpected(error);
+      const expected = await answer.expected(error);
       if (expected) return expected;
       // Verified, then something unexpected (a bug, a body no code path expected): never a 5xx for an
       // authentic request. It is recorded as transform_failed with its body, so that it can be replayed.
-      log.error('unexpected error after verification', { ...context, error: describeError(error) });
+      log.error('unexpected error after verification', { ...answer.context, error: describeError(error) });
       try {
-        return await deliver({}, `internal_error: ${describeError(error)}`);
+        return await answer.deliver(accepted, {}, `internal_error: ${describeError(error)}`);
       } catch (again) {
-        const answer = await answerExpected(again);
-        if (answer) return answer;
+        const expectedAgain = await answer.expected(again);
+        if (expectedAgain) return expectedAgain;
         throw again;
       }
-    }
-
-    /** The answers to the errors processDelivery throws on purpose: a dependency failed, or another attempt holds the delivery. */
-    async function answerExpected(error: unknown): Promise<APIGatewayProxyResult | undefined> {
-      if (error instanceof DependencyError) return afterSideWork(unavailable(error.dependency, error.cause));
-      if (error instanceof DeliveryInProgressError) {
-        // Not sampled into the history as a rejection: the request was authentic, and its delivery is recorded.
-        return afterSideWork(
-          await reject(503, 'delivery_in_progress', error.message, undefined, RETRY_AFTER_UNAVAILABLE),
-        );
-      }
-      return undefined;
     }
   };
 
@@ -230,6 +177,107 @@ export function createIngestHandler(deps: IngestDeps) {
       metrics.flush();
     }
   };
+}
+
+type SampleRejection = (
+  x: HttpExchange,
+  webhook: WebhookConfig,
+  status: RejectionStatus,
+  reason: string,
+  receivedAt: Date,
+) => Promise<void>;
+
+/**
+ * One request's answers. Methods rather than closures made per request: the bundle keeps function
+ * names (keepNames), and naming each closure of each request costs microseconds.
+ */
+class Answers {
+  /** Work alongside the delivery (marking the webhook verified), awaited before any answer. */
+  sideWork?: Promise<void>;
+  readonly context: Readonly<Record<string, string | undefined>>;
+
+  constructor(
+    private readonly deps: IngestDeps,
+    private readonly sample: SampleRejection,
+    private readonly x: HttpExchange,
+    private readonly receivedAt: Date,
+  ) {
+    this.context = { webhook: x.webhook, requestId: x.requestId, sourceIp: x.sourceIp, userAgent: x.userAgent };
+  }
+
+  async reject(
+    status: RejectionStatus,
+    reason: string,
+    detail: string,
+    webhook?: WebhookConfig,
+    retryAfter?: number,
+  ): Promise<APIGatewayProxyResult> {
+    this.deps.telemetry.log.warn('rejected', { ...this.context, status, reason, detail });
+    this.deps.telemetry.metrics.count(METRICS.rejected, 1, reason);
+    if (webhook) await this.sample(this.x, webhook, status, `${reason}: ${detail}`, this.receivedAt);
+    return rejection(status, retryAfter);
+  }
+
+  unavailable(dependency: string, error: unknown): APIGatewayProxyResult {
+    this.deps.telemetry.log.error('dependency failed', {
+      ...this.context,
+      status: 503,
+      reason: `${dependency}_unavailable`,
+      error: describeError(error),
+    });
+    this.deps.telemetry.metrics.count(METRICS.dependencyFailed, 1, dependency);
+    return rejection(503, RETRY_AFTER_UNAVAILABLE);
+  }
+
+  async afterSideWork<T>(result: T): Promise<T> {
+    await this.sideWork;
+    return result;
+  }
+
+  /** The delivery processed and answered. Built by assignment: spreads with conditional members cost microseconds. */
+  async deliver(
+    { loaded, request, verdict }: { loaded: LoadedWebhook; request: InboundRequest; verdict: VerifiedRequest },
+    input: unknown,
+    failure?: string,
+  ): Promise<APIGatewayProxyResult> {
+    const { x } = this;
+    const delivery: Mutable<Delivery> = {
+      webhook: loaded,
+      headers: x.headers,
+      query: request.query,
+      body: x.body,
+      input,
+      // A delivery id is a DynamoDB index key (at most 2 KB): an oversized one is hashed like a long idempotency key.
+      deliveryId: normalizeIdempotencyKey(verdict.deliveryId),
+      dedupKey: verdict.dedupKey,
+      receivedAt: this.receivedAt,
+    };
+    const bound = request.stringifiedJsonBytesAtMost(input);
+    if (bound !== undefined) delivery.inputJsonBytesAtMost = bound;
+    if (failure !== undefined) delivery.failure = failure;
+    if (x.sourceIp !== undefined) delivery.sourceIp = x.sourceIp;
+    if (x.userAgent !== undefined) delivery.userAgent = x.userAgent;
+    if (this.sideWork) delivery.sideWork = this.sideWork;
+    const outcome = await processDelivery(this.deps, delivery);
+    return accepted(outcome.deliveryId, outcome.status, loaded.config.successResponse);
+  }
+
+  /** The answers to the errors processDelivery throws on purpose: a dependency failed, or another attempt holds the delivery. */
+  async expected(error: unknown): Promise<APIGatewayProxyResult | undefined> {
+    if (error instanceof DependencyError) return this.afterSideWork(this.unavailable(error.dependency, error.cause));
+    if (error instanceof DeliveryInProgressError) {
+      // Not sampled into the history as a rejection: the request was authentic, and its delivery is recorded.
+      return this.afterSideWork(
+        await this.reject(503, 'delivery_in_progress', error.message, undefined, RETRY_AFTER_UNAVAILABLE),
+      );
+    }
+    return undefined;
+  }
+}
+
+/** VerifyContext.secrets over the loaded map, bound to it (a bound function is not named per request). */
+function secretOf(this: Map<string, SecretMaterial>, ref: string): SecretMaterial {
+  return this.get(ref) ?? EMPTY_SECRET;
 }
 
 async function loadSecrets(deps: IngestDeps, config: WebhookConfig): Promise<Map<string, SecretMaterial>> {

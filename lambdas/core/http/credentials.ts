@@ -26,9 +26,11 @@ export const CREDENTIAL_HEADER_WORDS = [
  */
 const LABEL_WORDS = ['idempotency'] as const;
 
+const LABEL = new RegExp(LABEL_WORDS.join('|'));
+const CREDENTIAL = new RegExp(CREDENTIAL_HEADER_WORDS.join('|'));
+
 /** True for a header that is redacted from every record whatever the webhook's scheme. */
 export function isCredentialHeader(name: string): boolean {
   const lower = name.toLowerCase();
-  if (LABEL_WORDS.some((w) => lower.includes(w))) return false;
-  return CREDENTIAL_HEADER_WORDS.some((w) => lower.includes(w));
+  return !LABEL.test(lower) && CREDENTIAL.test(lower);
 }

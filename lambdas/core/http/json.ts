@@ -19,14 +19,17 @@ const CLOSE_ARRAY = 0x5d;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const QUOTE = 0x22;
+const LOWER_E = 0x65;
+const UPPER_E = 0x45;
 
 /**
- * Whether arrays and objects in JSON text nest deeper than `limit`: one pass over the text, no
- * recursion, strings skipped with indexOf. Exact for valid JSON; for invalid JSON the answer does
- * not matter, since JSON.parse refuses it anyway.
+ * One pass over JSON text, no recursion, strings skipped with indexOf: -1 when arrays and objects
+ * nest deeper than `limit`, else how many number literals carry an exponent (`1e20`). Exact for
+ * valid JSON; for invalid JSON the answer does not matter, since JSON.parse refuses it anyway.
  */
-export function jsonNestsDeeperThan(text: string, limit: number): boolean {
+function scanJson(text: string, limit: number): number {
   let depth = 0;
+  let exponents = 0;
   const length = text.length;
   for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
@@ -34,24 +37,51 @@ export function jsonNestsDeeperThan(text: string, limit: number): boolean {
       // The closing quote is the next one not escaped by an odd run of backslashes.
       for (;;) {
         i = text.indexOf('"', i + 1);
-        if (i < 0) return false;
+        if (i < 0) return exponents;
         let b = i - 1;
         while (text.charCodeAt(b) === BACKSLASH) b--;
         if ((i - b) % 2 === 1) break;
       }
     } else if (c === OPEN_ARRAY || c === OPEN_OBJECT) {
-      if (++depth > limit) return true;
+      if (++depth > limit) return -1;
     } else if (c === CLOSE_ARRAY || c === CLOSE_OBJECT) {
       depth--;
+    } else if ((c === LOWER_E || c === UPPER_E) && isDigit(text.charCodeAt(i - 1))) {
+      // Outside strings, an e after a digit is an exponent (the e of true and false follows a letter).
+      exponents++;
     }
   }
-  return false;
+  return exponents;
+}
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/** Whether arrays and objects in JSON text nest deeper than `limit` (exact for valid JSON). */
+export function jsonNestsDeeperThan(text: string, limit: number): boolean {
+  return scanJson(text, limit) < 0;
 }
 
 /** JSON.parse, refusing nesting deeper than MAX_JSON_DEPTH with JsonTooDeepError before parsing. */
 export function parseBoundedJson(text: string): unknown {
-  if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) throw new JsonTooDeepError(MAX_JSON_DEPTH);
-  return JSON.parse(text);
+  return parseJsonWithBound(text).value;
+}
+
+/**
+ * parseBoundedJson, with a bound on the UTF-8 length of `JSON.stringify(value)`, from the same pass:
+ * JSON.stringify never writes a string or a key longer than the text did (an escape becomes its
+ * character or stays as short; raw characters stay raw, the text holding no lone surrogate when
+ * decoded from bytes, and an escaped one stays `\udXXX`), drops whitespace and repeated keys, and
+ * writes a number without exponent at most one character longer (digits rounded up to the next
+ * power of ten, `99999999999999999` → `100000000000000000`, at least 17 characters each) and one
+ * with an exponent (`1e20`, 4 characters) at most 24 characters long. Hence at most
+ * `bytes + ceil(bytes / 17) + 21 × exponents`; test/http/json-bound.test.ts checks it.
+ */
+export function parseJsonWithBound(text: string): { value: unknown; stringifiedBytesAtMost: number } {
+  const exponents = scanJson(text, MAX_JSON_DEPTH);
+  if (exponents < 0) throw new JsonTooDeepError(MAX_JSON_DEPTH);
+  const value = JSON.parse(text) as unknown;
+  const bytes = Buffer.byteLength(text);
+  return { value, stringifiedBytesAtMost: bytes + Math.ceil(bytes / 17) + 21 * exponents };
 }
 
 /** Strings JSON.stringify writes as they are, one byte per character: printable ASCII but `"` and `\`. */

@@ -1,5 +1,5 @@
 import type { HttpHeaders } from './headers';
-import { parseBoundedJson } from './json';
+import { parseJsonWithBound } from './json';
 
 /**
  * An inbound webhook request as the sender sent it: the raw body bytes (never re-serialized),
@@ -12,7 +12,7 @@ export class InboundRequest {
   readonly headers: HttpHeaders;
   readonly body: Buffer;
   private textCache?: string;
-  private jsonCache?: { value: unknown } | { error: unknown };
+  private jsonCache?: { value: unknown; stringifiedBytesAtMost: number } | { error: unknown };
 
   constructor(init: { method: string; url: string; headers: HttpHeaders; body: Uint8Array | string }) {
     this.method = init.method.toUpperCase();
@@ -43,13 +43,22 @@ export class InboundRequest {
   json(): unknown {
     if (this.jsonCache === undefined) {
       try {
-        this.jsonCache = { value: parseBoundedJson(this.text) };
+        this.jsonCache = parseJsonWithBound(this.text);
       } catch (error) {
         this.jsonCache = { error };
       }
     }
     if ('error' in this.jsonCache) throw this.jsonCache.error;
     return this.jsonCache.value;
+  }
+
+  /**
+   * When `value` is the body parsed as JSON (the very object json() returned), a bound on the UTF-8
+   * length of `JSON.stringify(value)` (parseJsonWithBound); else undefined.
+   */
+  stringifiedJsonBytesAtMost(value: unknown): number | undefined {
+    const cache = this.jsonCache;
+    return cache !== undefined && 'value' in cache && cache.value === value ? cache.stringifiedBytesAtMost : undefined;
   }
 
   /** The body as JSON, or undefined when it is not a JSON object. */

@@ -8,7 +8,8 @@ export function reject(scheme: string, reason: RejectReason, detail: string): Re
 }
 
 export function verified(scheme: string, fields: Omit<VerifiedRequest, 'ok' | 'scheme'>): VerifiedRequest {
-  return { ok: true, scheme, ...fields };
+  // Object.assign rather than a spread: V8 spreads an object literal's members far more slowly.
+  return Object.assign({ ok: true as const, scheme }, fields);
 }
 
 /** The header's single value, or the rejection for a missing or ambiguous one. */

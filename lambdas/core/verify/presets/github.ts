@@ -33,7 +33,10 @@ export const github: Scheme<PresetVerifierConfig> = {
     if (!anyHmacMatches('sha256', secrets, body, [decodeSignature(hex, 'hex')!])) {
       return reject(SCHEME, 'signature_mismatch', 'no active secret matches X-Hub-Signature-256');
     }
-    return verified(SCHEME, { ...hashedKey(signedBytesKey('', body), 'signed-hash', delivery), eventType: event });
+    return verified(
+      SCHEME,
+      Object.assign(hashedKey(signedBytesKey('', body), 'signed-hash', delivery), { eventType: event }),
+    );
   },
   sensitiveHeaders: () => ['x-hub-signature-256', 'x-hub-signature'],
 };

@@ -53,11 +53,12 @@ export const stripe: Scheme<PresetVerifierConfig> = {
 
     const id = bodyString(ctx, 'id');
     const type = bodyString(ctx, 'type');
-    return verified(SCHEME, {
-      ...(id !== undefined ? signedId(id) : hashedKey(signedBytesKey(String(signedAt), body), 'signed-hash')),
-      ...(type === undefined ? {} : { eventType: type }),
-      timestamp: signed.timestamp,
-    });
+    const fields: Parameters<typeof verified>[1] =
+      id !== undefined ? signedId(id) : hashedKey(signedBytesKey(String(signedAt), body), 'signed-hash');
+    return verified(
+      SCHEME,
+      Object.assign(fields, type === undefined ? {} : { eventType: type }, { timestamp: signed.timestamp }),
+    );
   },
   sensitiveHeaders: () => [SIGNED.signature.header],
 };
