@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 
@@ -14,5 +15,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Vitest's default (cores - 1) runs files one at a time on 2 cores; many wait on child
+    // processes and local servers, so two at a time is faster there (measured: 451 s → 342 s).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
