@@ -70,7 +70,7 @@ export function parseBoundedJson(text: string): unknown {
  * parseBoundedJson, with a bound on the UTF-8 length of `JSON.stringify(value)`, from the same pass:
  * JSON.stringify never writes a string or a key longer than the text did (an escape becomes its
  * character or stays as short; raw characters stay raw, the text holding no lone surrogate when
- * decoded from bytes, and an escaped one stays `\udXXX`), drops whitespace and repeated keys, and
+ * decoded from bytes, and an escaped one stays `\ud800`…`\udfff`, six bytes), drops whitespace and repeated keys, and
  * writes a number without exponent at most one character longer (digits rounded up to the next
  * power of ten, `99999999999999999` → `100000000000000000`, at least 17 characters each) and one
  * with an exponent (`1e20`, 4 characters) at most 24 characters long. Hence at most
@@ -146,7 +146,7 @@ function objectSize(value: object, key: string): number {
   return members > 1 ? size + members - 1 : size;
 }
 
-/** Bytes of a JSON string literal: quotes, escapes, UTF-8; a lone surrogate is escaped (`\udXXX`). */
+/** Bytes of a JSON string literal: quotes, escapes, UTF-8; a lone surrogate is escaped (`\ud800`…`\udfff`, six bytes). */
 function stringSize(text: string): number {
   if (PLAIN_ASCII.test(text)) return text.length + 2;
   let size = 2;
