@@ -29,7 +29,7 @@ export type StripeSampleType =
 export const STRIPE_API_VERSION = '2026-10-28.endive';
 const CUSTOMER = 'cus_NffrFeUfNV2Hib';
 
-function envelope(f: Fresh) {
+export function stripeEnvelope(f: Fresh) {
   return {
     id: `evt_${f.id(24)}`,
     object: 'event' as const,
@@ -41,9 +41,9 @@ function envelope(f: Fresh) {
   };
 }
 
-type IntentStatus = 'succeeded' | 'requires_payment_method' | 'canceled';
+export type IntentStatus = 'succeeded' | 'requires_payment_method' | 'canceled';
 
-function paymentIntent(f: Fresh, status: IntentStatus, failed = false): Stripe.PaymentIntent {
+export function paymentIntent(f: Fresh, status: IntentStatus, failed = false): Stripe.PaymentIntent {
   const id = `pi_${f.id(24)}`;
   const succeeded = status === 'succeeded';
   return {
@@ -353,51 +353,55 @@ function invoice(f: Fresh, paid: boolean): Stripe.Invoice {
 
 const BUILDERS: Builders = {
   'payment_intent.succeeded': (f) => ({
-    ...envelope(f),
+    ...stripeEnvelope(f),
     type: 'payment_intent.succeeded',
     data: { object: paymentIntent(f, 'succeeded') },
   }),
   'payment_intent.created': (f) => ({
-    ...envelope(f),
+    ...stripeEnvelope(f),
     type: 'payment_intent.created',
     data: { object: paymentIntent(f, 'requires_payment_method') },
   }),
   'payment_intent.payment_failed': (f) => ({
-    ...envelope(f),
+    ...stripeEnvelope(f),
     type: 'payment_intent.payment_failed',
     data: { object: paymentIntent(f, 'requires_payment_method', true) },
   }),
   'payment_intent.canceled': (f) => ({
-    ...envelope(f),
+    ...stripeEnvelope(f),
     type: 'payment_intent.canceled',
     data: { object: paymentIntent(f, 'canceled') },
   }),
-  'charge.succeeded': (f) => ({ ...envelope(f), type: 'charge.succeeded', data: { object: charge(f, 'succeeded') } }),
-  'charge.failed': (f) => ({ ...envelope(f), type: 'charge.failed', data: { object: charge(f, 'failed') } }),
+  'charge.succeeded': (f) => ({
+    ...stripeEnvelope(f),
+    type: 'charge.succeeded',
+    data: { object: charge(f, 'succeeded') },
+  }),
+  'charge.failed': (f) => ({ ...stripeEnvelope(f), type: 'charge.failed', data: { object: charge(f, 'failed') } }),
   'charge.refunded': (f) => ({
-    ...envelope(f),
+    ...stripeEnvelope(f),
     type: 'charge.refunded',
     data: { object: charge(f, 'refunded'), previous_attributes: { amount_refunded: 0, refunded: false } },
   }),
   'checkout.session.completed': (f) => ({
-    ...envelope(f),
+    ...stripeEnvelope(f),
     type: 'checkout.session.completed',
     data: { object: checkoutSession(f, true) },
   }),
   'checkout.session.expired': (f) => ({
-    ...envelope(f),
+    ...stripeEnvelope(f),
     type: 'checkout.session.expired',
     data: { object: checkoutSession(f, false) },
   }),
-  'customer.created': (f) => ({ ...envelope(f), type: 'customer.created', data: { object: customer(f) } }),
+  'customer.created': (f) => ({ ...stripeEnvelope(f), type: 'customer.created', data: { object: customer(f) } }),
   'customer.updated': (f) => ({
-    ...envelope(f),
+    ...stripeEnvelope(f),
     type: 'customer.updated',
     data: { object: customer(f), previous_attributes: { email: 'jenny@example.com' } },
   }),
-  'invoice.paid': (f) => ({ ...envelope(f), type: 'invoice.paid', data: { object: invoice(f, true) } }),
+  'invoice.paid': (f) => ({ ...stripeEnvelope(f), type: 'invoice.paid', data: { object: invoice(f, true) } }),
   'invoice.payment_failed': (f) => ({
-    ...envelope(f),
+    ...stripeEnvelope(f),
     type: 'invoice.payment_failed',
     data: { object: invoice(f, false) },
   }),
