@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { sha256Hex } from '../core/digest';
 import { METRICS } from '../core/config/environment';
 import {
   LIMITS,
@@ -558,10 +559,6 @@ function log(deps: IngestDeps, record: DeliveryRecord, outcome: string, previous
 
 function warn(deps: IngestDeps, message: string, error: unknown): void {
   deps.telemetry.log.warn(message, { error: describeError(error) });
-}
-
-function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
 }
 
 export function describeError(error: unknown): string {

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parseBody } from '../core/body';
+import { sha256Hex } from '../core/digest';
 import { METRICS } from '../core/config/environment';
 import { normalizeIdempotencyKey } from '../core/config/messages';
 import { EMPTY_SECRET, InvalidSecretFormatError, type SecretMaterial } from '../core/config/secret';
@@ -57,7 +57,7 @@ export function createIngestHandler(deps: IngestDeps) {
         ...(x.userAgent !== undefined && { userAgent: x.userAgent }),
         headers: redactHeaders(x.headers, webhook),
         bodySize: x.body.length,
-        bodySha256: sha256(x.body),
+        bodySha256: sha256Hex(x.body),
         expiresAt: Math.floor(now / 1000) + Math.round(deps.settings.historyRetentionDays * 86400),
       });
     } catch (error) {
@@ -287,8 +287,4 @@ async function loadSecrets(deps: IngestDeps, config: WebhookConfig): Promise<Map
     ),
   );
   return new Map(entries);
-}
-
-function sha256(body: Buffer): string {
-  return createHash('sha256').update(body).digest('hex');
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../digest';
 import type { WorkflowTarget } from './webhook';
 
 /**
@@ -139,7 +139,7 @@ function sha256(...parts: string[]): string {
   // Length-prefixed, so ('a', 'bc') and ('ab', 'c') differ; one update call (each crosses into C++).
   let text = '';
   for (const p of parts) text += `${Buffer.byteLength(p)}:${p}`;
-  return createHash('sha256').update(text).digest('hex');
+  return sha256Hex(text);
 }
 
 /**

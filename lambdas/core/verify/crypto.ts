@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { sha256Hex as digestHex } from '../digest';
 import type { HmacAlgorithm, SignatureEncoding } from '../config/verifier';
 
 export function hmac(algorithm: HmacAlgorithm, key: string | Uint8Array, data: string | Uint8Array): Buffer {
@@ -6,6 +7,7 @@ export function hmac(algorithm: HmacAlgorithm, key: string | Uint8Array, data: s
 }
 
 export function sha256Hex(...parts: (string | Uint8Array)[]): string {
+  if (parts.length === 1) return digestHex(parts[0]!);
   const hash = createHash('sha256');
   for (const p of parts) hash.update(p);
   return hash.digest('hex');

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../digest';
 
 /**
  * The waiter table (pk, sk, TTL `expiresAt`, as the other tables):
@@ -34,5 +34,5 @@ function keyPart(eventKey: string): string {
 }
 
 function digest(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+  return sha256Hex(text).slice(0, 32);
 }

@@ -1,9 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { sha256Bytes } from '../../digest';
 
 // Both sides are hashed first, so the comparison takes the same time whatever the lengths: unlike
 // a signature, the length of a password or API key is part of the secret.
 function digest(value: string | Uint8Array): Buffer {
-  return createHash('sha256').update(value).digest();
+  return sha256Bytes(value);
 }
 
 /** Constant-time equality of a presented credential and an expected one, lengths included. */
