@@ -26,6 +26,7 @@ import type { HttpHeaders } from '../core/http/headers';
 import { sensitiveHeaders } from '../core/verify';
 import type {
   AttemptRef,
+  ClaimResult,
   Clock,
   ConfigStore,
   HistoryStore,
@@ -179,10 +180,9 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
     markerStatus: plan.entries.length > 0 ? 'pending' : 'settled',
     markerExpiresAt,
   });
-  const [claimed, ...others] = await Promise.allSettled([claim, ...writes, delivery.sideWork]);
+  const [claimed, failedWrite] = await settleClaim(claim, writes, delivery.sideWork);
   if (claimed.status === 'rejected') throw new DependencyError('history', { cause: claimed.reason });
   for (const warning of claimed.value.warnings ?? []) deps.telemetry.log.warn(warning, { webhook: record.webhook });
-  const failedWrite = others.find((r): r is PromiseRejectedResult => r.status === 'rejected');
 
   if (!claimed.value.claimed) {
     const { previousStatus, resend } = claimed.value;
@@ -224,6 +224,24 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   deps.telemetry.metrics.count(METRICS.enqueued, plan.entries.length);
   log(deps, record, status);
   return { deliveryId: record.deliveryId!, status, record };
+}
+
+/** The claim settled, with the first failed one of the writes alongside it once they all settled. */
+async function settleClaim(
+  claim: Promise<ClaimResult>,
+  writes: readonly Promise<unknown>[],
+  sideWork: Promise<void> | undefined,
+): Promise<[PromiseSettledResult<ClaimResult>, PromiseRejectedResult | undefined]> {
+  if (writes.length === 0 && sideWork === undefined) {
+    // Nothing alongside (a small body, a webhook already marked verified): no Promise.allSettled.
+    try {
+      return [{ status: 'fulfilled', value: await claim }, undefined];
+    } catch (reason) {
+      return [{ status: 'rejected', reason }, undefined];
+    }
+  }
+  const [claimed, ...others] = await Promise.allSettled([claim, ...writes, sideWork]);
+  return [claimed!, others.find((r): r is PromiseRejectedResult => r.status === 'rejected')];
 }
 
 /** This attempt's marker and history item marked failed (best effort), then the dependency's error. Not a closure: see Answers. */

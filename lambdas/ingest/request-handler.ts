@@ -281,6 +281,12 @@ function secretOf(this: Map<string, SecretMaterial>, ref: string): SecretMateria
 }
 
 async function loadSecrets(deps: IngestDeps, config: WebhookConfig): Promise<Map<string, SecretMaterial>> {
+  const refs = Object.keys(config.secrets);
+  if (refs.length === 1) {
+    // Most webhooks have one secret: no Promise.all, no entry arrays.
+    const ref = refs[0]!;
+    return new Map([[ref, await deps.secrets.get(config.secrets[ref]!, { webhook: config.name, ref })]]);
+  }
   const entries = await Promise.all(
     Object.entries(config.secrets).map(
       async ([ref, location]) => [ref, await deps.secrets.get(location, { webhook: config.name, ref })] as const,

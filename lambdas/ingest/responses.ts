@@ -38,7 +38,11 @@ export function rejection(status: RejectionStatus, retryAfterSeconds?: number): 
 export function accepted(id: string, status: AcceptStatus, custom?: SuccessResponse): APIGatewayProxyResult {
   if (custom)
     return { statusCode: custom.statusCode, headers: { 'content-type': custom.contentType }, body: custom.body };
-  return { statusCode: 202, headers: { ...JSON_TYPE }, body: JSON.stringify({ id, status }) };
+  return {
+    statusCode: 202,
+    headers: { 'content-type': JSON_TYPE['content-type'] },
+    body: JSON.stringify({ id, status }),
+  };
 }
 
 export function handshakeAnswer(answer: HandshakeResponse): APIGatewayProxyResult {

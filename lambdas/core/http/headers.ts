@@ -7,11 +7,18 @@ export class HttpHeaders {
     multi?: Readonly<Record<string, readonly string[] | undefined>> | null,
   ): HttpHeaders {
     const headers = new HttpHeaders();
-    for (const [name, values] of Object.entries(multi ?? {})) {
-      for (const v of values ?? []) headers.append(name, v);
+    // for…in rather than Object.entries: no array per header, on every request.
+    if (multi) {
+      for (const name in multi) {
+        const values = multi[name];
+        if (values) for (const v of values) headers.append(name, v);
+      }
     }
-    for (const [name, value] of Object.entries(single ?? {})) {
-      if (value !== undefined && !headers.has(name)) headers.append(name, value);
+    if (single) {
+      for (const name in single) {
+        const value = single[name];
+        if (value !== undefined && !headers.has(name)) headers.append(name, value);
+      }
     }
     return headers;
   }
@@ -55,7 +62,7 @@ export class HttpHeaders {
   /** Lower-cased names; repeated headers joined with `, ` (what CEL's `headers` sees). */
   toRecord(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [name, values] of this.map) out[name] = values.join(', ');
+    for (const [name, values] of this.map) out[name] = values.length === 1 ? values[0]! : values.join(', ');
     return out;
   }
 }

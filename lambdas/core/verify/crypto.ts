@@ -2,8 +2,14 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { sha256Hex as digestHex } from '../digest';
 import type { HmacAlgorithm, SignatureEncoding } from '../config/verifier';
 
-export function hmac(algorithm: HmacAlgorithm, key: string | Uint8Array, data: string | Uint8Array): Buffer {
-  return createHmac(algorithm, key).update(data).digest();
+/** What a signature covers: text (as UTF-8) or bytes, or several of them, signed as one concatenation (without copying them into one). */
+export type SignedData = string | Uint8Array | readonly (string | Uint8Array)[];
+
+export function hmac(algorithm: HmacAlgorithm, key: string | Uint8Array, data: SignedData): Buffer {
+  const mac = createHmac(algorithm, key);
+  if (typeof data === 'string' || data instanceof Uint8Array) mac.update(data);
+  else for (const part of data) mac.update(part);
+  return mac.digest();
 }
 
 export function sha256Hex(...parts: (string | Uint8Array)[]): string {
@@ -55,7 +61,7 @@ export function digestLength(algorithm: HmacAlgorithm): number {
 export function anyHmacMatches(
   algorithm: HmacAlgorithm,
   keys: readonly (string | Uint8Array)[],
-  data: string | Uint8Array,
+  data: SignedData,
   signatures: readonly Uint8Array[],
 ): boolean {
   let matched = false;

@@ -39,7 +39,7 @@ export const paddle: Scheme<PresetVerifierConfig> = {
     const secrets = activeSecrets(ctx, SCHEME, config.secret);
     if (isRejection(secrets)) return secrets;
 
-    const message = Buffer.concat([Buffer.from(`${signed.timestampText}:`, 'utf8'), body]);
+    const message = [`${signed.timestampText}:`, body];
     if (!anyHmacMatches('sha256', secrets, message, signed.signature.h1)) {
       return reject(SCHEME, 'signature_mismatch', 'no active secret matches an h1 of Paddle-Signature');
     }

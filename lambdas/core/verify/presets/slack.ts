@@ -40,7 +40,7 @@ export const slack: Scheme<PresetVerifierConfig> = {
 
     const { body } = ctx.request;
     const signedAt = signed.timestamp.getTime() / 1000;
-    const message = Buffer.concat([Buffer.from(`v0:${signedAt}:`, 'utf8'), body]);
+    const message = [`v0:${signedAt}:`, body];
     if (!anyHmacMatches('sha256', secrets, message, [signed.signature])) {
       return reject(SCHEME, 'signature_mismatch', 'no active secret matches X-Slack-Signature');
     }

@@ -64,7 +64,7 @@ export function standardWebhooksScheme(scheme: string, prefixes: readonly string
       }
 
       const { body } = ctx.request;
-      const signed = Buffer.concat([Buffer.from(`${id}.${signedAt.getTime() / 1000}.`, 'utf8'), body]);
+      const signed = [`${id}.${signedAt.getTime() / 1000}.`, body];
       if (!anyHmacMatches('sha256', keys, signed, signatures)) {
         return reject(scheme, 'signature_mismatch', 'no active secret matches any v1 signature');
       }

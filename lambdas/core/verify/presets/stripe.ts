@@ -44,7 +44,7 @@ export const stripe: Scheme<PresetVerifierConfig> = {
     if (isRejection(secrets)) return secrets;
     const { body } = ctx.request;
     const signedAt = signed.timestamp.getTime() / 1000;
-    const message = Buffer.concat([Buffer.from(`${signedAt}.`, 'utf8'), body]);
+    const message = [`${signedAt}.`, body];
     if (!anyHmacMatches('sha256', secrets, message, signed.signature.v1)) {
       return reject(SCHEME, 'signature_mismatch', 'no active secret matches any v1 of Stripe-Signature');
     }

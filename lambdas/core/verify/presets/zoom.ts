@@ -41,7 +41,7 @@ export const zoom: Scheme<PresetVerifierConfig> = {
     const secrets = activeSecrets(ctx, SCHEME, config.secret);
     if (isRejection(secrets)) return secrets;
 
-    const message = Buffer.concat([Buffer.from(`v0:${signed.timestampText}:`, 'utf8'), body]);
+    const message = [`v0:${signed.timestampText}:`, body];
     if (!anyHmacMatches('sha256', secrets, message, [signed.signature])) {
       return reject(SCHEME, 'signature_mismatch', `no active secret matches ${SIGNATURE_HEADER}`);
     }
