@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DeliveryRecord, HistoryKey } from '../core/config/messages';
+import { sha256Hex } from '../core/digest';
 import { HISTORY_BY_DELIVERY_INDEX, HISTORY_BY_TIME_INDEX, HISTORY_ITEMS, TABLE_KEYS } from '../core/config/tables';
 import { incrementIfExists } from './dynamodb-conditions';
 import { DedupTable } from './dynamodb-dedup';
@@ -174,12 +175,17 @@ function toItem(key: HistoryKey, record: DeliveryRecord): Record<string, Attribu
   return marshall({ ...rest, ...key }, { removeUndefinedValues: true });
 }
 
-/** A stored item as a DeliveryRecord (string sets become arrays). */
+/**
+ * A stored item as a DeliveryRecord (string sets become arrays). An item whose body is inline is
+ * stored without its hash (the ingest does not spend one per delivery on it): bodySha256 is derived here.
+ */
 export function fromItem(item: Record<string, AttributeValue>): DeliveryRecord {
   const { pk, sk: _sk, executions, ...rest } = unmarshall(item) as Record<string, unknown>;
+  const record = rest as Omit<DeliveryRecord, 'webhook'>;
   return {
-    ...(rest as Omit<DeliveryRecord, 'webhook'>),
+    ...record,
     webhook: String(pk),
+    ...(record.bodySha256 === undefined && record.body !== undefined && { bodySha256: sha256Hex(record.body) }),
     ...(executions instanceof Set ? { executions: [...(executions as Set<string>)].sort() } : {}),
   };
 }

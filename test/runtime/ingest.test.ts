@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { sign } from '@octokit/webhooks-methods';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_ITEMS } from '../../lambdas/core/config/tables';
+import { CONFIG_ITEMS, HISTORY_ITEMS } from '../../lambdas/core/config/tables';
 import { executionName, type WorkflowInput } from '../../lambdas/core/config/messages';
 import { MAX_JSON_DEPTH } from '../../lambdas/core/http/json';
 import type { RouteConfig, WebhookConfig } from '../../lambdas/core/config/webhook';
@@ -127,6 +128,16 @@ describe('accepting a delivery', () => {
     });
     expect(record!.headers!['x-hub-signature-256']).toBe('[redacted]');
     expect(Buffer.from(record!.body!).toString()).toBe(request.body);
+    // An inline body is stored without its hash; the history store derives it when read.
+    expect(record!.bodySha256).toBe(createHash('sha256').update(request.body).digest('hex'));
+    const stored = await local.dynamodb.send(
+      new GetItemCommand({
+        TableName: gw.resources.historyTable,
+        Key: marshall(HISTORY_ITEMS.delivery('github', record!.idempotencyKey!)),
+      }),
+    );
+    expect(stored.Item?.body).toBeDefined();
+    expect(stored.Item?.bodySha256).toBeUndefined();
     expect(record!.expiresAt).toBe(Math.floor(gw.clock.now().getTime() / 1000) + 30 * 86400);
     expect(gw.telemetry.total('Enqueued')).toBe(2);
     expect(gw.secretsManager.mock.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).toEqual([
@@ -608,6 +619,14 @@ describe('large payloads', () => {
       key: expect.stringMatching(/^bodies\/github\/[0-9a-f]{64}$/),
     });
     expect(gw.s3.objects.get(`payload-bucket/${record!.bodyRef!.key}`)?.body.toString()).toBe(request.body);
+    const sha = createHash('sha256').update(request.body).digest('hex');
+    const item = await local.dynamodb.send(
+      new GetItemCommand({
+        TableName: gw.resources.historyTable,
+        Key: marshall(HISTORY_ITEMS.delivery('github', record!.idempotencyKey!)),
+      }),
+    );
+    expect(item.Item?.bodySha256?.S).toBe(sha);
 
     const [message] = await gw.takeMessages();
     expect(message!.input.payload).toBeUndefined();

@@ -16,9 +16,9 @@ const WEBHOOK_PATH = /\/webhooks\/([^/]+)\/?$/;
 export function webhookNameOf(request: WebhookPath): string | undefined {
   const raw = request.pathParameters?.name ?? WEBHOOK_PATH.exec(request.path ?? '')?.[1];
   if (raw === undefined) return undefined;
-  let name: string;
+  let name = raw;
   try {
-    name = decodeURIComponent(raw);
+    if (raw.includes('%')) name = decodeURIComponent(raw);
   } catch {
     return undefined;
   }
