@@ -21,7 +21,7 @@ import type { RouteConfig, WebhookConfig } from '../core/config/webhook';
 import { compileRoutes, matchRoutes, type RoutableEvent } from '../core/events/routing';
 import { compileWebhook, transformEvent } from '../core/events/transform';
 import { isCredentialHeader } from '../core/http/credentials';
-import { jsonByteLength } from '../core/http/json';
+import { jsonByteLength, jsonByteLengthAtMost } from '../core/http/json';
 import type { HttpHeaders } from '../core/http/headers';
 import { sensitiveHeaders } from '../core/verify';
 import type {
@@ -534,11 +534,10 @@ function workflowInput(
   if (d.delivery.replay) base.replayOf = d.delivery.replay.of.deliveryId;
   // Measured without building the text (the queue adapter builds it once, to send it); the body as
   // parsed, unchanged, is bounded by its parser, which is enough below the limit.
-  const baseSize = jsonByteLength(base)!;
   const bound = e.payload === d.delivery.input ? d.delivery.inputJsonBytesAtMost : undefined;
   const fits =
-    (bound !== undefined && baseSize + PAYLOAD_MEMBER_BYTES + bound <= LIMITS.inlineWorkflowInput) ||
-    baseSize + PAYLOAD_MEMBER_BYTES + (jsonByteLength(e.payload) ?? -PAYLOAD_MEMBER_BYTES) <=
+    (bound !== undefined && jsonByteLengthAtMost(base)! + PAYLOAD_MEMBER_BYTES + bound <= LIMITS.inlineWorkflowInput) ||
+    jsonByteLength(base)! + PAYLOAD_MEMBER_BYTES + (jsonByteLength(e.payload) ?? -PAYLOAD_MEMBER_BYTES) <=
       LIMITS.inlineWorkflowInput;
   if (fits) {
     base.payload = e.payload;

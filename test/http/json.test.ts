@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   jsonByteLength,
+  jsonByteLengthAtMost,
   JsonTooDeepError,
   jsonNestsDeeperThan,
   MAX_JSON_DEPTH,
@@ -109,9 +110,22 @@ describe('jsonByteLength', () => {
     fc.assert(
       fc.property(value, (v) => {
         expect(jsonByteLength(v)).toBe(stringified(v));
+        // The bound: never below the length, and exactly 6 bytes per code unit of each string and key when it misses.
+        const atMost = jsonByteLengthAtMost(v);
+        if (atMost === undefined) expect(stringified(v)).toBeUndefined();
+        else expect(atMost).toBeGreaterThanOrEqual(stringified(v)!);
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('counts 6 bytes per code unit of every string and key, which control characters and lone surrogates reach', () => {
+    const worst = { '\u0001\ud800': ['\u0000\u001f', '\udfff'] };
+    expect(jsonByteLengthAtMost(worst)).toBe(stringified(worst));
+    expect(jsonByteLengthAtMost({ ab: 'cde', k: 'é😀"' })).toBe(
+      2 + (6 * 2 + 2) + 1 + (6 * 3 + 2) + 1 + 8 + 1 + (6 * 4 + 2),
+    );
+    expect(jsonByteLengthAtMost({ a: [1, true, null], b: undefined })).toBe(2 + 8 + 1 + '[1,true,null]'.length);
   });
 
   it('equals it for whatever JavaScript values hold: undefined, functions, dates, boxed values, sparse arrays, null prototypes', () => {

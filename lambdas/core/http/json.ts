@@ -117,15 +117,24 @@ const PLAIN_ASCII = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
  * JSON.stringify itself.
  */
 export function jsonByteLength(value: unknown): number | undefined {
-  const size = valueSize(value, '');
+  const size = valueSize(value, '', true);
   return size < 0 ? undefined : size;
 }
 
-/** Bytes of the JSON text of `value` as a property named `key`; -1 when JSON.stringify omits it. */
-function valueSize(value: unknown, key: string): number {
+/**
+ * An upper bound on jsonByteLength(value), found faster: each string counts 6 bytes per UTF-16 code
+ * unit (a `\u` escape, the most any one unit takes) without being read.
+ */
+export function jsonByteLengthAtMost(value: unknown): number | undefined {
+  const size = valueSize(value, '', false);
+  return size < 0 ? undefined : size;
+}
+
+/** Bytes of the JSON text of `value` as a property named `key` (at most, unless `exact`); -1 when JSON.stringify omits it. */
+function valueSize(value: unknown, key: string, exact: boolean): number {
   switch (typeof value) {
     case 'string':
-      return stringSize(value);
+      return exact ? stringSize(value) : 6 * value.length + 2;
     case 'number':
       return Number.isFinite(value) ? String(value).length : 4; // NaN and ±Infinity: null
     case 'boolean':
@@ -133,19 +142,19 @@ function valueSize(value: unknown, key: string): number {
     case 'bigint':
       throw new TypeError('Do not know how to serialize a BigInt');
     case 'object':
-      return value === null ? 4 : objectSize(value, key);
+      return value === null ? 4 : objectSize(value, key, exact);
     default:
       return -1; // undefined, function, symbol
   }
 }
 
-function objectSize(value: object, key: string): number {
+function objectSize(value: object, key: string, exact: boolean): number {
   const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') return valueSize(toJSON.call(value, key), key);
+  if (typeof toJSON === 'function') return valueSize(toJSON.call(value, key), key, exact);
   if (Array.isArray(value)) {
     let size = value.length > 1 ? value.length + 1 : 2; // brackets and commas
     for (let i = 0; i < value.length; i++) {
-      const item = valueSize(value[i], String(i));
+      const item = valueSize(value[i], String(i), exact);
       size += item < 0 ? 4 : item; // an omitted item is null
     }
     return size;
@@ -159,9 +168,9 @@ function objectSize(value: object, key: string): number {
   let members = 0;
   for (const name in value) {
     if (!Object.hasOwn(value, name)) continue;
-    const member = valueSize((value as Record<string, unknown>)[name], name);
+    const member = valueSize((value as Record<string, unknown>)[name], name, exact);
     if (member < 0) continue;
-    size += stringSize(name) + 1 + member;
+    size += (exact ? stringSize(name) : 6 * name.length + 2) + 1 + member;
     members++;
   }
   return members > 1 ? size + members - 1 : size;
