@@ -52,6 +52,7 @@ export function readEvent(event: APIGatewayProxyEvent): HttpExchange {
  * percent-encoding as encodeURIComponent does (what senders produce for ordinary values).
  */
 function queryString(event: APIGatewayProxyEvent): string {
+  if (!event.multiValueQueryStringParameters && !event.queryStringParameters) return '';
   const multi = event.multiValueQueryStringParameters ?? {};
   const single = event.queryStringParameters ?? {};
   const parts: string[] = [];

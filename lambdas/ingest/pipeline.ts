@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '../core/digest';
+import { isoTime } from '../core/iso-time';
 import { METRICS } from '../core/config/environment';
 import {
   LIMITS,
@@ -284,7 +285,7 @@ function planDelivery(deps: IngestDeps, delivery: Delivery, writes: Promise<unkn
     : delivery.deliveryId;
   // First, so that the body is kept whatever happens next.
   const bodyRef = storedBodyRef(deps, delivery, idempotencyKey, writes);
-  const receivedAt = delivery.receivedAt.toISOString();
+  const receivedAt = isoTime(delivery.receivedAt);
   const attempt = randomUUID();
   const leaseUntil = Math.ceil(delivery.receivedAt.getTime() / 1000 + deps.settings.ingestTimeoutSeconds);
   const expiresAt = expiry(delivery.receivedAt, deps.settings.historyRetentionDays);

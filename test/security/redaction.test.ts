@@ -49,6 +49,15 @@ describe('isCredentialHeader', () => {
     expect(isCredentialHeader(name)).toBe(false);
   });
 
+  it('answers the same for names seen before and after the remembered answers are full', () => {
+    const invented = Array.from({ length: 2000 }, (_, i) => (i % 2 === 0 ? `x-token-${i}` : `x-trace-${i}`));
+    for (let round = 0; round < 2; round++) {
+      for (const [i, name] of invented.entries()) expect(isCredentialHeader(name)).toBe(i % 2 === 0);
+      expect(isCredentialHeader('Stripe-Signature')).toBe(true);
+      expect(isCredentialHeader('I-Twilio-Idempotency-Token')).toBe(false);
+    }
+  });
+
   it("keeps the scheme's own sensitive headers on top of the well-known ones", () => {
     const apiKey: WebhookConfig = {
       name: 'custom',

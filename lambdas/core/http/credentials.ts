@@ -29,8 +29,21 @@ const LABEL_WORDS = ['idempotency'] as const;
 const LABEL = new RegExp(LABEL_WORDS.join('|'));
 const CREDENTIAL = new RegExp(CREDENTIAL_HEADER_WORDS.join('|'));
 
+/**
+ * The answers for names already seen: every request repeats the same few dozen headers, and the
+ * two regular expressions cost about 0.1 µs per name (`npm run bench -- ingest`).
+ */
+const answers = new Map<string, boolean>();
+const MAX_REMEMBERED = 512;
+
 /** True for a header that is redacted from every record whatever the webhook's scheme. */
 export function isCredentialHeader(name: string): boolean {
-  const lower = name.toLowerCase();
-  return !LABEL.test(lower) && CREDENTIAL.test(lower);
+  let answer = answers.get(name);
+  if (answer === undefined) {
+    const lower = name.toLowerCase();
+    answer = !LABEL.test(lower) && CREDENTIAL.test(lower);
+    // Bounded, so that a sender inventing header names cannot grow it.
+    if (answers.size < MAX_REMEMBERED) answers.set(name, answer);
+  }
+  return answer;
 }

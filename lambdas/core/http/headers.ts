@@ -17,7 +17,9 @@ export class HttpHeaders {
     if (single) {
       for (const name in single) {
         const value = single[name];
-        if (value !== undefined && !headers.has(name)) headers.append(name, value);
+        // API Gateway names every header of `headers` in `multiValueHeaders` too, spelled the same.
+        if (value !== undefined && !(multi && Object.hasOwn(multi, name)) && !headers.has(name))
+          headers.append(name, value);
       }
     }
     return headers;
