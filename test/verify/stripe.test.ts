@@ -72,6 +72,13 @@ describe('stripe preset', () => {
     expect(await verify(config, request(event, header), secret, now)).toMatchObject({ ok: true });
   });
 
+  it('reads items with spaces around keys and values, in any order', async () => {
+    const v1 = v1Of(signature(event));
+    expect(await verify(config, request(event, ` v1 = ${v1} , t = ${nowSeconds} `), secret, now)).toMatchObject({
+      ok: true,
+    });
+  });
+
   it('ignores v0 signatures next to v1', async () => {
     const header = `t=${nowSeconds},v1=${v1Of(signature(event))},v0=${'0'.repeat(64)}`;
     expect(await verify(config, request(event, header), secret, now)).toMatchObject({ ok: true });
@@ -151,6 +158,10 @@ describe('stripe preset', () => {
       `t=${nowSeconds},v1=${v1.slice(2)}`,
       `t=${nowSeconds},v1=zz${v1.slice(2)}`,
       `t=${nowSeconds},${v1}`,
+      `t=${nowSeconds},v1=${v1},`,
+      `,t=${nowSeconds},v1=${v1}`,
+      `t${nowSeconds},v1=${v1}`,
+      `t=${nowSeconds},,v1=${v1}`,
     ]) {
       expect(await verify(config, request(event, bad), secret, now), bad).toMatchObject({
         ok: false,
