@@ -104,6 +104,8 @@ export function matchRoutes(compiled: CompiledRoutes, event: RoutableEvent): Rou
   return matched.length > 0 ? { status: 'routed', routes: matched } : { status: 'unrouted' };
 }
 
+const STAR = 0x2a;
+
 /**
  * An event key pattern: `*` matches any run of characters (none included, `:` and `.` included);
  * every other character matches itself. Greedy two-pointer matching: O(pattern × key) at worst,
@@ -116,10 +118,11 @@ export function matchesEventKey(pattern: string, key: string): boolean {
   let star = -1;
   let resume = 0;
   while (k < key.length) {
-    if (p < pattern.length && pattern[p] === '*') {
+    const c = p < pattern.length ? pattern.charCodeAt(p) : -1;
+    if (c === STAR) {
       star = p++;
       resume = k;
-    } else if (p < pattern.length && pattern[p] === key[k]) {
+    } else if (c === key.charCodeAt(k)) {
       p++;
       k++;
     } else if (star >= 0) {
@@ -129,6 +132,6 @@ export function matchesEventKey(pattern: string, key: string): boolean {
       return false;
     }
   }
-  while (pattern[p] === '*') p++;
+  while (pattern.charCodeAt(p) === STAR) p++;
   return p === pattern.length;
 }

@@ -53,15 +53,16 @@ export const stripe: Scheme<PresetVerifierConfig> = {
 
     const id = bodyString(ctx, 'id');
     const type = bodyString(ctx, 'type');
-    const fields: Parameters<typeof verified>[1] =
+    const fields: { -readonly [K in keyof DeliveryFields]: DeliveryFields[K] } =
       id !== undefined ? signedId(id) : hashedKey(signedBytesKey(String(signedAt), body), 'signed-hash');
-    return verified(
-      SCHEME,
-      Object.assign(fields, type === undefined ? {} : { eventType: type }, { timestamp: signed.timestamp }),
-    );
+    if (type !== undefined) fields.eventType = type;
+    fields.timestamp = signed.timestamp;
+    return verified(SCHEME, fields);
   },
   sensitiveHeaders: () => [SIGNED.signature.header],
 };
+
+type DeliveryFields = Parameters<typeof verified>[1];
 
 interface StripeSignature {
   readonly t: string;
@@ -74,7 +75,7 @@ function parseHeader(header: string): StripeSignature | Malformed {
   let timestamps = 0;
   const v1: Buffer[] = [];
   // Item by item with indexOf rather than split: this runs on every Stripe delivery.
-  for (let start = 0; start <= header.length; ) {
+  for (let start = 0; start <= header.length;) {
     const comma = header.indexOf(',', start);
     const end = comma < 0 ? header.length : comma;
     const eq = header.indexOf('=', start);
