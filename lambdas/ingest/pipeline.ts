@@ -572,18 +572,16 @@ function redactRecord(record: Readonly<Record<string, string>>, config: WebhookC
 /** Each config's own sensitive header names (the config objects stay the same while cached). */
 const ownSensitive = new WeakMap<WebhookConfig, ReadonlySet<string>>();
 
+/** One line per delivery. Built by assignment: spreads with conditional members cost microseconds. */
 function log(deps: IngestDeps, record: DeliveryRecord, outcome: string, previous?: string): void {
-  deps.telemetry.log.info('delivery', {
-    webhook: record.webhook,
-    deliveryId: record.deliveryId,
-    outcome,
-    ...(previous !== undefined && { previousStatus: previous }),
-    ...(record.reason !== undefined && { reason: record.reason }),
-    ...(record.eventKey !== undefined && { eventKey: record.eventKey }),
-    ...(record.scope !== undefined && { scope: record.scope }),
-    routes: record.routes,
-    ...(record.replayOf !== undefined && { replayOf: record.replayOf }),
-  });
+  const line: Record<string, unknown> = { webhook: record.webhook, deliveryId: record.deliveryId, outcome };
+  if (previous !== undefined) line.previousStatus = previous;
+  if (record.reason !== undefined) line.reason = record.reason;
+  if (record.eventKey !== undefined) line.eventKey = record.eventKey;
+  if (record.scope !== undefined) line.scope = record.scope;
+  line.routes = record.routes;
+  if (record.replayOf !== undefined) line.replayOf = record.replayOf;
+  deps.telemetry.log.info('delivery', line);
 }
 
 function warn(deps: IngestDeps, message: string, error: unknown): void {

@@ -21,7 +21,9 @@ export class InboundRequest {
     this.body =
       typeof init.body === 'string'
         ? Buffer.from(init.body, 'utf8')
-        : Buffer.from(init.body.buffer, init.body.byteOffset, init.body.byteLength);
+        : Buffer.isBuffer(init.body)
+          ? init.body
+          : Buffer.from(init.body.buffer, init.body.byteOffset, init.body.byteLength);
   }
 
   /**
