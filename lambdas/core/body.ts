@@ -24,6 +24,7 @@ export type BodyParseResult = ParsedBody | BodyRejection;
 
 const FORM = 'application/x-www-form-urlencoded';
 const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 
 /**
  * Parses a verified request body into CEL's `input`:
@@ -40,13 +41,14 @@ const UTF8_CHARSETS = new Set(['utf-8', 'utf8', 'us-ascii']);
 export function parseBody(request: InboundRequest): BodyParseResult {
   if (request.body.length === 0) return { ok: true, input: {}, format: 'empty' };
 
-  const contentType = request.headers.get('content-type');
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+  const contentType = request.headers.get('content-type') ?? '';
+  const parameters = contentType.indexOf(';');
+  const charset = parameters < 0 ? undefined : CHARSET.exec(contentType)?.[1]?.toLowerCase();
   if (charset !== undefined && !UTF8_CHARSETS.has(charset)) {
     return unsupported(`charset ${charset} is not supported; send UTF-8`);
   }
 
-  const mediaType = request.mediaType;
+  const mediaType = (parameters < 0 ? contentType : contentType.slice(0, parameters)).trim().toLowerCase();
   if (mediaType === 'application/json' || mediaType.endsWith('+json')) return parseJson(request);
   if (mediaType === FORM) return parseForm(request.text);
   if (mediaType === '') {
