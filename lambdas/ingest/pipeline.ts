@@ -215,11 +215,14 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   // 2xx waits for the send. A failed send turns marker and history item failed before the 503. A
   // marker left queued by a failed send whose markFailed failed too is safe: copies send their own
   // messages before their 2xx, and the sweeper fails it once no message of it can be on the queue.
-  const [sendFailure, markFailure] = await Promise.all([
-    deps.queue.send(plan.entries).then(succeeded, failed),
-    deps.history.markQueued(ref).then(succeeded, failed),
-  ]);
-  if (sendFailure) await failAttempt(deps, ref, 'enqueue_failed', 'queue', sendFailure.reason);
+  const marked = deps.history.markQueued(ref).then(succeeded, failed);
+  try {
+    await deps.queue.send(plan.entries);
+  } catch (error) {
+    await marked;
+    await failAttempt(deps, ref, 'enqueue_failed', 'queue', error);
+  }
+  const markFailure = await marked;
   // Left pending, the marker tells copies to retry until the dispatcher or the lease settles it.
   if (markFailure) warn(deps, 'dedup marker not marked queued', markFailure.reason);
   // Unrouted, only offered to waiters: still `unrouted` (the record turns `enqueued` once a waiter resumes).
@@ -230,7 +233,7 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   return { deliveryId: record.deliveryId!, status, record };
 }
 
-// Promise.all over these rather than Promise.allSettled, which costs several times more per call.
+// The marker update settled into a value, rather than Promise.allSettled, which costs several times more per call.
 const succeeded = (): undefined => undefined;
 const failed = (reason: unknown): { reason: unknown } => ({ reason });
 

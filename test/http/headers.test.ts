@@ -36,6 +36,12 @@ describe('HttpHeaders', () => {
     expect(HttpHeaders.from().names()).toEqual([]);
   });
 
+  it('keeps a single value whose name has no values in multiValueHeaders', () => {
+    expect(HttpHeaders.from({ 'X-Sig': 'abc' }, { 'X-Sig': [] }).get('x-sig')).toBe('abc');
+    expect(HttpHeaders.from({ 'X-Sig': 'abc' }, { 'X-Sig': undefined }).get('x-sig')).toBe('abc');
+    expect(HttpHeaders.from({ 'X-Sig': 'abc' }, { 'X-Sig': ['def'] }).all('x-sig')).toEqual(['def']);
+  });
+
   it('single(): the value, missing, or ambiguous when repeated with different values', () => {
     const headers = new HttpHeaders()
       .append('X-Signature', 'a')

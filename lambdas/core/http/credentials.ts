@@ -42,8 +42,10 @@ export function isCredentialHeader(name: string): boolean {
   if (answer === undefined) {
     const lower = name.toLowerCase();
     answer = !LABEL.test(lower) && CREDENTIAL.test(lower);
-    // Bounded, so that a sender inventing header names cannot grow it.
-    if (answers.size < MAX_REMEMBERED) answers.set(name, answer);
+    // Bounded, so that a sender inventing header names cannot grow it; emptied when full, so that
+    // names invented first do not keep the real ones out.
+    if (answers.size >= MAX_REMEMBERED) answers.clear();
+    answers.set(name, answer);
   }
   return answer;
 }

@@ -18,7 +18,7 @@ export class HttpHeaders {
       for (const name in single) {
         const value = single[name];
         // API Gateway names every header of `headers` in `multiValueHeaders` too, spelled the same.
-        if (value !== undefined && !(multi && Object.hasOwn(multi, name)) && !headers.has(name))
+        if (value !== undefined && !multi?.[name]?.length && !headers.has(name))
           headers.append(name, value);
       }
     }
@@ -64,7 +64,10 @@ export class HttpHeaders {
   /** Lower-cased names; repeated headers joined with `, ` (what CEL's `headers` sees). */
   toRecord(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [name, values] of this.map) out[name] = values.length === 1 ? values[0]! : values.join(', ');
+    // forEach rather than for…of over entries: no [name, values] pair per header.
+    this.map.forEach((values, name) => {
+      out[name] = values.length === 1 ? values[0]! : values.join(', ');
+    });
     return out;
   }
 }
