@@ -181,12 +181,25 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
     markerStatus: plan.entries.length > 0 ? 'pending' : 'settled',
     markerExpiresAt,
   });
-  const [claimed, failedWrite] = await settleClaim(claim, writes, delivery.sideWork);
-  if (claimed.status === 'rejected') throw new DependencyError('history', { cause: claimed.reason });
-  for (const warning of claimed.value.warnings ?? []) deps.telemetry.log.warn(warning, { webhook: record.webhook });
+  let claimed: ClaimResult;
+  let failedWrite: PromiseRejectedResult | undefined;
+  if (writes.length === 0 && delivery.sideWork === undefined) {
+    // Nothing alongside (a small body, a webhook already marked verified): no Promise.allSettled.
+    try {
+      claimed = await claim;
+    } catch (cause) {
+      throw new DependencyError('history', { cause });
+    }
+  } else {
+    const [settled, ...others] = await Promise.allSettled([claim, ...writes, delivery.sideWork]);
+    if (settled!.status === 'rejected') throw new DependencyError('history', { cause: settled!.reason });
+    claimed = settled!.value;
+    failedWrite = others.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  }
+  for (const warning of claimed.warnings ?? []) deps.telemetry.log.warn(warning, { webhook: record.webhook });
 
-  if (!claimed.value.claimed) {
-    const { previousStatus, resend } = claimed.value;
+  if (!claimed.claimed) {
+    const { previousStatus, resend } = claimed;
     // A copy that lost the claim to an attempt still before its send, or to one that failed while
     // this copy was deciding (`failed`), is the sender's to retry: told `duplicate`, it would be dropped.
     if (!resend && !HANDLED.has(previousStatus ?? '')) throw new DeliveryInProgressError(record.webhook);
@@ -215,14 +228,11 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   // 2xx waits for the send. A failed send turns marker and history item failed before the 503. A
   // marker left queued by a failed send whose markFailed failed too is safe: copies send their own
   // messages before their 2xx, and the sweeper fails it once no message of it can be on the queue.
+  const sent = deps.queue.send(plan.entries).then(succeeded, failed);
   const marked = deps.history.markQueued(ref).then(succeeded, failed);
-  try {
-    await deps.queue.send(plan.entries);
-  } catch (error) {
-    await marked;
-    await failAttempt(deps, ref, 'enqueue_failed', 'queue', error);
-  }
+  const sendFailure = await sent;
   const markFailure = await marked;
+  if (sendFailure) await failAttempt(deps, ref, 'enqueue_failed', 'queue', sendFailure.reason);
   // Left pending, the marker tells copies to retry until the dispatcher or the lease settles it.
   if (markFailure) warn(deps, 'dedup marker not marked queued', markFailure.reason);
   // Unrouted, only offered to waiters: still `unrouted` (the record turns `enqueued` once a waiter resumes).
@@ -233,27 +243,9 @@ export async function processDelivery(deps: IngestDeps, delivery: Delivery): Pro
   return { deliveryId: record.deliveryId!, status, record };
 }
 
-// The marker update settled into a value, rather than Promise.allSettled, which costs several times more per call.
+// Both settled into values, rather than with Promise.allSettled, which costs several times more per call.
 const succeeded = (): undefined => undefined;
 const failed = (reason: unknown): { reason: unknown } => ({ reason });
-
-/** The claim settled, with the first failed one of the writes alongside it once they all settled. */
-async function settleClaim(
-  claim: Promise<ClaimResult>,
-  writes: readonly Promise<unknown>[],
-  sideWork: Promise<void> | undefined,
-): Promise<[PromiseSettledResult<ClaimResult>, PromiseRejectedResult | undefined]> {
-  if (writes.length === 0 && sideWork === undefined) {
-    // Nothing alongside (a small body, a webhook already marked verified): no Promise.allSettled.
-    try {
-      return [{ status: 'fulfilled', value: await claim }, undefined];
-    } catch (reason) {
-      return [{ status: 'rejected', reason }, undefined];
-    }
-  }
-  const [claimed, ...others] = await Promise.allSettled([claim, ...writes, sideWork]);
-  return [claimed!, others.find((r): r is PromiseRejectedResult => r.status === 'rejected')];
-}
 
 /** This attempt's marker and history item marked failed (best effort), then the dependency's error. Not a closure: see Answers. */
 async function failAttempt(

@@ -42,7 +42,12 @@ export function context(init: RequestInit, secrets: SecretsInit = {}, now: Date 
   return { request: inbound(init), now, secrets: (ref) => byRef[ref] ?? EMPTY_SECRET };
 }
 
-export function verify(config: VerifierConfig, init: RequestInit, secrets?: SecretsInit, now?: Date): Promise<Verdict> {
+export async function verify(
+  config: VerifierConfig,
+  init: RequestInit,
+  secrets?: SecretsInit,
+  now?: Date,
+): Promise<Verdict> {
   return verifyRequest(config, context(init, secrets, now));
 }
 

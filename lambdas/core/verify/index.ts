@@ -14,11 +14,16 @@ export { REJECT_REASONS } from './types';
 
 /**
  * Verifies a request against a webhook's verifier config. Never throws for a bad request: every
- * failure is a rejection with a reason. `allOf` requires every member to pass.
+ * failure is a rejection with a reason (a config the scheme cannot use throws, possibly before
+ * returning). `allOf` requires every member to pass. A scheme that verifies synchronously answers
+ * at once, without a promise: the ingest awaits one verdict per request.
  */
-export async function verifyRequest(config: VerifierConfig, ctx: VerifyContext): Promise<Verdict> {
+export function verifyRequest(config: VerifierConfig, ctx: VerifyContext): Verdict | Promise<Verdict> {
   if (config.type !== 'allOf') return schemeFor(config).verify(config, ctx);
+  return verifyAllOf(config, ctx);
+}
 
+async function verifyAllOf(config: Extract<VerifierConfig, { type: 'allOf' }>, ctx: VerifyContext): Promise<Verdict> {
   const name = `allOf(${config.sources.map((s) => s.type).join(',')})`;
   if (config.sources.length === 0) return reject(name, 'secret_not_set', 'allOf has no member schemes');
   const passed: VerifiedRequest[] = [];
