@@ -18,8 +18,7 @@ export class HttpHeaders {
       for (const name in single) {
         const value = single[name];
         // API Gateway names every header of `headers` in `multiValueHeaders` too, spelled the same.
-        if (value !== undefined && !multi?.[name]?.length && !headers.has(name))
-          headers.append(name, value);
+        if (value !== undefined && !multi?.[name]?.length && !headers.has(name)) headers.append(name, value);
       }
     }
     return headers;
@@ -54,7 +53,7 @@ export class HttpHeaders {
     const list = this.map.get(name.toLowerCase());
     if (!list || list.length === 0) return 'missing';
     const first = list[0]!;
-    return list.every((v) => v === first) ? first : 'ambiguous';
+    return list.length === 1 || list.every((v) => v === first) ? first : 'ambiguous';
   }
 
   names(): string[] {
