@@ -1,4 +1,4 @@
-// `npm run bench [-- SUITE… ] [--quick] [--no-save]`: runs the benchmark suites, prints the results
+// `npm run bench [-- SUITE… ] [--quick] [--no-save] [--markdown]`: runs the benchmark suites, prints the results
 // table, warns about any timing more than 25% slower than bench/results.json on the same machine,
 // and writes the file. Not part of `npm test`; docs/PERFORMANCE.md explains each number.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
 import { machineInfo, merge, regressions, type Result, type ResultsFile } from './harness/results';
 import { SuiteContext, type Suite } from './harness/suite';
-import { formatTable } from './harness/table';
+import { formatMarkdownTable, formatTable } from './harness/table';
 import { coldStartSuite } from './suites/cold-start';
 import { costSuite } from './suites/cost';
 import { gatewaySuite } from './suites/gateway';
@@ -29,15 +29,26 @@ const { values, positionals } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     'no-save': { type: 'boolean', default: false },
+    markdown: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (values.help) {
-  console.log('npm run bench [-- SUITE…] [--quick] [--no-save]\n');
+  console.log('npm run bench [-- SUITE…] [--quick] [--no-save] [--markdown]\n');
   for (const s of SUITES) console.log(`  ${s.name.padEnd(10)} ${s.description}`);
-  console.log('\n  --quick    fewer samples, shorter runs (numbers are rougher; not saved)');
-  console.log('  --no-save  print only; bench/results.json is left as it is');
+  console.log('\n  --quick     fewer samples, shorter runs (numbers are rougher; not saved)');
+  console.log('  --no-save   print only; bench/results.json is left as it is');
+  console.log('  --markdown  print bench/results.json as the table of docs/PERFORMANCE.md; runs nothing');
+  process.exit(0);
+}
+
+if (values.markdown) {
+  if (!existsSync(RESULTS)) {
+    console.error('no bench/results.json yet: run npm run bench first');
+    process.exit(2);
+  }
+  console.log(formatMarkdownTable((JSON.parse(readFileSync(RESULTS, 'utf8')) as ResultsFile).results));
   process.exit(0);
 }
 
@@ -85,5 +96,7 @@ if (values.quick || values['no-save']) {
   // Formatted as `npm run format` would, so that formatting the repository leaves the file alone.
   const options = { ...(await prettier.resolveConfig(RESULTS)), filepath: RESULTS };
   writeFileSync(RESULTS, await prettier.format(JSON.stringify(file), options));
-  console.log('\nWritten to bench/results.json.');
+  console.log(
+    '\nWritten to bench/results.json; `npm run bench -- --markdown` prints the table for docs/PERFORMANCE.md.',
+  );
 }

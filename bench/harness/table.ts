@@ -31,4 +31,22 @@ export function formatTable(results: readonly Result[]): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/**
+ * The results as the Markdown table docs/PERFORMANCE.md shows (`npm run bench -- --markdown`), in
+ * the file's order; test/bench/performance-doc.test.ts keeps the page equal to bench/results.json.
+ */
+export function formatMarkdownTable(results: readonly Result[]): string {
+  const target = (r: Result) => {
+    if (!r.target) return '';
+    const bound = formatTarget(r).replace(/ (met|MISSED)$/, '');
+    return `${bound} — ${meetsTarget(r) ? 'met' : '**missed**'}`;
+  };
+  // A `|` inside a cell, even in a code span, would end the cell.
+  const cell = (text: string) => text.replaceAll('|', '\\|');
+  const rows = results.map(
+    (r) => `| \`${cell(r.id)}\` | ${formatValue(r.value, r.unit)} | ${target(r)} | ${cell(r.note ?? '')} |`,
+  );
+  return ['| benchmark | value | target | note |', '| --- | ---: | --- | --- |', ...rows].join('\n');
+}
+
 export { formatValue };

@@ -11,7 +11,7 @@ import {
   type ResultsFile,
 } from '../../bench/harness/results';
 import { stagesOf } from '../../bench/harness/stages';
-import { formatTable } from '../../bench/harness/table';
+import { formatMarkdownTable, formatTable } from '../../bench/harness/table';
 
 // The benchmark harness's pure parts. Nothing here is timed: speed is measured by `npm run bench`.
 
@@ -110,6 +110,23 @@ describe('targets and the table', () => {
     expect(table).toContain('ingest/ratio');
     expect(table).toMatch(/2\.50×\s+≤ 2\.00× MISSED/);
     expect(table).toContain('$36.46');
+  });
+
+  it('formats the Markdown table of docs/PERFORMANCE.md: code ids, targets met or missed in words', () => {
+    const table = formatMarkdownTable([
+      result('ingest/ratio', 2.5, 'x', { target: { max: 2, why: 'w' } }),
+      result('gateway/started', 1925, 'count', { target: { min: 1915, why: 'w' }, note: 'all of them' }),
+      result('cost/total', 36.456, 'USD'),
+      result("micro/cel: input.ref.matches('^(a|b)$')", 1220, 'ns', { note: 'x|y' }),
+    ]).split('\n');
+    expect(table).toEqual([
+      '| benchmark | value | target | note |',
+      '| --- | ---: | --- | --- |',
+      '| `ingest/ratio` | 2.50× | ≤ 2.00× — **missed** |  |',
+      '| `gateway/started` | 1925 | ≥ 1915 — met | all of them |',
+      '| `cost/total` | $36.46 |  |  |',
+      "| `micro/cel: input.ref.matches('^(a\\|b)$')` | 1220 ns |  | x\\|y |",
+    ]);
   });
 });
 
