@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { sha256Hex } from '../core/digest';
+import { randomId, sha256Hex } from '../core/digest';
 import { isoTime } from '../core/iso-time';
 import { METRICS } from '../core/config/environment';
 import {
@@ -281,7 +280,7 @@ function planDelivery(deps: IngestDeps, delivery: Delivery, writes: Promise<unkn
   // First, so that the body is kept whatever happens next.
   const bodyRef = storedBodyRef(deps, delivery, idempotencyKey, writes);
   const receivedAt = isoTime(delivery.receivedAt);
-  const attempt = randomUUID();
+  const attempt = randomId();
   const leaseUntil = Math.ceil(delivery.receivedAt.getTime() / 1000 + deps.settings.ingestTimeoutSeconds);
   const expiresAt = expiry(delivery.receivedAt, deps.settings.historyRetentionDays);
   const common: RecordCommon = {
