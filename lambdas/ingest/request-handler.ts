@@ -109,7 +109,9 @@ export function createIngestHandler(deps: IngestDeps) {
     const ctx: VerifyContext = { request, now: receivedAt, secrets: resolverOf(secrets) };
     let verdict;
     try {
-      verdict = await verifyRequest(config.verifier, ctx);
+      verdict = verifyRequest(config.verifier, ctx);
+      // Awaited only when a scheme is asynchronous (JWT keys, allOf): an await suspends even on a plain value.
+      if (verdict instanceof Promise) verdict = await verdict;
     } catch (error) {
       // Verifiers throw only on misuse (a config they cannot use): fail closed.
       return answer.reject(401, 'verifier_error', describeError(error), config);
